@@ -1,0 +1,186 @@
+"""The tool wrapper every role tool is built with.
+
+It gives each tool a pydantic argument schema, the ``writes`` flag the graph gates on,
+one result shape (``ToolResult``), conversion of every failure into a result a model
+can act on, scrubbing of output, and a Change Approval pause before any write.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import json
+import logging
+import re
+from collections.abc import Callable
+from typing import Any, Literal
+
+from langchain_core.tools import BaseTool, StructuredTool
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from infra_team.approvals import ApprovalRequest, can_interrupt, request_decision
+from infra_team.scrub import scrub, scrub_obj
+
+logger = logging.getLogger(__name__)
+
+ToolStatus = Literal[
+    "success", "error", "no_data", "approval_required", "not_configured", "rejected"
+]
+UNTRUSTED_OPEN = '<tool-output trust="untrusted" tool="{tool}">'
+UNTRUSTED_CLOSE = "</tool-output>"
+_WRAPPED = re.compile(r'<tool-output trust="untrusted" tool="[^"]*">\n?(?P<body>.*?)\n?</tool-output>', re.DOTALL)
+
+
+class ToolResult(BaseModel):
+    """The one result shape of every tool. ``no_data`` and ``not_configured`` are not errors."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: Literal[1] = 1
+    tool: str
+    status: ToolStatus
+    summary: str = ""
+    """One line a person can read."""
+    data: dict[str, Any] = Field(default_factory=dict)
+    """The computed answer (JSON-serialisable)."""
+    code: str | None = None
+    """lower_snake reason for a non-success status: ``invalid_arguments``, ``timeout`` ..."""
+    error: str | None = None
+    """What went wrong and how to fix the call."""
+
+
+class ToolInputError(ValueError):
+    """Raised inside a tool body for input the model can correct; becomes ``status=error``."""
+
+    def __init__(self, message: str, *, code: str = "invalid_arguments") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def ok(tool: str, summary: str, data: dict[str, Any] | None = None) -> ToolResult:
+    return ToolResult(tool=tool, status="success", summary=summary, data=data or {})
+
+
+def no_data(tool: str, summary: str, data: dict[str, Any] | None = None) -> ToolResult:
+    return ToolResult(tool=tool, status="no_data", summary=summary, data=data or {})
+
+
+def error(tool: str, message: str, *, code: str = "invalid_arguments") -> ToolResult:
+    return ToolResult(tool=tool, status="error", code=code, error=message, summary=message)
+
+
+def wrap_untrusted(tool: str, body: str) -> str:
+    """Mark tool output as data, never instructions (see prompts/_untrusted_data.md)."""
+    return f"{UNTRUSTED_OPEN.format(tool=tool)}\n{body}\n{UNTRUSTED_CLOSE}"
+
+
+def parse_tool_output(content: Any) -> ToolResult:
+    """Turn a tool's message content (wrapped JSON) back into a ``ToolResult``."""
+    if isinstance(content, ToolResult):
+        return content
+    text = content if isinstance(content, str) else json.dumps(content)
+    match = _WRAPPED.search(text)
+    body = match["body"] if match else text
+    return ToolResult.model_validate_json(body)
+
+
+def _render(result: ToolResult) -> tuple[str, ToolResult]:
+    clean = ToolResult.model_validate(scrub_obj(result.model_dump(mode="json")))
+    return wrap_untrusted(clean.tool, clean.model_dump_json()), clean
+
+
+def _validation_message(name: str, exc: ValidationError) -> str:
+    problems = "; ".join(
+        f"`{'.'.join(str(p) for p in err['loc']) or 'arguments'}`: {err['msg']}"
+        for err in exc.errors()
+    )
+    return f"invalid arguments for `{name}`: {problems}. Fix the arguments and call again."
+
+
+def infra_tool(
+    *,
+    name: str,
+    description: str,
+    args_schema: type[BaseModel],
+    writes: bool = False,
+) -> Callable[[Callable[..., ToolResult]], BaseTool]:
+    """Build a LangChain tool from a function returning ``ToolResult``.
+
+    The function receives the validated arguments as keyword arguments. ``ToolInputError``
+    and any other exception become an error result (a model can react to it; a traceback
+    would end the run). With ``writes=True`` the call first asks for Change Approval: inside
+    a checkpointed graph it pauses with ``interrupt()``; elsewhere it returns
+    ``approval_required`` without acting.
+    """
+
+    def decorator(func: Callable[..., ToolResult]) -> BaseTool:
+        @functools.wraps(func)
+        def run(**kwargs: Any) -> tuple[str, ToolResult]:
+            try:
+                args = args_schema.model_validate(kwargs)
+            except ValidationError as exc:
+                return _render(error(name, _validation_message(name, exc)))
+            call_args = {field: getattr(args, field) for field in type(args).model_fields}
+            if writes:
+                gate = _approve_write(name, args.model_dump(mode="json"))
+                if gate is not None:
+                    return _render(gate)
+            try:
+                result = func(**call_args)
+            except ToolInputError as exc:
+                result = error(name, str(exc), code=exc.code)
+            except Exception as exc:  # the one broad catch: tools never raise into the graph
+                logger.warning("tool %s failed: %s", name, scrub(repr(exc)))
+                result = error(name, f"{type(exc).__name__}: {exc}", code="internal_error")
+            return _render(result)
+
+        def on_invalid(exc: ValidationError) -> str:
+            return _render(error(name, _validation_message(name, exc)))[0]
+
+        tool = StructuredTool.from_function(
+            func=run,
+            name=name,
+            description=description,
+            args_schema=args_schema,
+            response_format="content_and_artifact",
+            metadata={"writes": writes},
+            handle_validation_error=on_invalid,
+        )
+        tool.__doc__ = inspect.getdoc(func)
+        return tool
+
+    return decorator
+
+
+def _approve_write(name: str, call_args: dict[str, Any]) -> ToolResult | None:
+    """None when the write may go ahead; otherwise the result to return instead."""
+    request = ApprovalRequest(
+        kind="change_approval",
+        gate="Change Approval",
+        question=f"Approve the change `{name}`? It modifies an external system.",
+        details={"tool": name, "arguments": call_args},
+    )
+    if not can_interrupt():
+        return ToolResult(
+            tool=name,
+            status="approval_required",
+            code="approval_required",
+            summary=f"`{name}` changes an external system and needs Change Approval; "
+            "run it inside the team graph (with a checkpointer) to ask a person.",
+            data={"arguments": call_args},
+        )
+    decision = request_decision(request)
+    if decision.approved:
+        return None
+    return ToolResult(
+        tool=name,
+        status="rejected",
+        code="change_rejected",
+        summary=f"Change Approval rejected `{name}`; nothing was changed."
+        + (f" Comment: {decision.comment}" if decision.comment else ""),
+    )
+
+
+def writes(tool: BaseTool) -> bool:
+    """Whether a tool changes an external system (the flag gates key on)."""
+    return bool((tool.metadata or {}).get("writes", False))
