@@ -1,0 +1,260 @@
+"""The ``infra-team`` command: thin over the library, errors as one line, never a traceback.
+
+Exit codes: 0 completed, 1 failed, 2 usage error, 3 waiting for a human decision.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.markup import escape
+from rich.table import Table
+
+from infra_team.errors import InfraTeamError
+from infra_team.scrub import scrub, scrub_obj
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_WAITING = 0, 1, 2, 3
+STATE_DIR_ENV = "INFRA_TEAM_STATE_DIR"
+
+app = typer.Typer(
+    name="infra-team",
+    help="An Infrastructure & Operations agent team: architect, sysadmin, network, DBA, SRE, automation.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+
+class ProtocolKind(StrEnum):
+    change = "change"
+    incident = "incident"
+    maintenance = "maintenance"
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    err.print(f"[bold red]error:[/] {escape(scrub(message))}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _print_json(value: Any) -> None:
+    out.print_json(json.dumps(scrub_obj(value), default=str))
+
+
+def state_dir() -> Path:
+    """Where the CLI keeps its checkpoints: ``INFRA_TEAM_STATE_DIR`` or the user state dir."""
+    from platformdirs import user_state_dir
+
+    return Path(os.environ.get(STATE_DIR_ENV) or user_state_dir("infra-team"))
+
+
+def default_checkpoint() -> Path:
+    return state_dir() / "checkpoints.sqlite"
+
+
+@app.command()
+def agents(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """List the seven subagent types and when to use each."""
+    from infra_team.registry import registry
+
+    specs = registry()
+    if as_json:
+        _print_json(
+            [{"name": s.name, "role": s.role, "description": s.description} for s in specs.values()]
+        )
+        return
+    table = Table("subagent type", "role", "use when", show_lines=True)
+    for spec in specs.values():
+        table.add_row(spec.name, spec.role, scrub(spec.description))
+    out.print(table)
+
+
+@app.command()
+def tools(
+    role: Annotated[str | None, typer.Argument(help="Subagent type; all roles when omitted.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List each role's tools and whether they write to an external system."""
+    from infra_team.registry import ROLE_TYPES, resolve_role
+    from infra_team.tools import get_tools, writes
+
+    roles = [resolve_role(role).name] if role else list(ROLE_TYPES)
+    rows = [
+        {"name": tool.name, "role": name, "description": tool.description, "writes": writes(tool)}
+        for name in roles
+        for tool in get_tools(name)
+    ]
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("tool", "role", "writes", "description")
+    for row in rows:
+        table.add_row(row["name"], row["role"], "yes" if row["writes"] else "no", row["description"])
+    out.print(table)
+
+
+@app.command()
+def protocol(
+    kind: Annotated[ProtocolKind, typer.Argument(help="Which message.")],
+    field: Annotated[
+        list[str] | None,
+        typer.Option("--field", "-f", help="KEY=VALUE (template keys, e.g. SEVERITY=P2)."),
+    ] = None,
+) -> None:
+    """Print a protocol template, or a filled one from --field KEY=VALUE options."""
+    from infra_team.protocols import blank_template, from_fields
+
+    if not field:
+        out.print(blank_template(kind.value), highlight=False, markup=False)
+        return
+    pairs: dict[str, str] = {}
+    for item in field:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            _fail(f"--field `{item}` is not KEY=VALUE")
+        pairs[key.strip()] = value.strip()
+    try:
+        message = from_fields(kind.value, pairs)  # type: ignore[call-overload]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "fields"
+        _fail(f"{kind.value}: `{where}`: {first['msg']}")
+    except ValueError as exc:
+        _fail(f"{kind.value}: {exc}")
+    out.print(message.render(), highlight=False, markup=False)
+
+
+@app.command()
+def graph() -> None:
+    """Print the supervisor graph as Mermaid."""
+    from infra_team.graph.team import build_team_graph
+    from infra_team.models import resolve_models
+
+    models, _ = resolve_models("offline")
+    drawing = build_team_graph(models).get_graph().draw_mermaid()
+    out.print(scrub(drawing), highlight=False, markup=False)
+
+
+def _run_events(events: Any, *, as_json: bool) -> None:
+    """Show live progress, then the report; exit with the run's status code."""
+    from infra_team.result import TaskResult
+
+    result: TaskResult | None = None
+    with err.status("starting ...", spinner="dots") as status:
+        for event in events:
+            if event.type == "role_started":
+                status.update(f"{event.role_name} is working ({event.stage}) ...")
+                err.print(f"[cyan]▶[/] {escape(event.role_name or '')}: {event.stage}", highlight=False)
+            elif event.type == "tool_called":
+                err.print(f"    [dim]tool[/] {escape(event.tool or '')}", highlight=False)
+            elif event.type == "tool_result":
+                line = f"{event.tool}: {event.data.get('status', '')} {event.text}"
+                err.print(f"    [dim]{escape(line)}[/]", highlight=False)
+            elif event.type == "role_finished":
+                err.print(f"[green]✓[/] {escape(event.role_name or '')}", highlight=False)
+            elif event.type == "interrupt":
+                err.print(f"[yellow]⏸[/] waiting for a human decision: {escape(event.text)}", highlight=False)
+            elif event.type == "result":
+                result = event.result
+    if result is None:
+        _fail("the run produced no result", EXIT_FAILED)
+    if as_json:
+        _print_json(result.model_dump(mode="json"))
+    else:
+        out.print(Markdown(result.report))
+    if result.status == "interrupted":
+        err.print(
+            f"\nResume with: infra-team resume {result.thread_id} --approve|--reject "
+            '[--comment "..."]',
+            highlight=False,
+            markup=False,
+        )
+        raise typer.Exit(EXIT_WAITING)
+    if result.status == "failed":
+        err.print(f"[red]failed:[/] {result.error}", highlight=False)
+        raise typer.Exit(EXIT_FAILED)
+
+
+@app.command(name="task")
+def task_command(
+    subagent_type: Annotated[str, typer.Argument(help="One of the seven subagent types.")],
+    description: Annotated[str, typer.Argument(help="The request or incident, in full.")],
+    model: Annotated[str | None, typer.Option(help="Model: offline, openai:gpt-4.1, ...")] = None,
+    thread: Annotated[str | None, typer.Option(help="Thread id to save the run under.")] = None,
+    checkpoint: Annotated[
+        Path | None, typer.Option(help="SQLite checkpoint file (default: user state dir).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the TaskResult as JSON.")] = False,
+) -> None:
+    """Run a task: the team, or one role, works the request and prints a report."""
+    from infra_team.runner import stream
+
+    events = stream(
+        subagent_type,
+        description,
+        model=model,
+        thread_id=thread,
+        checkpointer=checkpoint or default_checkpoint(),
+    )
+    _run_events(events, as_json=as_json)
+
+
+@app.command(name="resume")
+def resume_command(
+    thread: Annotated[str, typer.Argument(help="Thread id printed by the paused run.")],
+    approve: Annotated[bool, typer.Option("--approve", help="Approve / take ownership.")] = False,
+    reject: Annotated[bool, typer.Option("--reject", help="Reject / decline.")] = False,
+    comment: Annotated[str, typer.Option(help="Comment recorded with the decision.")] = "",
+    model: Annotated[str | None, typer.Option(help="Model (default: the one the run used).")] = None,
+    checkpoint: Annotated[Path | None, typer.Option(help="SQLite checkpoint file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the TaskResult as JSON.")] = False,
+) -> None:
+    """Answer a paused run's question and let it finish."""
+    from infra_team.runner import stream
+
+    if approve == reject:
+        _fail("give exactly one of --approve or --reject")
+    events = stream(
+        "infrastructure-team",
+        model=model,
+        thread_id=thread,
+        checkpointer=checkpoint or default_checkpoint(),
+        resume_with=approve,
+        comment=comment,
+    )
+    _run_events(events, as_json=as_json)
+
+
+def main() -> None:
+    """Console entry point: maps errors to exit codes and one-line messages."""
+    try:
+        code = app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except InfraTeamError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        sys.exit(EXIT_USAGE)
+    except (KeyboardInterrupt, EOFError):
+        err.print("interrupted", highlight=False)
+        sys.exit(130)
+    except Exception as exc:  # the CLI boundary: one line, never a traceback
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(EXIT_FAILED)
+        err.print(f"[bold red]error:[/] {escape(scrub(f'{type(exc).__name__}: {exc}'))}", highlight=False)
+        sys.exit(EXIT_FAILED)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

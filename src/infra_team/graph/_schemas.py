@@ -1,0 +1,124 @@
+"""Structured outputs of each stage: what a role hands to the next node.
+
+A model fills these at the points that need judgement (kind of request, design and
+assignment, severity and owner, "is it resolved"). The graph's edges read them; the
+model never chooses an edge the seed does not document.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Specialist = Literal["systems-administrator", "network-engineer", "database-administrator"]
+ComponentOwner = Specialist
+
+
+class _Stage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class IntakeDecision(_Stage):
+    """Is this a request for new or changed infrastructure, or an incident in progress?"""
+
+    kind: Literal["request", "incident"]
+    """``incident``: something is broken or degraded now; ``request``: build or change."""
+    reason: str = Field(description="One sentence: which words or facts decided the kind.")
+
+
+class Assignment(_Stage):
+    """One specialist's part of the implementation."""
+
+    role: Specialist
+    task: str = Field(description="What this specialist must deliver, in one or two sentences.")
+
+
+class ArchitectDesign(_Stage):
+    """The architect's review, design and assignment for an infrastructure request."""
+
+    summary: str = Field(description="The design in a short paragraph.")
+    design: str = Field(description="Design details as Markdown: components, sizing, DR, cost.")
+    assignments: list[Assignment] = Field(
+        description="Specialists to implement it; only those the request needs."
+    )
+    change_type: Literal["New", "Modify", "Remove"]
+    component: str = Field(description="Main component: Server, Network, Database, ...")
+    justification: str
+    timeline: str
+    impact: str
+    risks: list[str] = Field(description="Risk assessment: each risk with its mitigation.")
+    rollback_plan: str = Field(description="How to undo the change; empty if none exists.")
+
+
+class RoleReport(_Stage):
+    """A role's deliverable in the request flow (specialists, automation, SRE)."""
+
+    summary: str = Field(description="What this role did and concluded, in two sentences.")
+    findings: list[str] = Field(description="Facts found, each naming the tool that showed it.")
+    actions: list[str] = Field(description="Concrete next steps or changes this role proposes.")
+    deliverable: str = Field(description="The role's artifact as Markdown (config, code, plan).")
+
+
+class TriageDecision(_Stage):
+    """The on-call SRE's triage of an incident; feeds the Incident Communication."""
+
+    incident: str = Field(description="Brief description of the incident.")
+    severity: Literal["P1", "P2", "P3", "P4"]
+    impact: str
+    current_action: str
+    eta: str
+    component: str = Field(description="Failing component: database, network, server, ...")
+    component_owner: ComponentOwner | None = Field(
+        description="Specialist who owns the failing component, if one is needed."
+    )
+    resolved: bool = Field(description="True only if the on-call SRE has resolved it.")
+    summary: str
+    findings: list[str]
+
+
+class EscalationStep(_Stage):
+    """One rung of the escalation ladder: resolved here, or passed up."""
+
+    resolved: bool = Field(description="True only if this role resolved the issue.")
+    escalate_reason: str = Field(
+        description="Why the next rung is needed (architecture or business decision); "
+        "empty when resolved."
+    )
+    summary: str
+    findings: list[str]
+    actions: list[str]
+
+
+STAGE_SCHEMAS: dict[str, type[_Stage]] = {
+    "intake": IntakeDecision,
+    "design": ArchitectDesign,
+    "implement": RoleReport,
+    "codify": RoleReport,
+    "operate": RoleReport,
+    "triage": TriageDecision,
+    "escalation": EscalationStep,
+}
+"""Stage name -> the structured output a role returns at that stage."""
+
+Stage = Literal["intake", "design", "implement", "codify", "operate", "triage", "escalation"]
+
+
+class StageBrief(_Stage):
+    """What a role node hands its agent besides the Markdown brief.
+
+    It travels in the brief message's ``additional_kwargs[BRIEF_KEY]``: chat-model
+    providers ignore it, while the offline engine reads it instead of parsing prose.
+    """
+
+    stage: Stage
+    role: str
+    """Subagent type acting at this stage."""
+    request: str
+    """The original request, verbatim."""
+    context: dict[str, object] = Field(default_factory=dict)
+    """Outputs this stage depends on, by name (``design``, ``assignment``, ``results``,
+    ``automation``, ``triage``, ``trail``, ``rung``)."""
+
+
+BRIEF_KEY = "infra_team_brief"

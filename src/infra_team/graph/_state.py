@@ -1,0 +1,55 @@
+"""The supervisor graph's state: what flows between role nodes, and its reducers."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
+
+from langchain_core.messages import AnyMessage
+from langgraph.graph.message import add_messages
+
+
+def merge_dicts(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
+    """Reducer for per-role outputs written by parallel nodes."""
+    return {**(left or {}), **(right or {})}
+
+
+class TeamState(TypedDict):
+    """State of one task run. Role outputs are plain dicts (stage schema dumps) so that
+    checkpoints stay serialisable and readable."""
+
+    messages: NotRequired[Annotated[list[AnyMessage], add_messages]]
+    """Host-facing conversation: the task in, the final report out (deepagents and
+    LangGraph Server hosts read the last message)."""
+    subagent_type: NotRequired[str]
+    """Entry chosen by the caller; ``infrastructure-team`` when absent."""
+    description: NotRequired[str]
+    """The request, verbatim."""
+    model: NotRequired[str]
+    """Label of the model the run uses (``offline``, ``openai:gpt-4.1`` ...)."""
+    started_at: NotRequired[str]
+    """UTC ISO-8601 time the run started; dates in artifacts derive from it."""
+    kind: NotRequired[Literal["request", "incident"]]
+    intake_reason: NotRequired[str]
+    design: NotRequired[dict[str, Any]]
+    """The architect's ``ArchitectDesign``."""
+    assignment: NotRequired[str]
+    """Set only on a specialist's ``Send`` payload: its part of the work."""
+    results: NotRequired[Annotated[dict[str, Any], merge_dicts]]
+    """Subagent type -> that role's ``RoleReport`` (request flow)."""
+    engaged: NotRequired[Annotated[list[str], operator.add]]
+    """Subagent types of the role nodes that ran, in start order."""
+    tool_log: NotRequired[Annotated[list[dict[str, Any]], operator.add]]
+    """Every tool a role called: role, tool, status, summary, data."""
+    triage: NotRequired[dict[str, Any]]
+    """The on-call SRE's ``TriageDecision``."""
+    component_owner: NotRequired[str | None]
+    trail: NotRequired[Annotated[list[dict[str, Any]], operator.add]]
+    """Escalation trail: one entry per rung (role, outcome, summary)."""
+    resolved: NotRequired[bool]
+    decisions: NotRequired[Annotated[list[dict[str, Any]], operator.add]]
+    """Human decisions taken at interrupts (gate, approved, comment)."""
+    gates: NotRequired[list[dict[str, Any]]]
+    artifacts: NotRequired[dict[str, str]]
+    report: NotRequired[str]
+    error: NotRequired[str]

@@ -1,0 +1,397 @@
+"""The supervisor graph: one compiled StateGraph for the team entry and the six roles.
+
+Edges are the seed's documented flows; models decide only what needs judgement.
+
+Request flow: intake -> architect (design, assign) -> Send to each assigned specialist
+in parallel -> join at automation engineer (codify) -> site reliability engineer (monitoring,
+SLOs, runbooks) -> gates (Change Approval, Production Readiness) -> report.
+
+Escalation path: intake -> SRE on-call (triage) -> resolved? report : component owner ->
+resolved? report : architect -> resolved? report : human escalation (interrupt) -> report.
+
+A single role enters at its own node and keeps its documented outgoing edges: the
+architect's design still fans out to the specialists, a component owner who cannot
+resolve an incident still escalates to the architect, and so on. A specialist, automation
+or SRE request returns that role's deliverable through the gates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.store.base import BaseStore
+from langgraph.types import Send
+
+from infra_team.approvals import ApprovalRequest, request_decision
+from infra_team.errors import ErrorCode, GraphBuildError, InvalidRequestError
+from infra_team.graph import _artifacts
+from infra_team.graph._schemas import Stage, StageBrief
+from infra_team.graph._state import TeamState
+from infra_team.graph.role import StageOutcome, _emit, arun_stage, build_role_agent, run_stage
+from infra_team.oncall import component_owner as policy_owner
+from infra_team.registry import (
+    SPECIALISTS,
+    SUBAGENT_TYPES,
+    TEAM,
+    display_name,
+    registry,
+)
+
+ARCHITECT = "infrastructure-architect"
+SRE = "site-reliability-engineer"
+AUTOMATION = "automation-engineer"
+INTAKE, GATES, HUMAN, REPORT = "intake", "gates", "human-escalation", "report"
+DEFAULT_OWNER = "systems-administrator"
+"""Owner when triage names none: the secondary on-call (seed "On-Call Rotation")."""
+
+_STAGES: dict[str, tuple[Stage, ...]] = {
+    TEAM: ("intake",),
+    ARCHITECT: ("design", "escalation"),
+    "systems-administrator": ("implement", "escalation"),
+    "network-engineer": ("implement", "escalation"),
+    "database-administrator": ("implement", "escalation"),
+    AUTOMATION: ("codify",),
+    SRE: ("operate", "triage"),
+}
+
+ModelMap = Mapping[str, BaseChatModel]
+
+
+def _entry(state: TeamState) -> str:
+    return state.get("subagent_type") or TEAM
+
+
+def _description(state: TeamState) -> str:
+    if state.get("description"):
+        return state["description"]
+    for message in reversed(state.get("messages", [])):
+        if isinstance(message, HumanMessage):
+            return str(message.text)
+    return ""
+
+
+class _RoleNode:
+    """A graph node that runs one role's agent at the stage the state calls for."""
+
+    def __init__(
+        self,
+        role: str,
+        agents: Mapping[Stage, Runnable[Any, Any]],
+        choose: Callable[[TeamState], tuple[Stage, dict[str, Any]]],
+        finish: Callable[[TeamState, Stage, StageOutcome], dict[str, Any]],
+    ) -> None:
+        self.role, self.agents, self.choose, self.finish = role, agents, choose, finish
+
+    def _brief(self, state: TeamState) -> tuple[Stage, StageBrief]:
+        stage, context = self.choose(state)
+        _emit({"type": "role_started", "role": self.role, "stage": stage})
+        brief = StageBrief(stage=stage, role=self.role, request=_description(state), context=context)
+        return stage, brief
+
+    def _done(self, state: TeamState, stage: Stage, outcome: StageOutcome) -> dict[str, Any]:
+        _emit({"type": "role_finished", "role": self.role, "stage": stage})
+        update: dict[str, Any] = {"engaged": [self.role], "tool_log": outcome.tool_log}
+        if outcome.output is None:
+            update["error"] = (
+                f"The {display_name(self.role)} gave no {stage} result within its model-call limit."
+            )
+            return update
+        return {**update, **self.finish(state, stage, outcome)}
+
+    def invoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
+        stage, brief = self._brief(state)
+        return self._done(state, stage, run_stage(self.agents[stage], brief, config))
+
+    async def ainvoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
+        stage, brief = self._brief(state)
+        return self._done(state, stage, await arun_stage(self.agents[stage], brief, config))
+
+    def runnable(self) -> Runnable[Any, Any]:
+        return RunnableLambda(self.invoke, afunc=self.ainvoke, name=self.role)
+
+
+class _IntakeNode(_RoleNode):
+    """Validates the entry, fixes the start time, then classifies request vs incident."""
+
+    def invoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
+        update = _intake_prepare(state)
+        return {**update, **super().invoke({**state, **update}, config)}  # type: ignore[typeddict-item]
+
+    async def ainvoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
+        update = _intake_prepare(state)
+        return {**update, **await super().ainvoke({**state, **update}, config)}  # type: ignore[typeddict-item]
+
+
+# --- what each role does at each stage -------------------------------------------------
+
+
+def _intake_choose(state: TeamState) -> tuple[Stage, dict[str, Any]]:
+    return "intake", {}
+
+
+def _intake_finish(state: TeamState, stage: Stage, outcome: StageOutcome) -> dict[str, Any]:
+    assert outcome.output is not None
+    return {
+        "kind": outcome.output["kind"],
+        "intake_reason": outcome.output["reason"],
+        "engaged": [],  # classification is not a role's work
+    }
+
+
+def _architect_choose(state: TeamState) -> tuple[Stage, dict[str, Any]]:
+    if state.get("kind") == "incident":
+        return "escalation", _escalation_context(state, "architect", "human escalation")
+    return "design", {}
+
+
+def _specialist_choose(state: TeamState) -> tuple[Stage, dict[str, Any]]:
+    if state.get("kind") == "incident":
+        return "escalation", _escalation_context(state, "component owner", "architect")
+    return "implement", {
+        "design": state.get("design"),
+        "assignment": state.get("assignment") or _description(state),
+    }
+
+
+def _automation_choose(state: TeamState) -> tuple[Stage, dict[str, Any]]:
+    results = {display_name(role): report for role, report in state.get("results", {}).items()}
+    return "codify", {"design": state.get("design"), "results": results}
+
+
+def _sre_choose(state: TeamState) -> tuple[Stage, dict[str, Any]]:
+    if state.get("kind") == "incident":
+        return "triage", {}
+    automation = state.get("results", {}).get(AUTOMATION)
+    return "operate", {"design": state.get("design"), "automation": automation}
+
+
+def _escalation_context(state: TeamState, rung: str, next_rung: str) -> dict[str, Any]:
+    return {
+        "triage": state.get("triage"),
+        "trail": state.get("trail", []),
+        "rung": rung,
+        "next_rung": next_rung,
+    }
+
+
+def _trail_entry(role: str, rung: str, output: dict[str, Any]) -> dict[str, Any]:
+    resolved = bool(output.get("resolved"))
+    return {
+        "role": role,
+        "role_name": display_name(role),
+        "rung": rung,
+        "outcome": "resolved" if resolved else "escalated",
+        "summary": output.get("summary", ""),
+        "reason": output.get("escalate_reason", ""),
+    }
+
+
+def _make_report_finish(role: str) -> Callable[[TeamState, Stage, StageOutcome], dict[str, Any]]:
+    def finish(state: TeamState, stage: Stage, outcome: StageOutcome) -> dict[str, Any]:
+        assert outcome.output is not None
+        if stage == "escalation":
+            rung = "architect" if role == ARCHITECT else "component owner"
+            return {
+                "trail": [_trail_entry(role, rung, outcome.output)],
+                "resolved": bool(outcome.output["resolved"]),
+            }
+        if stage == "design":
+            return {"design": outcome.output}
+        if stage == "triage":
+            owner = outcome.output.get("component_owner") or policy_owner(
+                outcome.output.get("component", "")
+            )
+            return {
+                "triage": outcome.output,
+                "component_owner": owner or DEFAULT_OWNER,
+                "trail": [_trail_entry(role, "on-call", outcome.output)],
+                "resolved": bool(outcome.output["resolved"]),
+            }
+        return {"results": {role: outcome.output}}
+
+    return finish
+
+
+# --- edges ------------------------------------------------------------------------------
+
+
+def _route_intake(state: TeamState) -> str | list[Send]:
+    if state.get("error"):
+        return REPORT
+    entry, kind = _entry(state), state.get("kind")
+    if entry == TEAM:
+        return ARCHITECT if kind == "request" else SRE
+    if entry in SPECIALISTS and kind == "request":
+        return [Send(entry, {**state, "assignment": _description(state)})]
+    return entry
+
+
+def _route_architect(state: TeamState) -> str | list[Send]:
+    if state.get("error"):
+        return REPORT
+    if state.get("kind") == "incident":
+        return REPORT if state.get("resolved") else HUMAN
+    sends = [
+        Send(a["role"], {**state, "assignment": a["task"]})
+        for a in state.get("design", {}).get("assignments", [])
+        if a["role"] in SPECIALISTS
+    ]
+    return sends or AUTOMATION
+
+
+def _route_specialist(state: TeamState) -> str:
+    if state.get("error"):
+        return REPORT
+    if state.get("kind") == "incident":
+        return REPORT if state.get("resolved") else ARCHITECT
+    return AUTOMATION if _entry(state) in (TEAM, ARCHITECT) else GATES
+
+
+def _route_automation(state: TeamState) -> str:
+    if state.get("error"):
+        return REPORT
+    return SRE if _entry(state) in (TEAM, ARCHITECT) else GATES
+
+
+def _route_sre(state: TeamState) -> str:
+    if state.get("error"):
+        return REPORT
+    if state.get("kind") == "incident":
+        return REPORT if state.get("resolved") else state.get("component_owner") or DEFAULT_OWNER
+    return GATES
+
+
+# --- deterministic nodes ----------------------------------------------------------------
+
+
+def _intake_prepare(state: TeamState) -> dict[str, Any]:
+    """Validate the entry and fix the run's start time before any role runs."""
+    entry, description = _entry(state), _description(state).strip()
+    if entry not in SUBAGENT_TYPES:
+        valid = ", ".join(f"`{name}`" for name in SUBAGENT_TYPES)
+        msg = f"unknown subagent type `{entry}`; valid types: {valid}"
+        raise InvalidRequestError(msg, code=ErrorCode.UNKNOWN_SUBAGENT_TYPE)
+    if not description:
+        msg = "the task description is empty; describe the request or the incident"
+        raise InvalidRequestError(msg, code=ErrorCode.EMPTY_DESCRIPTION)
+    return {
+        "subagent_type": entry,
+        "description": description,
+        "started_at": state.get("started_at") or datetime.now(UTC).isoformat(),
+    }
+
+
+def _gates_node(state: TeamState) -> dict[str, Any]:
+    """Evaluate Change Approval and Production Readiness; pause for a person when the
+    change is destructive (deletes, replacements, removals)."""
+    decisions = list(state.get("decisions", []))
+    new_decisions: list[dict[str, Any]] = []
+    destructive = _artifacts.destructive_actions(state)
+    if destructive and not any(d.get("gate") == "Change Approval" for d in decisions):
+        change = _artifacts.evaluate_gates(state, decisions)[0]
+        request = ApprovalRequest(
+            kind="change_approval",
+            gate="Change Approval",
+            question="The plan holds destructive actions. Approve the change?",
+            details={"destructive_actions": destructive, "open_items": change["open_items"]},
+        )
+        decision = request_decision(request)
+        new_decisions.append(
+            {"gate": "Change Approval", "approved": decision.approved, "comment": decision.comment}
+        )
+    gates = _artifacts.evaluate_gates(state, decisions + new_decisions)
+    return {"gates": gates, "decisions": new_decisions}
+
+
+def _human_node(state: TeamState) -> dict[str, Any]:
+    """Top of the escalation ladder: a major incident or a business decision."""
+    last = (state.get("trail") or [{}])[-1]
+    request = ApprovalRequest(
+        kind="human_escalation",
+        gate="Human escalation",
+        question="Major incident or business decision: the team cannot resolve this alone. "
+        "Take ownership (approve) or decline (reject), with a comment for the record.",
+        details={
+            "severity": (state.get("triage") or {}).get("severity"),
+            "last_rung": last.get("role_name"),
+            "reason": last.get("reason") or last.get("summary"),
+        },
+    )
+    decision = request_decision(request)
+    entry = {
+        "role": "human",
+        "role_name": display_name("human"),
+        "rung": "human",
+        "outcome": "taken over" if decision.approved else "declined",
+        "summary": decision.comment,
+        "reason": "",
+    }
+    return {
+        "trail": [entry],
+        "decisions": [
+            {"gate": "Human escalation", "approved": decision.approved, "comment": decision.comment}
+        ],
+    }
+
+
+def _report_node(state: TeamState) -> dict[str, Any]:
+    artifacts = _artifacts.render_artifacts(state)
+    report = _artifacts.render_report(state, artifacts)
+    return {"artifacts": artifacts, "report": report, "messages": [AIMessage(content=report)]}
+
+
+# --- build --------------------------------------------------------------------------------
+
+
+def build_team_graph(
+    models: ModelMap,
+    *,
+    checkpointer: BaseCheckpointSaver[Any] | None = None,
+    store: BaseStore | None = None,
+    name: str = "infrastructure-team",
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """Compile the supervisor graph. ``models`` maps each subagent type to its chat model."""
+    specs = registry()
+    missing = [role for role in _STAGES if role not in models]
+    if missing:
+        msg = f"no model for {', '.join(f'`{m}`' for m in missing)}; pass one per subagent type"
+        raise GraphBuildError(msg)
+    builder = StateGraph(TeamState)
+
+    def agents(role: str) -> dict[Stage, Runnable[Any, Any]]:
+        return {stage: build_role_agent(specs[role], models[role], stage) for stage in _STAGES[role]}
+
+    intake = _IntakeNode(TEAM, agents(TEAM), _intake_choose, _intake_finish)
+    builder.add_node(INTAKE, intake.runnable())
+    choosers = {ARCHITECT: _architect_choose, AUTOMATION: _automation_choose, SRE: _sre_choose}
+    for role in (ARCHITECT, *SPECIALISTS, AUTOMATION, SRE):
+        choose = choosers.get(role, _specialist_choose)
+        node = _RoleNode(role, agents(role), choose, _make_report_finish(role))
+        builder.add_node(role, node.runnable())
+    builder.add_node(GATES, _gates_node)
+    builder.add_node(HUMAN, _human_node)
+    builder.add_node(REPORT, _report_node)
+
+    builder.add_edge(START, INTAKE)
+    builder.add_conditional_edges(INTAKE, _route_intake, [ARCHITECT, *SPECIALISTS, AUTOMATION, SRE, REPORT])
+    builder.add_conditional_edges(ARCHITECT, _route_architect, [*SPECIALISTS, AUTOMATION, HUMAN, REPORT])
+    for specialist in SPECIALISTS:
+        builder.add_conditional_edges(specialist, _route_specialist, [AUTOMATION, ARCHITECT, GATES, REPORT])
+    builder.add_conditional_edges(AUTOMATION, _route_automation, [SRE, GATES, REPORT])
+    builder.add_conditional_edges(SRE, _route_sre, [*SPECIALISTS, GATES, REPORT])
+    builder.add_edge(GATES, REPORT)
+    builder.add_edge(HUMAN, REPORT)
+    builder.add_edge(REPORT, END)
+    try:
+        return builder.compile(checkpointer=checkpointer, store=store, name=name)
+    except ValueError as exc:
+        msg = f"the supervisor graph is invalid: {exc}"
+        raise GraphBuildError(msg) from exc

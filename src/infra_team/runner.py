@@ -1,0 +1,597 @@
+"""Running a task through the supervisor graph: task, stream, resume and their async twins.
+
+Every value that leaves this module is scrubbed of internal identifiers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any, TypeAlias
+
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.checkpoint.sqlite import SqliteSaver
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.store.memory import InMemoryStore
+from langgraph.types import Command, Interrupt, StateSnapshot
+
+from infra_team.approvals import Decision, coerce_decision
+from infra_team.errors import ErrorCode, InvalidRequestError, ThreadNotFoundError
+from infra_team.graph.team import build_team_graph
+from infra_team.models import ModelArg, resolve_models
+from infra_team.registry import SPECIALISTS, SUBAGENT_TYPES, display_name, resolve_role
+from infra_team.result import (
+    EscalationStep,
+    GateResult,
+    PendingQuestion,
+    TaskEvent,
+    TaskResult,
+)
+from infra_team.scrub import Scrubber, scrub, scrub_obj
+
+RECURSION_LIMIT = 60
+"""Graph steps one run may take; the longest documented flow needs about a dozen."""
+
+CheckpointerArg: TypeAlias = BaseCheckpointSaver[Any] | str | Path | None
+_MEMORY = InMemorySaver()
+"""Default checkpointer of library calls: a run can be resumed within the process."""
+_STORE = InMemoryStore()
+"""Default long-term store (incident log) of library calls."""
+
+
+def _validate(subagent_type: str, description: str) -> str:
+    resolve_role(subagent_type)
+    text = (description or "").strip()
+    if not text:
+        msg = "the task description is empty; describe the request or the incident"
+        raise InvalidRequestError(msg, code=ErrorCode.EMPTY_DESCRIPTION)
+    return text
+
+
+@contextlib.contextmanager
+def _sync_saver(checkpointer: CheckpointerArg) -> Iterator[BaseCheckpointSaver[Any]]:
+    if isinstance(checkpointer, BaseCheckpointSaver):
+        yield checkpointer
+        return
+    if checkpointer is None:
+        yield _MEMORY
+        return
+    path = Path(checkpointer)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    connection = sqlite3.connect(str(path), check_same_thread=False)
+    try:
+        yield SqliteSaver(connection)
+    finally:
+        connection.close()
+
+
+@contextlib.asynccontextmanager
+async def _async_saver(checkpointer: CheckpointerArg) -> AsyncIterator[BaseCheckpointSaver[Any]]:
+    if isinstance(checkpointer, BaseCheckpointSaver) or checkpointer is None:
+        yield checkpointer or _MEMORY
+        return
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    path = Path(checkpointer)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    async with AsyncSqliteSaver.from_conn_string(str(path)) as saver:
+        yield saver
+
+
+class _Run:
+    """One run's graph, config and input."""
+
+    def __init__(
+        self,
+        saver: BaseCheckpointSaver[Any],
+        *,
+        model: ModelArg,
+        thread_id: str | None,
+        recursion_limit: int,
+    ) -> None:
+        models, self.model_label = resolve_models(model)
+        self.graph: CompiledStateGraph[Any, Any, Any, Any] = build_team_graph(
+            models, checkpointer=saver, store=_STORE
+        )
+        self.thread_id = thread_id or uuid.uuid4().hex
+        self.config: RunnableConfig = {
+            "configurable": {"thread_id": self.thread_id},
+            "recursion_limit": recursion_limit,
+        }
+
+    def start_input(self, subagent_type: str, description: str) -> dict[str, Any]:
+        return {
+            "subagent_type": subagent_type,
+            "description": description,
+            "model": self.model_label,
+        }
+
+    def result(self, snapshot: StateSnapshot, failure: BaseException | None = None) -> TaskResult:
+        return build_result(snapshot, self.thread_id, self.model_label, failure)
+
+
+def build_result(
+    snapshot: StateSnapshot, thread_id: str, model: str, failure: BaseException | None = None
+) -> TaskResult:
+    """A ``TaskResult`` from the graph's saved state; every string scrubbed."""
+    values: dict[str, Any] = dict(snapshot.values or {})
+    pending = [i.value for i in snapshot.interrupts if isinstance(i.value, dict)]
+    error = values.get("error") or (f"{type(failure).__name__}: {failure}" if failure else None)
+    status = "failed" if error else "interrupted" if pending else "completed"
+    engaged = list(values.get("engaged", []))
+    for task in snapshot.tasks:
+        if task.interrupts and task.name in SUBAGENT_TYPES and task.name not in engaged:
+            engaged.append(task.name)
+    design = values.get("design") or {}
+    triage = values.get("triage") or {}
+    report = values.get("report") or _interim_report(values, pending, error)
+    result = TaskResult(
+        subagent_type=values.get("subagent_type", "infrastructure-team"),
+        kind=values.get("kind"),
+        status=status,
+        engaged_roles=engaged,
+        assigned_roles=[
+            a["role"] for a in design.get("assignments", []) if a["role"] in SPECIALISTS
+        ],
+        severity=triage.get("severity"),
+        component_owner=values.get("component_owner") if values.get("kind") == "incident" else None,
+        escalation_trail=[EscalationStep.model_validate(step) for step in values.get("trail", [])],
+        gates=[GateResult.model_validate(gate) for gate in values.get("gates", [])],
+        interrupts=[PendingQuestion.model_validate(_question(value)) for value in pending],
+        artifacts=dict(values.get("artifacts", {})),
+        report=report,
+        thread_id=thread_id,
+        model=model,
+        error=error,
+    )
+    return scrub_obj(result)
+
+
+def _question(value: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "kind": value.get("kind", "question"),
+        "gate": value.get("gate", ""),
+        "question": value.get("question", ""),
+        "details": value.get("details", {}),
+        "options": list(value.get("options", [])),
+    }
+
+
+def _interim_report(
+    values: dict[str, Any], pending: list[dict[str, Any]], error: str | None
+) -> str:
+    """A short report for a run that has not reached its report node."""
+    lines = [
+        f"# {display_name(values.get('subagent_type', 'infrastructure-team'))}: run not finished",
+        "",
+    ]
+    if error:
+        lines += [f"**The run stopped:** {error}", ""]
+    for question in pending:
+        lines += [
+            f"**Waiting for a human decision ({question.get('gate', '')}):** {question.get('question', '')}",
+            "",
+        ]
+    engaged = [display_name(role) for role in values.get("engaged", [])]
+    if engaged:
+        lines += [f"Roles engaged so far: {' → '.join(engaged)}", ""]
+    return "\n".join(lines)
+
+
+def _resume_command(snapshot: StateSnapshot, decision: Decision) -> Command[Any]:
+    answer = decision.model_dump()
+    if len(snapshot.interrupts) > 1:
+        return Command(resume={item.id: answer for item in snapshot.interrupts})
+    return Command(resume=answer)
+
+
+def _check_resumable(snapshot: StateSnapshot, thread_id: str) -> None:
+    if not snapshot.values:
+        msg = f"no saved run with thread id `{thread_id}`; check the id and the checkpoint store"
+        raise ThreadNotFoundError(msg, code=ErrorCode.THREAD_NOT_FOUND)
+    if not snapshot.interrupts:
+        msg = f"the run `{thread_id}` is not waiting for a decision; nothing to resume"
+        raise ThreadNotFoundError(msg, code=ErrorCode.NOTHING_TO_RESUME)
+
+
+# --- public API ---------------------------------------------------------------------------
+
+Answer: TypeAlias = Decision | bool | str | dict[str, Any]
+
+
+def _stored_model(checkpoint: Any, thread_id: str) -> Any:
+    """The model label a saved run used (to rebuild the same graph on resume)."""
+    if checkpoint is None:
+        msg = f"no saved run with thread id `{thread_id}`; check the id and the checkpoint store"
+        raise ThreadNotFoundError(msg, code=ErrorCode.THREAD_NOT_FOUND)
+    return checkpoint.checkpoint.get("channel_values", {}).get("model")
+
+
+def _prepare(
+    saver: BaseCheckpointSaver[Any],
+    subagent_type: str,
+    description: str | None,
+    *,
+    model: ModelArg,
+    thread_id: str | None,
+    resume_with: Answer | None,
+    comment: str,
+    recursion_limit: int,
+    stored_model: Any = None,
+) -> tuple[_Run, Any, bool]:
+    """The run and its graph input: a new task, or a resume command. The flag says
+    whether the paused state must still be checked (done once the graph is built)."""
+    if resume_with is None:
+        text = _validate(subagent_type, description or "")
+        run = _Run(saver, model=model, thread_id=thread_id, recursion_limit=recursion_limit)
+        return run, run.start_input(subagent_type, text), False
+    run = _Run(
+        saver,
+        model=model if model is not None else stored_model,
+        thread_id=thread_id,
+        recursion_limit=recursion_limit,
+    )
+    return run, _with_comment(coerce_decision(resume_with), comment), True
+
+
+def _require_thread(thread_id: str | None) -> str:
+    if not thread_id:
+        msg = "resuming needs the thread id of the paused run"
+        raise ThreadNotFoundError(msg, code=ErrorCode.THREAD_NOT_FOUND)
+    return thread_id
+
+
+def _execute(
+    checkpointer: CheckpointerArg,
+    subagent_type: str,
+    description: str | None,
+    **options: Any,
+) -> TaskResult:
+    with _sync_saver(checkpointer) as saver:
+        if options["resume_with"] is not None:
+            thread = _require_thread(options["thread_id"])
+            options["stored_model"] = _stored_model(saver.get_tuple(_thread_config(thread)), thread)
+        run, graph_input, resuming = _prepare(saver, subagent_type, description, **options)
+        if resuming:
+            snapshot = run.graph.get_state(run.config)
+            _check_resumable(snapshot, run.thread_id)
+            graph_input = _resume_command(snapshot, graph_input)
+        failure: BaseException | None = None
+        try:
+            run.graph.invoke(graph_input, run.config)
+        except Exception as exc:  # reported in the result; the checkpoint keeps the progress
+            failure = exc
+        return run.result(run.graph.get_state(run.config), failure)
+
+
+async def _aexecute(
+    checkpointer: CheckpointerArg,
+    subagent_type: str,
+    description: str | None,
+    **options: Any,
+) -> TaskResult:
+    async with _async_saver(checkpointer) as saver:
+        if options["resume_with"] is not None:
+            thread = _require_thread(options["thread_id"])
+            stored = await saver.aget_tuple(_thread_config(thread))
+            options["stored_model"] = _stored_model(stored, thread)
+        run, graph_input, resuming = _prepare(saver, subagent_type, description, **options)
+        if resuming:
+            snapshot = await run.graph.aget_state(run.config)
+            _check_resumable(snapshot, run.thread_id)
+            graph_input = _resume_command(snapshot, graph_input)
+        failure: BaseException | None = None
+        try:
+            await run.graph.ainvoke(graph_input, run.config)
+        except Exception as exc:
+            failure = exc
+        return run.result(await run.graph.aget_state(run.config), failure)
+
+
+def _thread_config(thread_id: str) -> RunnableConfig:
+    return {"configurable": {"thread_id": thread_id, "checkpoint_ns": ""}}
+
+
+def task(
+    subagent_type: str,
+    description: str,
+    *,
+    model: ModelArg = None,
+    thread_id: str | None = None,
+    checkpointer: CheckpointerArg = None,
+    recursion_limit: int = RECURSION_LIMIT,
+) -> TaskResult:
+    """Run a task for a subagent type and return its result.
+
+    Args:
+        subagent_type: One of the seven types, e.g. ``infrastructure-team``.
+        description: The request or incident, in full.
+        model: A chat model, a ``provider:model`` string, a per-role mapping, or None
+            (``INFRA_TEAM_MODEL``, else the offline engine).
+        thread_id: Id to save the run under (new one when None).
+        checkpointer: A LangGraph checkpointer, or a path to a SQLite file. Default: an
+            in-process store, enough to resume within this process.
+        recursion_limit: Graph steps allowed.
+    """
+    return _execute(
+        checkpointer,
+        subagent_type,
+        description,
+        model=model,
+        thread_id=thread_id,
+        resume_with=None,
+        comment="",
+        recursion_limit=recursion_limit,
+    )
+
+
+async def atask(
+    subagent_type: str,
+    description: str,
+    *,
+    model: ModelArg = None,
+    thread_id: str | None = None,
+    checkpointer: CheckpointerArg = None,
+    recursion_limit: int = RECURSION_LIMIT,
+) -> TaskResult:
+    """Async twin of ``task``."""
+    return await _aexecute(
+        checkpointer,
+        subagent_type,
+        description,
+        model=model,
+        thread_id=thread_id,
+        resume_with=None,
+        comment="",
+        recursion_limit=recursion_limit,
+    )
+
+
+def resume(
+    thread_id: str,
+    decision: Answer,
+    *,
+    comment: str = "",
+    model: ModelArg = None,
+    checkpointer: CheckpointerArg = None,
+    recursion_limit: int = RECURSION_LIMIT,
+) -> TaskResult:
+    """Answer a paused run's question (approve or reject) and let it finish.
+
+    ``model`` defaults to the model the run started with, when that was named by a string.
+    """
+    return _execute(
+        checkpointer,
+        "infrastructure-team",
+        None,
+        model=model,
+        thread_id=thread_id,
+        resume_with=decision,
+        comment=comment,
+        recursion_limit=recursion_limit,
+    )
+
+
+async def aresume(
+    thread_id: str,
+    decision: Answer,
+    *,
+    comment: str = "",
+    model: ModelArg = None,
+    checkpointer: CheckpointerArg = None,
+    recursion_limit: int = RECURSION_LIMIT,
+) -> TaskResult:
+    """Async twin of ``resume``."""
+    return await _aexecute(
+        checkpointer,
+        "infrastructure-team",
+        None,
+        model=model,
+        thread_id=thread_id,
+        resume_with=decision,
+        comment=comment,
+        recursion_limit=recursion_limit,
+    )
+
+
+def _with_comment(decision: Decision, comment: str) -> Decision:
+    return Decision(approved=decision.approved, comment=comment or decision.comment)
+
+
+# --- streaming ----------------------------------------------------------------------------
+
+STREAM_MODES = ["custom", "messages", "updates"]
+
+
+class _EventTranslator:
+    """Turns raw graph stream parts into scrubbed ``TaskEvent``s.
+
+    Tokens go through one ``Scrubber`` per message and field, so an identifier split
+    across chunks is still caught; held-back text is released when the role finishes.
+    """
+
+    def __init__(self) -> None:
+        self._scrubbers: dict[tuple[str, str, str], Scrubber] = {}
+        self._seen_interrupts: set[str] = set()
+
+    def translate(self, namespace: tuple[str, ...], mode: str, data: Any) -> Iterator[TaskEvent]:
+        if mode == "custom" and isinstance(data, dict):
+            yield from self._custom(data)
+        elif mode == "messages":
+            message, metadata = data
+            yield from self._tokens(message, metadata, namespace)
+        elif mode == "updates" and isinstance(data, dict) and "__interrupt__" in data:
+            yield from self._interrupts(data["__interrupt__"])
+
+    def _custom(self, data: dict[str, Any]) -> Iterator[TaskEvent]:
+        role = data.get("role")
+        if data.get("type") == "role_finished":
+            yield from self._flush(role)
+        event_data = {key: value for key, value in data.items() if key in {"args", "status"}}
+        yield scrub_obj(
+            TaskEvent(
+                type=data["type"],
+                role=role,
+                role_name=display_name(role) if role else None,
+                tool=data.get("tool"),
+                stage=data.get("stage"),
+                text=str(data.get("text", "")),
+                data=event_data,
+            )
+        )
+
+    def _tokens(
+        self, message: BaseMessage, metadata: dict[str, Any], namespace: tuple[str, ...]
+    ) -> Iterator[TaskEvent]:
+        if (
+            not isinstance(message, AIMessageChunk | AIMessage)
+            or metadata.get("langgraph_node") != "model"
+        ):
+            return
+        role = namespace[0].split(":", 1)[0] if namespace else None
+        key = message.id or "message"
+        pieces: list[tuple[str, str]] = []
+        if isinstance(message.content, str) and message.content:
+            pieces.append(("content", message.content))
+        if isinstance(message, AIMessageChunk):
+            for chunk in message.tool_call_chunks:
+                if chunk.get("args"):
+                    pieces.append((f"args{chunk.get('index') or 0}", chunk["args"] or ""))
+        else:
+            pieces.extend(("args", str(call["args"])) for call in message.tool_calls)
+        for field, text in pieces:
+            scrubber = self._scrubbers.setdefault((role or "", key, field), Scrubber())
+            safe = scrubber.feed(text)
+            if isinstance(message, AIMessage) and not isinstance(message, AIMessageChunk):
+                safe += scrubber.flush()
+            if safe:
+                yield TaskEvent(
+                    type="token",
+                    role=role,
+                    role_name=display_name(role) if role else None,
+                    text=safe,
+                    data={"field": "tool_args" if field.startswith("args") else "content"},
+                )
+
+    def _flush(self, role: str | None) -> Iterator[TaskEvent]:
+        for key in [k for k in self._scrubbers if role is None or k[0] == role]:
+            rest = self._scrubbers.pop(key).flush()
+            if rest:
+                name = display_name(key[0]) if key[0] else None
+                field = "tool_args" if key[2].startswith("args") else "content"
+                yield TaskEvent(
+                    type="token",
+                    role=key[0] or None,
+                    role_name=name,
+                    text=rest,
+                    data={"field": field},
+                )
+
+    def _interrupts(self, items: tuple[Interrupt, ...]) -> Iterator[TaskEvent]:
+        for item in items:
+            if item.id in self._seen_interrupts:
+                continue
+            self._seen_interrupts.add(item.id)
+            value = scrub_obj(
+                item.value if isinstance(item.value, dict) else {"question": str(item.value)}
+            )
+            yield TaskEvent(
+                type="interrupt", text=scrub(str(value.get("question", ""))), data=value
+            )
+
+    def finish(self) -> Iterator[TaskEvent]:
+        yield from self._flush(None)
+
+
+def stream(
+    subagent_type: str,
+    description: str | None = None,
+    *,
+    model: ModelArg = None,
+    thread_id: str | None = None,
+    checkpointer: CheckpointerArg = None,
+    resume_with: Answer | None = None,
+    comment: str = "",
+    recursion_limit: int = RECURSION_LIMIT,
+) -> Iterator[TaskEvent]:
+    """Run a task (or resume one with ``resume_with``) and yield scrubbed progress events;
+    the last event has ``type="result"`` and carries the ``TaskResult``."""
+    options: dict[str, Any] = {
+        "model": model,
+        "thread_id": thread_id,
+        "resume_with": resume_with,
+        "comment": comment,
+        "recursion_limit": recursion_limit,
+    }
+    with _sync_saver(checkpointer) as saver:
+        if resume_with is not None:
+            thread = _require_thread(thread_id)
+            options["stored_model"] = _stored_model(saver.get_tuple(_thread_config(thread)), thread)
+        run, graph_input, resuming = _prepare(saver, subagent_type, description, **options)
+        if resuming:
+            snapshot = run.graph.get_state(run.config)
+            _check_resumable(snapshot, run.thread_id)
+            graph_input = _resume_command(snapshot, graph_input)
+        translator = _EventTranslator()
+        failure: BaseException | None = None
+        try:
+            for namespace, mode, data in run.graph.stream(
+                graph_input, run.config, stream_mode=STREAM_MODES, subgraphs=True
+            ):
+                yield from translator.translate(namespace, mode, data)
+        except Exception as exc:
+            failure = exc
+        yield from translator.finish()
+        result = run.result(run.graph.get_state(run.config), failure)
+        yield TaskEvent(type="result", text=result.status, result=result)
+
+
+async def astream(
+    subagent_type: str,
+    description: str | None = None,
+    *,
+    model: ModelArg = None,
+    thread_id: str | None = None,
+    checkpointer: CheckpointerArg = None,
+    resume_with: Answer | None = None,
+    comment: str = "",
+    recursion_limit: int = RECURSION_LIMIT,
+) -> AsyncIterator[TaskEvent]:
+    """Async twin of ``stream``."""
+    options: dict[str, Any] = {
+        "model": model,
+        "thread_id": thread_id,
+        "resume_with": resume_with,
+        "comment": comment,
+        "recursion_limit": recursion_limit,
+    }
+    async with _async_saver(checkpointer) as saver:
+        if resume_with is not None:
+            thread = _require_thread(thread_id)
+            stored = await saver.aget_tuple(_thread_config(thread))
+            options["stored_model"] = _stored_model(stored, thread)
+        run, graph_input, resuming = _prepare(saver, subagent_type, description, **options)
+        if resuming:
+            snapshot = await run.graph.aget_state(run.config)
+            _check_resumable(snapshot, run.thread_id)
+            graph_input = _resume_command(snapshot, graph_input)
+        translator = _EventTranslator()
+        failure: BaseException | None = None
+        try:
+            async for namespace, mode, data in run.graph.astream(
+                graph_input, run.config, stream_mode=STREAM_MODES, subgraphs=True
+            ):
+                for event in translator.translate(namespace, mode, data):
+                    yield event
+        except Exception as exc:
+            failure = exc
+        for event in translator.finish():
+            yield event
+        result = run.result(await run.graph.aget_state(run.config), failure)
+        yield TaskEvent(type="result", text=result.status, result=result)
