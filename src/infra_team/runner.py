@@ -200,6 +200,23 @@ def _check_resumable(snapshot: StateSnapshot, thread_id: str) -> None:
         raise ThreadNotFoundError(msg, code=ErrorCode.NOTHING_TO_RESUME)
 
 
+def build_graph(
+    subagent_type: str = "infrastructure-team",
+    *,
+    model: ModelArg = None,
+    checkpointer: BaseCheckpointSaver[Any] | None = None,
+    store: Any = None,
+) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """The compiled supervisor graph entered at ``subagent_type`` when its input names no
+    type: for LangGraph Server, deepagents and any host that runs graphs itself. Input:
+    ``{"messages": [HumanMessage(...)]}`` or ``{"description": ...}``; the last output
+    message is the scrubbed report."""
+    resolve_role(subagent_type)
+    models, label = resolve_models(model)
+    graph = build_team_graph(models, checkpointer=checkpointer, store=store, entry=subagent_type)
+    return graph.with_config({"recursion_limit": RECURSION_LIMIT, "metadata": {"model": label}})
+
+
 # --- public API ---------------------------------------------------------------------------
 
 Answer: TypeAlias = Decision | bool | str | dict[str, Any]

@@ -37,6 +37,7 @@ from infra_team.graph._schemas import Stage, StageBrief
 from infra_team.graph._state import TeamState
 from infra_team.graph.role import StageOutcome, _emit, arun_stage, build_role_agent, run_stage
 from infra_team.oncall import component_owner as policy_owner
+from infra_team.scrub import scrub, scrub_obj
 from infra_team.registry import (
     SPECIALISTS,
     SUBAGENT_TYPES,
@@ -104,7 +105,8 @@ class _RoleNode:
                 f"The {display_name(self.role)} gave no {stage} result within its model-call limit."
             )
             return update
-        return {**update, **self.finish(state, stage, outcome)}
+        # Scrubbed on the way into the state, so no host reading the state sees an ID.
+        return scrub_obj({**update, **self.finish(state, stage, outcome)})
 
     def invoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
         stage, brief = self._brief(state)
@@ -121,12 +123,14 @@ class _RoleNode:
 class _IntakeNode(_RoleNode):
     """Validates the entry, fixes the start time, then classifies request vs incident."""
 
+    default_entry: str = TEAM
+
     def invoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
-        update = _intake_prepare(state)
+        update = _intake_prepare(state, self.default_entry)
         return {**update, **super().invoke({**state, **update}, config)}  # type: ignore[typeddict-item]
 
     async def ainvoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
-        update = _intake_prepare(state)
+        update = _intake_prepare(state, self.default_entry)
         return {**update, **await super().ainvoke({**state, **update}, config)}  # type: ignore[typeddict-item]
 
 
@@ -272,9 +276,10 @@ def _route_sre(state: TeamState) -> str:
 # --- deterministic nodes ----------------------------------------------------------------
 
 
-def _intake_prepare(state: TeamState) -> dict[str, Any]:
+def _intake_prepare(state: TeamState, default_entry: str) -> dict[str, Any]:
     """Validate the entry and fix the run's start time before any role runs."""
-    entry, description = _entry(state), _description(state).strip()
+    entry = state.get("subagent_type") or default_entry
+    description = _description(state).strip()
     if entry not in SUBAGENT_TYPES:
         valid = ", ".join(f"`{name}`" for name in SUBAGENT_TYPES)
         msg = f"unknown subagent type `{entry}`; valid types: {valid}"
@@ -343,8 +348,8 @@ def _human_node(state: TeamState) -> dict[str, Any]:
 
 
 def _report_node(state: TeamState) -> dict[str, Any]:
-    artifacts = _artifacts.render_artifacts(state)
-    report = _artifacts.render_report(state, artifacts)
+    artifacts = scrub_obj(_artifacts.render_artifacts(state))
+    report = scrub(_artifacts.render_report(state, artifacts))
     return {"artifacts": artifacts, "report": report, "messages": [AIMessage(content=report)]}
 
 
@@ -356,9 +361,11 @@ def build_team_graph(
     *,
     checkpointer: BaseCheckpointSaver[Any] | None = None,
     store: BaseStore | None = None,
+    entry: str = TEAM,
     name: str = "infrastructure-team",
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """Compile the supervisor graph. ``models`` maps each subagent type to its chat model."""
+    """Compile the supervisor graph. ``models`` maps each subagent type to its chat model;
+    ``entry`` is the subagent type used when the input names none."""
     specs = registry()
     missing = [role for role in _STAGES if role not in models]
     if missing:
@@ -369,7 +376,12 @@ def build_team_graph(
     def agents(role: str) -> dict[Stage, Runnable[Any, Any]]:
         return {stage: build_role_agent(specs[role], models[role], stage) for stage in _STAGES[role]}
 
+    if entry not in SUBAGENT_TYPES:
+        valid = ", ".join(f"`{n}`" for n in SUBAGENT_TYPES)
+        msg = f"unknown entry `{entry}`; valid: {valid}"
+        raise GraphBuildError(msg)
     intake = _IntakeNode(TEAM, agents(TEAM), _intake_choose, _intake_finish)
+    intake.default_entry = entry
     builder.add_node(INTAKE, intake.runnable())
     choosers = {ARCHITECT: _architect_choose, AUTOMATION: _automation_choose, SRE: _sre_choose}
     for role in (ARCHITECT, *SPECIALISTS, AUTOMATION, SRE):

@@ -1,0 +1,3 @@
+from infra_team.cli import main
+
+main()

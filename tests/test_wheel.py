@@ -1,0 +1,56 @@
+"""The built wheel works on its own: data folders inside, from any directory."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import sysconfig
+import venv
+from pathlib import Path
+
+import pytest
+
+from tests.leaks import leaks
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.slow
+def test_wheel_installs_and_lists_agents_from_anywhere(tmp_path: Path):
+    dist = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    wheel = next(dist.glob("infra_team-*.whl"))
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=True)
+    python = env_dir / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    # Dependencies come from this environment; the package itself only from the wheel.
+    (Path(site) / "_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)],
+        check=True, capture_output=True, timeout=300,
+    )
+    workdir = tmp_path / "elsewhere"
+    workdir.mkdir()
+    where = subprocess.run(
+        [str(python), "-c", "import infra_team, infra_team._paths as p; print(infra_team.__file__); print(p.agents_dir())"],
+        capture_output=True, text=True, check=True, cwd=workdir,
+    ).stdout.splitlines()
+    assert where[0].startswith(str(env_dir)), where
+    assert where[1].startswith(str(env_dir)), where
+    listed = subprocess.run(
+        [str(env_dir / "bin" / "infra-team"), "agents", "--json"],
+        capture_output=True, text=True, check=True, cwd=workdir,
+    )
+    rows = json.loads(listed.stdout)
+    assert len(rows) == 7
+    assert leaks(listed.stdout) == []
