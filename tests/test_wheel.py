@@ -20,7 +20,16 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_wheel_installs_and_lists_agents_from_anywhere(tmp_path: Path):
     dist = tmp_path / "dist"
     subprocess.run(
-        [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "build",
+            "--wheel",
+            "--no-isolation",
+            "--outdir",
+            str(dist),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
@@ -31,25 +40,39 @@ def test_wheel_installs_and_lists_agents_from_anywhere(tmp_path: Path):
     python = env_dir / "bin" / "python"
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     # Dependencies come from this environment; the package itself only from the wheel.
     (Path(site) / "_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
         [str(python), "-m", "pip", "install", "--no-deps", "--no-index", "-q", str(wheel)],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()
     where = subprocess.run(
-        [str(python), "-c", "import infra_team, infra_team._paths as p; print(infra_team.__file__); print(p.agents_dir())"],
-        capture_output=True, text=True, check=True, cwd=workdir,
+        [
+            str(python),
+            "-c",
+            "import infra_team, infra_team._paths as p; print(infra_team.__file__); print(p.agents_dir())",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=workdir,
     ).stdout.splitlines()
     assert where[0].startswith(str(env_dir)), where
     assert where[1].startswith(str(env_dir)), where
     listed = subprocess.run(
         [str(env_dir / "bin" / "infra-team"), "agents", "--json"],
-        capture_output=True, text=True, check=True, cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=workdir,
     )
     rows = json.loads(listed.stdout)
     assert len(rows) == 7

@@ -1,8 +1,8 @@
 """infra-team: an Infrastructure & Operations agent team for LangGraph and LangChain hosts.
 
-    from infra_team import task
-    result = task("infrastructure-team", "New Postgres cluster with a hot standby and PITR")
-    print(result.report)
+from infra_team import task
+result = task("infrastructure-team", "New Postgres cluster with a hot standby and PITR")
+print(result.report)
 """
 
 from infra_team._version import __version__

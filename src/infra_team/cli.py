@@ -81,7 +81,9 @@ def agents(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
 
 @app.command()
 def tools(
-    role: Annotated[str | None, typer.Argument(help="Subagent type; all roles when omitted.")] = None,
+    role: Annotated[
+        str | None, typer.Argument(help="Subagent type; all roles when omitted.")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List each role's tools and whether they write to an external system."""
@@ -89,7 +91,7 @@ def tools(
     from infra_team.tools import get_tools, writes
 
     roles = [resolve_role(role).name] if role else list(ROLE_TYPES)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"name": tool.name, "role": name, "description": tool.description, "writes": writes(tool)}
         for name in roles
         for tool in get_tools(name)
@@ -99,7 +101,9 @@ def tools(
         return
     table = Table("tool", "role", "writes", "description")
     for row in rows:
-        table.add_row(row["name"], row["role"], "yes" if row["writes"] else "no", row["description"])
+        table.add_row(
+            row["name"], row["role"], "yes" if row["writes"] else "no", row["description"]
+        )
     out.print(table)
 
 
@@ -124,7 +128,7 @@ def protocol(
             _fail(f"--field `{item}` is not KEY=VALUE")
         pairs[key.strip()] = value.strip()
     try:
-        message = from_fields(kind.value, pairs)  # type: ignore[call-overload]
+        message = from_fields(kind.value, pairs)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "fields"
@@ -154,7 +158,9 @@ def _run_events(events: Any, *, as_json: bool) -> None:
         for event in events:
             if event.type == "role_started":
                 status.update(f"{event.role_name} is working ({event.stage}) ...")
-                err.print(f"[cyan]▶[/] {escape(event.role_name or '')}: {event.stage}", highlight=False)
+                err.print(
+                    f"[cyan]▶[/] {escape(event.role_name or '')}: {event.stage}", highlight=False
+                )
             elif event.type == "tool_called":
                 err.print(f"    [dim]tool[/] {escape(event.tool or '')}", highlight=False)
             elif event.type == "tool_result":
@@ -163,7 +169,10 @@ def _run_events(events: Any, *, as_json: bool) -> None:
             elif event.type == "role_finished":
                 err.print(f"[green]✓[/] {escape(event.role_name or '')}", highlight=False)
             elif event.type == "interrupt":
-                err.print(f"[yellow]⏸[/] waiting for a human decision: {escape(event.text)}", highlight=False)
+                err.print(
+                    f"[yellow]⏸[/] waiting for a human decision: {escape(event.text)}",
+                    highlight=False,
+                )
             elif event.type == "result":
                 result = event.result
     if result is None:
@@ -215,7 +224,9 @@ def resume_command(
     approve: Annotated[bool, typer.Option("--approve", help="Approve / take ownership.")] = False,
     reject: Annotated[bool, typer.Option("--reject", help="Reject / decline.")] = False,
     comment: Annotated[str, typer.Option(help="Comment recorded with the decision.")] = "",
-    model: Annotated[str | None, typer.Option(help="Model (default: the one the run used).")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Model (default: the one the run used).")
+    ] = None,
     checkpoint: Annotated[Path | None, typer.Option(help="SQLite checkpoint file.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the TaskResult as JSON.")] = False,
 ) -> None:
@@ -255,6 +266,8 @@ def main() -> None:
             sys.exit(exc.exit_code)
         if isinstance(exc, click.exceptions.Abort):
             sys.exit(EXIT_FAILED)
-        err.print(f"[bold red]error:[/] {escape(scrub(f'{type(exc).__name__}: {exc}'))}", highlight=False)
+        err.print(
+            f"[bold red]error:[/] {escape(scrub(f'{type(exc).__name__}: {exc}'))}", highlight=False
+        )
         sys.exit(EXIT_FAILED)
     sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -9,8 +9,8 @@ A mapping gives per-role overrides: ``{"default": "openai:gpt-4.1",
 from __future__ import annotations
 
 import os
-from functools import cache
 from collections.abc import Mapping
+from functools import cache
 from typing import TypeAlias
 
 from langchain_core.language_models import BaseChatModel
@@ -73,7 +73,7 @@ def resolve_models(model: ModelArg = None) -> tuple[dict[str, BaseChatModel], st
             raise ModelResolutionError(msg)
         default_spec = model.get("default")
         default = resolve_model(default_spec)
-        models = {
+        models: dict[str, BaseChatModel] = {
             role: resolve_model(model[role]) if role in model else default
             for role in SUBAGENT_TYPES
         }

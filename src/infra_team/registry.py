@@ -61,7 +61,7 @@ INTERNAL_IDS: dict[str, tuple[RoleType, str]] = {
     "INF-005": ("site-reliability-engineer", "Site Reliability Engineer"),
     "INF-006": ("automation-engineer", "Automation Engineer"),
 }
-_ID_BY_TYPE = {subagent_type: key for key, (subagent_type, _) in INTERNAL_IDS.items()}
+_ID_BY_TYPE: dict[str, str] = {role: key for key, (role, _) in INTERNAL_IDS.items()}
 
 MCP_SERVER_NAME = "infra-team"
 MCP_TOOL_PREFIX = f"mcp__{MCP_SERVER_NAME}__"
@@ -72,7 +72,7 @@ _FRONT_MATTER = re.compile(r"\A---\s*\n(?P<yaml>.*?)\n---\s*\n(?P<body>.*)\Z", r
 
 def internal_id(subagent_type: str) -> str | None:
     """The internal ID of a role, for state keys and trace metadata only."""
-    return _ID_BY_TYPE.get(subagent_type)  # type: ignore[call-overload]
+    return _ID_BY_TYPE.get(subagent_type)
 
 
 class RoleSpec(BaseModel):
@@ -145,11 +145,13 @@ def parse_agent_file(path: Path) -> RoleSpec:
         spec = RoleSpec.model_validate({**meta, "body": match["body"].strip(), "path": path})
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(part) for part in first["loc"]) or "front matter"
+        field = str(first["loc"][0]) if first["loc"] else "front matter"
         msg = f"{path.name}: field `{field}`: {first['msg']}"
         raise RegistryError(msg, path=path, field=field) from exc
     if spec.name != path.stem:
-        msg = f"{path.name}: field `name` is `{spec.name}` but must equal the file stem `{path.stem}`"
+        msg = (
+            f"{path.name}: field `name` is `{spec.name}` but must equal the file stem `{path.stem}`"
+        )
         raise RegistryError(msg, path=path, field="name")
     return spec
 

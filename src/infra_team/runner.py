@@ -8,10 +8,12 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import uuid
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, TypeAlias
 
+from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -19,7 +21,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.memory import InMemoryStore
-from langgraph.types import Command, Interrupt, StateSnapshot
+from langgraph.types import Command, Interrupt, StateSnapshot, StreamMode
 
 from infra_team.approvals import Decision, coerce_decision
 from infra_team.errors import ErrorCode, InvalidRequestError, ThreadNotFoundError
@@ -84,6 +86,28 @@ async def _async_saver(checkpointer: CheckpointerArg) -> AsyncIterator[BaseCheck
         yield saver
 
 
+_GRAPH_CACHE: OrderedDict[tuple[int, ...], tuple[Any, CompiledStateGraph[Any, Any, Any, Any]]] = (
+    OrderedDict()
+)
+_GRAPH_CACHE_SIZE = 8
+
+
+def _compiled(models: dict[str, BaseChatModel]) -> CompiledStateGraph[Any, Any, Any, Any]:
+    """The supervisor graph for these models, compiled once and reused (building the twelve
+    role agents costs far more than a copy with another checkpointer)."""
+    key = tuple(id(models[role]) for role in SUBAGENT_TYPES)
+    cached = _GRAPH_CACHE.get(key)
+    if cached is not None:
+        _GRAPH_CACHE.move_to_end(key)
+        return cached[1]
+    graph = build_team_graph(models)
+    # The models are kept with the graph so their ids cannot be reused while cached.
+    _GRAPH_CACHE[key] = (tuple(models.values()), graph)
+    if len(_GRAPH_CACHE) > _GRAPH_CACHE_SIZE:
+        _GRAPH_CACHE.popitem(last=False)
+    return graph
+
+
 class _Run:
     """One run's graph, config and input."""
 
@@ -96,9 +120,7 @@ class _Run:
         recursion_limit: int,
     ) -> None:
         models, self.model_label = resolve_models(model)
-        self.graph: CompiledStateGraph[Any, Any, Any, Any] = build_team_graph(
-            models, checkpointer=saver, store=_STORE
-        )
+        self.graph = _compiled(models).copy({"checkpointer": saver, "store": _STORE})
         self.thread_id = thread_id or uuid.uuid4().hex
         self.config: RunnableConfig = {
             "configurable": {"thread_id": self.thread_id},
@@ -423,7 +445,7 @@ def _with_comment(decision: Decision, comment: str) -> Decision:
 
 # --- streaming ----------------------------------------------------------------------------
 
-STREAM_MODES = ["custom", "messages", "updates"]
+STREAM_MODES: list[StreamMode] = ["custom", "messages", "updates"]
 
 
 class _EventTranslator:
@@ -561,7 +583,7 @@ def stream(
             for namespace, mode, data in run.graph.stream(
                 graph_input, run.config, stream_mode=STREAM_MODES, subgraphs=True
             ):
-                yield from translator.translate(namespace, mode, data)
+                yield from translator.translate(tuple(namespace), str(mode), data)
         except Exception as exc:
             failure = exc
         yield from translator.finish()
@@ -604,7 +626,7 @@ async def astream(
             async for namespace, mode, data in run.graph.astream(
                 graph_input, run.config, stream_mode=STREAM_MODES, subgraphs=True
             ):
-                for event in translator.translate(namespace, mode, data):
+                for event in translator.translate(tuple(namespace), str(mode), data):
                     yield event
         except Exception as exc:
             failure = exc

@@ -78,7 +78,9 @@ def test_write_tool_rejected_never_calls_the_api(respx_mock, statuspage_env):
 @respx.mock(assert_all_mocked=True)
 def test_write_tool_approved_calls_the_api_once(respx_mock, statuspage_env):
     route = respx_mock.post(STATUSPAGE).mock(
-        return_value=httpx.Response(201, json={"id": "p1", "name": "Checkout errors", "status": "investigating"})
+        return_value=httpx.Response(
+            201, json={"id": "p1", "name": "Checkout errors", "status": "investigating"}
+        )
     )
     model = _paging_model()
     paused = task("infrastructure-team", "checkout 502 for 40% of requests", model=model)

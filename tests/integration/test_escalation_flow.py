@@ -56,7 +56,11 @@ def test_unresolved_incident_reaches_human_and_resumes():
 
 
 def test_component_owner_entry_escalates_to_architect_then_human():
-    result = task("database-administrator", "database replication is failing, 502 on writes", model=team_script())
+    result = task(
+        "database-administrator",
+        "database replication is failing, 502 on writes",
+        model=team_script(),
+    )
     assert result.engaged_roles == ["database-administrator", "infrastructure-architect"]
     assert result.status == "interrupted"
 
@@ -90,7 +94,9 @@ def test_human_escalation_resumes_from_a_new_process(tmp_path: Path):
     assert paused["interrupts"][0]["kind"] == "human_escalation"
     assert (tmp_path / "checkpoints.sqlite").exists()
     assert "infra-team resume incident-1" in first.stderr
-    second = _cli("resume", "incident-1", "--approve", "--comment", "CTO owns it", "--json", env=env)
+    second = _cli(
+        "resume", "incident-1", "--approve", "--comment", "CTO owns it", "--json", env=env
+    )
     assert second.returncode == 0, second.stderr
     done = json.loads(second.stdout)
     assert done["status"] == "completed"

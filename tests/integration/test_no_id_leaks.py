@@ -6,14 +6,29 @@ import json
 
 from typer.testing import CliRunner
 
-from infra_team import resume, stream, task
 from infra_team import cli as cli_module
+from infra_team import resume, stream, task
 from tests.integration.conftest import LEAK, team_script
 from tests.leaks import leaks
 
 
 def test_streamed_events_and_results_hold_no_id():
-    model = team_script(leak=True, first_tools={"site-reliability-engineer": [("error_budget", {"slo_percent": 99.9, "window_days": 30, "good_events": 600, "total_events": 1000})]})
+    model = team_script(
+        leak=True,
+        first_tools={
+            "site-reliability-engineer": [
+                (
+                    "error_budget",
+                    {
+                        "slo_percent": 99.9,
+                        "window_days": 30,
+                        "good_events": 600,
+                        "total_events": 1000,
+                    },
+                )
+            ]
+        },
+    )
     events = list(stream("infrastructure-team", "checkout 502 for 40% of requests", model=model))
     tokens = [e for e in events if e.type == "token"]
     assert tokens, "the scripted model streams tokens"
@@ -30,7 +45,9 @@ def test_streamed_events_and_results_hold_no_id():
 
 
 def test_request_report_holds_no_id():
-    result = task("infrastructure-team", f"New cluster requested by {LEAK}", model=team_script(leak=True))
+    result = task(
+        "infrastructure-team", f"New cluster requested by {LEAK}", model=team_script(leak=True)
+    )
     assert result.status == "completed"
     assert leaks(result.model_dump(mode="json")) == []
 
@@ -42,13 +59,21 @@ def test_cli_lines_hold_no_id(monkeypatch):
     original = runner.resolve_models
     monkeypatch.setattr(runner, "resolve_models", lambda spec=None: original(model))
     result = CliRunner().invoke(
-        cli_module.app, ["task", "infrastructure-team", "New Postgres cluster", "--checkpoint", ":memory:"]
+        cli_module.app,
+        ["task", "infrastructure-team", "New Postgres cluster", "--checkpoint", ":memory:"],
     )
     assert result.exit_code == 0, result.output
     assert "Design" in result.output
     assert leaks(result.output) == []
     as_json = CliRunner().invoke(
         cli_module.app,
-        ["task", "infrastructure-team", "New Postgres cluster", "--json", "--checkpoint", ":memory:"],
+        [
+            "task",
+            "infrastructure-team",
+            "New Postgres cluster",
+            "--json",
+            "--checkpoint",
+            ":memory:",
+        ],
     )
     assert leaks(json.loads(as_json.stdout)) == []

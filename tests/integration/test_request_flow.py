@@ -49,7 +49,11 @@ def test_each_specialist_gets_only_its_assignment_and_the_design():
         seen.append(brief_of(messages))
         return original(messages, bound)
 
-    task("infrastructure-team", "New Postgres cluster", model=model.model_copy(update={"script": recording}))
+    task(
+        "infrastructure-team",
+        "New Postgres cluster",
+        model=model.model_copy(update={"script": recording}),
+    )
     implement = {b["role"]: b["context"] for b in seen if b["stage"] == "implement"}
     assert implement["network-engineer"]["assignment"] == "part for network-engineer"
     assert set(implement["network-engineer"]) == {"design", "assignment"}

@@ -18,7 +18,11 @@ runner = CliRunner()
 
 def _main(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "infra_team", *args], capture_output=True, text=True, check=False, timeout=120
+        [sys.executable, "-m", "infra_team", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
 
 
@@ -48,13 +52,20 @@ def test_protocol_filled_from_fields():
     result = runner.invoke(
         app,
         [
-            "protocol", "incident",
-            "--field", "INCIDENT=Checkout 502s",
-            "--field", "SEVERITY=P1",
-            "--field", "STATUS=Investigating",
-            "--field", "IMPACT=40% of checkouts",
-            "--field", "CURRENT_ACTION=draining the bad pool",
-            "--field", "ETA=30 min",
+            "protocol",
+            "incident",
+            "--field",
+            "INCIDENT=Checkout 502s",
+            "--field",
+            "SEVERITY=P1",
+            "--field",
+            "STATUS=Investigating",
+            "--field",
+            "IMPACT=40% of checkouts",
+            "--field",
+            "CURRENT_ACTION=draining the bad pool",
+            "--field",
+            "ETA=30 min",
         ],
     )
     assert result.exit_code == 0, result.output

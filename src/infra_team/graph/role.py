@@ -47,7 +47,7 @@ def _emit(event: dict[str, Any]) -> None:
         return
 
 
-class ToolEventsMiddleware(AgentMiddleware):  # type: ignore[type-arg]
+class ToolEventsMiddleware(AgentMiddleware[Any, Any, Any]):
     """Reports each tool call and its outcome as progress events."""
 
     def __init__(self, role: str) -> None:
@@ -56,7 +56,9 @@ class ToolEventsMiddleware(AgentMiddleware):  # type: ignore[type-arg]
 
     def _called(self, request: ToolCallRequest) -> None:
         call = request.tool_call
-        _emit({"type": "tool_called", "role": self.role, "tool": call["name"], "args": call["args"]})
+        _emit(
+            {"type": "tool_called", "role": self.role, "tool": call["name"], "args": call["args"]}
+        )
 
     def _finished(self, response: ToolMessage | Command[Any]) -> None:
         if isinstance(response, ToolMessage):
@@ -152,9 +154,7 @@ def _tool_names(role: str) -> tuple[str, ...]:
     return tuple(tool.name for tool in get_tools(role))
 
 
-def run_stage(
-    agent: Runnable[Any, Any], brief: StageBrief, config: RunnableConfig
-) -> StageOutcome:
+def run_stage(agent: Runnable[Any, Any], brief: StageBrief, config: RunnableConfig) -> StageOutcome:
     result = agent.invoke({"messages": [brief_message(brief)]}, config)
     return _outcome(brief.role, result)
 

@@ -37,7 +37,6 @@ from infra_team.graph._schemas import Stage, StageBrief
 from infra_team.graph._state import TeamState
 from infra_team.graph.role import StageOutcome, _emit, arun_stage, build_role_agent, run_stage
 from infra_team.oncall import component_owner as policy_owner
-from infra_team.scrub import scrub, scrub_obj
 from infra_team.registry import (
     SPECIALISTS,
     SUBAGENT_TYPES,
@@ -45,6 +44,7 @@ from infra_team.registry import (
     display_name,
     registry,
 )
+from infra_team.scrub import scrub, scrub_obj
 
 ARCHITECT = "infrastructure-architect"
 SRE = "site-reliability-engineer"
@@ -94,7 +94,9 @@ class _RoleNode:
     def _brief(self, state: TeamState) -> tuple[Stage, StageBrief]:
         stage, context = self.choose(state)
         _emit({"type": "role_started", "role": self.role, "stage": stage})
-        brief = StageBrief(stage=stage, role=self.role, request=_description(state), context=context)
+        brief = StageBrief(
+            stage=stage, role=self.role, request=_description(state), context=context
+        )
         return stage, brief
 
     def _done(self, state: TeamState, stage: Stage, outcome: StageOutcome) -> dict[str, Any]:
@@ -374,7 +376,9 @@ def build_team_graph(
     builder = StateGraph(TeamState)
 
     def agents(role: str) -> dict[Stage, Runnable[Any, Any]]:
-        return {stage: build_role_agent(specs[role], models[role], stage) for stage in _STAGES[role]}
+        return {
+            stage: build_role_agent(specs[role], models[role], stage) for stage in _STAGES[role]
+        }
 
     if entry not in SUBAGENT_TYPES:
         valid = ", ".join(f"`{n}`" for n in SUBAGENT_TYPES)
@@ -393,10 +397,16 @@ def build_team_graph(
     builder.add_node(REPORT, _report_node)
 
     builder.add_edge(START, INTAKE)
-    builder.add_conditional_edges(INTAKE, _route_intake, [ARCHITECT, *SPECIALISTS, AUTOMATION, SRE, REPORT])
-    builder.add_conditional_edges(ARCHITECT, _route_architect, [*SPECIALISTS, AUTOMATION, HUMAN, REPORT])
+    builder.add_conditional_edges(
+        INTAKE, _route_intake, [ARCHITECT, *SPECIALISTS, AUTOMATION, SRE, REPORT]
+    )
+    builder.add_conditional_edges(
+        ARCHITECT, _route_architect, [*SPECIALISTS, AUTOMATION, HUMAN, REPORT]
+    )
     for specialist in SPECIALISTS:
-        builder.add_conditional_edges(specialist, _route_specialist, [AUTOMATION, ARCHITECT, GATES, REPORT])
+        builder.add_conditional_edges(
+            specialist, _route_specialist, [AUTOMATION, ARCHITECT, GATES, REPORT]
+        )
     builder.add_conditional_edges(AUTOMATION, _route_automation, [SRE, GATES, REPORT])
     builder.add_conditional_edges(SRE, _route_sre, [*SPECIALISTS, GATES, REPORT])
     builder.add_edge(GATES, REPORT)

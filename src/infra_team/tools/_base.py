@@ -28,7 +28,9 @@ ToolStatus = Literal[
 ]
 UNTRUSTED_OPEN = '<tool-output trust="untrusted" tool="{tool}">'
 UNTRUSTED_CLOSE = "</tool-output>"
-_WRAPPED = re.compile(r'<tool-output trust="untrusted" tool="[^"]*">\n?(?P<body>.*?)\n?</tool-output>', re.DOTALL)
+_WRAPPED = re.compile(
+    r'<tool-output trust="untrusted" tool="[^"]*">\n?(?P<body>.*?)\n?</tool-output>', re.DOTALL
+)
 
 
 class ToolResult(BaseModel):

@@ -1,0 +1,98 @@
+"""Benchmarks (not tests): ``python -m bench`` prints a table of figures.
+
+Runs on the offline engine, so the numbers measure the graph, tools, scrubbing and
+checkpointing overhead, not a language model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+REQUEST = "New PostgreSQL cluster for billing with a hot standby and PITR"
+INCIDENT = "checkout returns 502 for 40% of requests"
+RUNS = 10
+
+
+def _timed(func: Callable[[], object], runs: int = RUNS) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        func()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def _row(name: str, samples: list[float], unit: str = "ms") -> tuple[str, str, str, str]:
+    scale = 1000 if unit == "ms" else 1
+    return (
+        name,
+        f"{statistics.median(samples) * scale:.1f} {unit}",
+        f"{max(samples) * scale:.1f} {unit}",
+        str(len(samples)),
+    )
+
+
+def main() -> None:
+    import_time = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import time; t=time.perf_counter(); import infra_team; print(time.perf_counter()-t)",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+    from infra_team import Scrubber, atask, scrub, stream, task
+    from infra_team.graph.team import build_team_graph
+    from infra_team.models import resolve_models
+
+    models, _ = resolve_models("offline")
+    rows = [("import infra_team", f"{float(import_time) * 1000:.0f} ms", "", "1")]
+    rows.append(_row("build supervisor graph", _timed(lambda: build_team_graph(models), 5)))
+    task("infrastructure-team", REQUEST)  # warm caches
+    rows.append(
+        _row("team request, sync (6 roles)", _timed(lambda: task("infrastructure-team", REQUEST)))
+    )
+    rows.append(
+        _row(
+            "team request, async",
+            _timed(lambda: asyncio.run(atask("infrastructure-team", REQUEST))),
+        )
+    )
+    rows.append(
+        _row("incident to human escalation", _timed(lambda: task("infrastructure-team", INCIDENT)))
+    )
+    rows.append(
+        _row("team request, streamed", _timed(lambda: list(stream("infrastructure-team", REQUEST))))
+    )
+
+    text = ("Ordinary INFO text with inflation and INF-001 mentions. " * 20_000)[:1_000_000]
+    scrub_samples = _timed(lambda: scrub(text), 5)
+    rows.append(_row("scrub 1 MB", scrub_samples))
+
+    def streamed() -> None:
+        scrubber = Scrubber()
+        for start in range(0, len(text), 7):
+            scrubber.feed(text[start : start + 7])
+        scrubber.flush()
+
+    rows.append(_row("stream-scrub 1 MB in 7-char chunks", _timed(streamed, 3)))
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rows.append(("peak RSS of this process", f"{peak_mib:.0f} MiB", "", ""))
+
+    width = max(len(r[0]) for r in rows)
+    print(f"{'benchmark':<{width}}  {'median':>12}  {'max':>12}  runs")
+    for name, median, worst, runs in rows:
+        print(f"{name:<{width}}  {median:>12}  {worst:>12}  {runs}")
+
+
+if __name__ == "__main__":
+    main()
