@@ -1,7 +1,22 @@
-"""Placeholder: tools not written yet."""
+"""The team's external-system tools, collected from one module per API.
+
+Read-only: ``query_prometheus``, ``query_prometheus_range``, ``list_alertmanager_alerts``.
+Writes, each paused for Change Approval: ``create_alertmanager_silence``,
+``pagerduty_event``, ``create_grafana_annotation``, ``create_statuspage_incident``.
+Base URLs and credentials come from ``infra_team.settings``; an unset one gives a
+``not_configured`` result, never an exception.
+"""
 
 from __future__ import annotations
 
 from langchain_core.tools import BaseTool
 
-TOOLS: tuple[BaseTool, ...] = ()
+from infra_team.tools import alertmanager, grafana, pagerduty, prometheus, statuspage
+
+TOOLS: tuple[BaseTool, ...] = (
+    *prometheus.TOOLS,
+    *alertmanager.TOOLS,
+    *pagerduty.TOOLS,
+    *grafana.TOOLS,
+    *statuspage.TOOLS,
+)

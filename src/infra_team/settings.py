@@ -1,0 +1,278 @@
+"""Runtime settings: one model read from ``INFRA_TEAM_*`` variables and a TOML file.
+
+Every value has one name in each place. A nested field ``prometheus.url`` is the
+environment variable ``INFRA_TEAM_PROMETHEUS_URL`` and the key ``url`` under the
+``[prometheus]`` table of the config file. The config file is ``$INFRA_TEAM_CONFIG``,
+or ``config.toml`` in the platform's user config folder (``platformdirs``); the
+environment wins over the file, and explicit keyword arguments win over both.
+
+Credentials are ``SecretStr``: their repr, ``str()`` and JSON dump show ``**********``,
+and validation errors never echo an input value (``hide_input_in_errors``), so a
+mistyped token cannot leak through an error message or a log line.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+
+import platformdirs
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from infra_team.errors import ConfigError
+
+ENV_PREFIX = "INFRA_TEAM_"
+CONFIG_ENV = "INFRA_TEAM_CONFIG"
+APP_NAME = "infra-team"
+PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
+STATUSPAGE_API_URL = "https://api.statuspage.io/v1"
+
+_SECTION_CONFIG = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
+
+
+def _without_credentials(url: HttpUrl) -> HttpUrl:
+    """Reject ``https://user:pass@host``: a URL is shown in messages, a password never is."""
+    if url.username or url.password:
+        msg = "must not carry credentials; set the `username`/`password` or token fields instead"
+        raise ValueError(msg)
+    return url
+
+
+ApiUrl = Annotated[HttpUrl, AfterValidator(_without_credentials)]
+"""An http(s) URL with no user info in it."""
+
+
+class _AuthenticatedEndpoint(BaseModel):
+    """A URL with either a bearer token or HTTP basic auth (as a reverse proxy may demand)."""
+
+    model_config = _SECTION_CONFIG
+
+    url: ApiUrl | None = None
+    """Base URL of the server, without the ``/api/...`` path."""
+    bearer_token: SecretStr | None = None
+    """Sent as ``Authorization: Bearer <token>``."""
+    username: str | None = None
+    """HTTP basic auth user name; needs ``password``."""
+    password: SecretStr | None = None
+    """HTTP basic auth password; needs ``username``."""
+
+    @model_validator(mode="after")
+    def _one_auth_method(self) -> _AuthenticatedEndpoint:
+        if (self.username is None) != (self.password is None):
+            msg = "`username` and `password` go together: set both or neither"
+            raise ValueError(msg)
+        if self.bearer_token is not None and self.username is not None:
+            msg = "set either `bearer_token` or `username`/`password`, not both"
+            raise ValueError(msg)
+        return self
+
+
+class PrometheusSettings(_AuthenticatedEndpoint):
+    """Prometheus HTTP API (``/api/v1/query``, ``/api/v1/query_range``)."""
+
+
+class AlertmanagerSettings(_AuthenticatedEndpoint):
+    """Alertmanager API v2 (``/api/v2/alerts``, ``/api/v2/silences``)."""
+
+
+class PagerDutySettings(BaseModel):
+    """PagerDuty Events API v2."""
+
+    model_config = _SECTION_CONFIG
+
+    routing_key: SecretStr | None = None
+    """The 32-character integration key of an Events API v2 integration."""
+    url: ApiUrl = HttpUrl(PAGERDUTY_EVENTS_URL)
+    """Full enqueue endpoint (the EU service region uses ``events.eu.pagerduty.com``)."""
+
+
+class GrafanaSettings(BaseModel):
+    """Grafana HTTP API (annotations)."""
+
+    model_config = _SECTION_CONFIG
+
+    url: ApiUrl | None = None
+    """Base URL of Grafana, e.g. ``https://grafana.example.com``."""
+    token: SecretStr | None = None
+    """Service account token, sent as ``Authorization: Bearer <token>``."""
+
+
+class StatuspageSettings(BaseModel):
+    """Atlassian Statuspage REST API."""
+
+    model_config = _SECTION_CONFIG
+
+    page_id: str | None = None
+    """The page the incidents are opened on."""
+    token: SecretStr | None = None
+    """API key, sent as ``Authorization: OAuth <key>``."""
+    url: ApiUrl = HttpUrl(STATUSPAGE_API_URL)
+    """API base URL including the ``/v1`` version segment."""
+
+
+class HttpSettings(BaseModel):
+    """Timeout and retry policy shared by every outbound API call."""
+
+    model_config = _SECTION_CONFIG
+
+    timeout: float = Field(default=10.0, gt=0)
+    """Seconds allowed for each of connect, read, write and pool acquisition."""
+    retries: int = Field(default=3, ge=0, le=10)
+    """Extra attempts after the first on 429, 5xx, connection errors and timeouts."""
+    backoff_initial: float = Field(default=0.5, ge=0)
+    """Seconds: upper bound of the first randomised backoff wait; doubles per attempt."""
+    backoff_max: float = Field(default=8.0, ge=0)
+    """Seconds: ceiling of any backoff wait."""
+    retry_after_max: float = Field(default=60.0, ge=0)
+    """Seconds: the longest ``Retry-After`` a server may impose before the next attempt."""
+
+
+class Settings(BaseSettings):
+    """Everything the package reads from its environment, in one validated model."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        env_ignore_empty=True,
+        extra="forbid",
+        frozen=True,
+        hide_input_in_errors=True,
+    )
+
+    model: str | None = None
+    """Chat model spec (``provider:model`` or ``offline``); unset means the embedded default."""
+    state_dir: Path | None = None
+    """Folder for checkpoints and the incident log; unset means the platform data folder."""
+    http: HttpSettings = HttpSettings()
+    prometheus: PrometheusSettings = PrometheusSettings()
+    alertmanager: AlertmanagerSettings = AlertmanagerSettings()
+    pagerduty: PagerDutySettings = PagerDutySettings()
+    grafana: GrafanaSettings = GrafanaSettings()
+    statuspage: StatuspageSettings = StatuspageSettings()
+
+    @field_validator("state_dir")
+    @classmethod
+    def _expand_home(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Keyword arguments, then ``INFRA_TEAM_*`` variables, then the TOML file."""
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=config_path()),
+        )
+
+
+_SECTIONS = frozenset(
+    name
+    for name, field in Settings.model_fields.items()
+    if isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+)
+
+
+def config_path() -> Path:
+    """The TOML config file: ``$INFRA_TEAM_CONFIG``, else the user config folder's file."""
+    explicit = os.environ.get(CONFIG_ENV)
+    if explicit:
+        return Path(explicit).expanduser()
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+def env_name(*field_path: str) -> str:
+    """The environment variable of a settings field, e.g. ``INFRA_TEAM_PROMETHEUS_URL``."""
+    return ENV_PREFIX + "_".join(field_path).upper()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read and validate the settings now; ``overrides`` win over environment and file.
+
+    Raises:
+        ConfigError: ``INFRA_TEAM_CONFIG`` names a missing file, the file is not valid
+            TOML, or a value is invalid. The message names each field by its environment
+            variable and TOML key, never by its value.
+    """
+    path = config_path()
+    if os.environ.get(CONFIG_ENV) and not path.is_file():
+        msg = f"{CONFIG_ENV} names `{path}`, which is not a file; create it or unset {CONFIG_ENV}"
+        raise ConfigError(msg)
+    try:
+        return Settings(**overrides)
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"config file `{path}` is not valid TOML: {exc}"
+        raise ConfigError(msg) from None
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+
+
+def _describe(exc: ValidationError, path: Path) -> str:
+    problems = []
+    for err in exc.errors():
+        loc = [str(part) for part in err["loc"] if isinstance(part, str)]
+        if not loc:
+            problems.append(err["msg"])
+            continue
+        if len(loc) == 1 and loc[0] in _SECTIONS:
+            problems.append(f"`[{loc[0]}]` settings: {err['msg']}")
+            continue
+        where = f"`{'.'.join(loc[1:])}` under `[{loc[0]}]`" if len(loc) > 1 else f"`{loc[0]}`"
+        problems.append(f"{env_name(*loc)} ({where} in the config file): {err['msg']}")
+    return f"invalid settings (config file `{path}`): " + "; ".join(problems)
+
+
+@cache
+def get_settings() -> Settings:
+    """The settings, read once per process; ``reset_settings()`` forces a re-read."""
+    return load_settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings so the next ``get_settings()`` reads them again."""
+    get_settings.cache_clear()
+
+
+__all__ = [
+    "CONFIG_ENV",
+    "PAGERDUTY_EVENTS_URL",
+    "STATUSPAGE_API_URL",
+    "AlertmanagerSettings",
+    "GrafanaSettings",
+    "HttpSettings",
+    "PagerDutySettings",
+    "PrometheusSettings",
+    "Settings",
+    "StatuspageSettings",
+    "config_path",
+    "env_name",
+    "get_settings",
+    "load_settings",
+    "reset_settings",
+]
