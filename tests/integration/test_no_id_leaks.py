@@ -25,11 +25,14 @@ def test_streamed_events_and_results_hold_no_id():
                         "good_events": 600,
                         "total_events": 1000,
                     },
-                )
+                ),
+                ("runbook", {"service": f"checkout owned by {LEAK}", "symptoms": ["5xx"]}),
             ]
         },
     )
     events = list(stream("infrastructure-team", "checkout 502 for 40% of requests", model=model))
+    called = [e for e in events if e.type == "tool_called" and e.tool == "runbook"]
+    assert called[0].data["args"]["service"] == "checkout owned by Infrastructure Architect"
     tokens = [e for e in events if e.type == "token"]
     assert tokens, "the scripted model streams tokens"
     joined = "".join(e.text for e in tokens)

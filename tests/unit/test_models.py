@@ -1,0 +1,54 @@
+"""Model resolution: instance, provider string, environment, offline default, per-role map."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra_team.errors import ModelResolutionError
+from infra_team.models import resolve_model, resolve_models
+from infra_team.offline import OfflineChatModel
+from infra_team.registry import SUBAGENT_TYPES
+from tests.fakes import ScriptedChatModel, call
+
+
+def _model() -> ScriptedChatModel:
+    return ScriptedChatModel(script=lambda messages, bound: call("x", {}, "1"))
+
+
+def test_instance_is_used_as_is():
+    model = _model()
+    assert resolve_model(model) is model
+
+
+def test_default_is_offline(monkeypatch):
+    monkeypatch.delenv("INFRA_TEAM_MODEL", raising=False)
+    assert isinstance(resolve_model(None), OfflineChatModel)
+    models, label = resolve_models(None)
+    assert label == "offline"
+    assert set(models) == set(SUBAGENT_TYPES)
+
+
+def test_environment_names_the_model(monkeypatch):
+    monkeypatch.setenv("INFRA_TEAM_MODEL", "offline")
+    assert isinstance(resolve_model(None), OfflineChatModel)
+    monkeypatch.setenv("INFRA_TEAM_MODEL", "nosuchprovider:some-model")
+    with pytest.raises(ModelResolutionError, match="nosuchprovider:some-model"):
+        resolve_model(None)
+
+
+def test_unknown_provider_is_a_clear_error():
+    with pytest.raises(ModelResolutionError, match="offline"):
+        resolve_model("nosuchprovider:some-model")
+
+
+def test_per_role_override():
+    special = _model()
+    models, label = resolve_models({"default": "offline", "database-administrator": special})
+    assert models["database-administrator"] is special
+    assert isinstance(models["network-engineer"], OfflineChatModel)
+    assert label == "offline"
+
+
+def test_unknown_role_in_mapping():
+    with pytest.raises(ModelResolutionError, match="valid keys"):
+        resolve_models({"database-wizard": "offline"})

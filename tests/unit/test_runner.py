@@ -1,0 +1,91 @@
+"""The Python API: validation, failure handling, resume errors, async twins, streaming."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra_team import (
+    InvalidRequestError,
+    ThreadNotFoundError,
+    astream,
+    atask,
+    resume,
+    stream,
+    task,
+)
+from infra_team.errors import ErrorCode
+from tests.fakes import ScriptedChatModel
+from tests.integration.conftest import team_script
+
+
+def test_unknown_type_lists_the_seven():
+    with pytest.raises(InvalidRequestError) as caught:
+        task("database-wizard", "fix it")
+    assert caught.value.code == ErrorCode.UNKNOWN_SUBAGENT_TYPE
+    for name in ("infrastructure-team", "automation-engineer", "site-reliability-engineer"):
+        assert name in str(caught.value)
+
+
+@pytest.mark.parametrize("description", ["", "   ", "\n\t"])
+def test_empty_description_is_refused(description):
+    with pytest.raises(InvalidRequestError) as caught:
+        task("infrastructure-team", description)
+    assert caught.value.code == ErrorCode.EMPTY_DESCRIPTION
+
+
+def test_resume_unknown_thread():
+    with pytest.raises(ThreadNotFoundError) as caught:
+        resume("no-such-thread", "approve")
+    assert caught.value.code == ErrorCode.THREAD_NOT_FOUND
+
+
+def test_resume_a_finished_run():
+    done = task("network-engineer", "Plan subnets", model=team_script())
+    with pytest.raises(ThreadNotFoundError) as caught:
+        resume(done.thread_id, "approve", model=team_script())
+    assert caught.value.code == ErrorCode.NOTHING_TO_RESUME
+
+
+def test_a_failing_model_gives_a_failed_result_not_a_traceback():
+    def broken(messages, bound):
+        raise RuntimeError("provider unavailable for INF-003")
+
+    result = task("infrastructure-team", "New cluster", model=ScriptedChatModel(script=broken))
+    assert result.status == "failed"
+    assert "provider unavailable" in (result.error or "")
+    assert "Network Engineer" in (result.error or "")
+    assert "run stopped" in result.report
+
+
+async def test_atask_matches_task():
+    sync = task("infrastructure-team", "New Postgres cluster", model=team_script())
+    result = await atask("infrastructure-team", "New Postgres cluster", model=team_script())
+    assert result.engaged_roles == sync.engaged_roles
+    assert result.status == "completed"
+
+
+def test_stream_reports_roles_in_order_and_ends_with_the_result():
+    events = list(stream("infrastructure-team", "New Postgres cluster", model=team_script()))
+    started = [e.role for e in events if e.type == "role_started"]
+    assert started[0] == "infrastructure-team"  # intake
+    assert started[1:] == [
+        "infrastructure-architect",
+        "database-administrator",
+        "network-engineer",
+        "automation-engineer",
+        "site-reliability-engineer",
+    ]
+    assert events[-1].type == "result"
+    assert events[-1].result is not None and events[-1].result.status == "completed"
+
+
+async def test_astream_reports_tool_calls():
+    model = team_script(
+        first_tools={"site-reliability-engineer": [("burn_rate_alerts", {"slo_percent": 99.9})]}
+    )
+    events = [e async for e in astream("infrastructure-team", "New cluster", model=model)]
+    called = [e for e in events if e.type == "tool_called"]
+    results = [e for e in events if e.type == "tool_result"]
+    assert [e.tool for e in called] == ["burn_rate_alerts"]
+    assert results[0].data["status"] == "success"
+    assert "14.4" in results[0].text
