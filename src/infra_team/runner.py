@@ -24,7 +24,12 @@ from langgraph.store.memory import InMemoryStore
 from langgraph.types import Command, Interrupt, StateSnapshot, StreamMode
 
 from infra_team.approvals import Decision, coerce_decision
-from infra_team.errors import ErrorCode, InvalidRequestError, ThreadNotFoundError
+from infra_team.errors import (
+    ErrorCode,
+    HostAdapterError,
+    InvalidRequestError,
+    ThreadNotFoundError,
+)
 from infra_team.graph.team import build_team_graph
 from infra_team.models import ModelArg, resolve_models
 from infra_team.registry import SPECIALISTS, SUBAGENT_TYPES, display_name, resolve_role
@@ -56,13 +61,39 @@ def _validate(subagent_type: str, description: str) -> str:
     return text
 
 
+def _is_postgres(checkpointer: CheckpointerArg) -> bool:
+    return isinstance(checkpointer, str) and checkpointer.startswith(
+        ("postgres://", "postgresql://")
+    )
+
+
+def _postgres_module(name: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        msg = (
+            "a Postgres checkpointer URL needs the optional extra: "
+            "pip install 'infra-team[postgres]'"
+        )
+        raise HostAdapterError(msg, code=ErrorCode.MISSING_EXTRA) from exc
+
+
 @contextlib.contextmanager
 def _sync_saver(checkpointer: CheckpointerArg) -> Iterator[BaseCheckpointSaver[Any]]:
+    """A checkpointer from what the caller gave: an instance, a SQLite path, a Postgres URL."""
     if isinstance(checkpointer, BaseCheckpointSaver):
         yield checkpointer
         return
     if checkpointer is None:
         yield _MEMORY
+        return
+    if _is_postgres(checkpointer):
+        module = _postgres_module("langgraph.checkpoint.postgres")
+        with module.PostgresSaver.from_conn_string(str(checkpointer)) as saver:
+            saver.setup()
+            yield saver
         return
     path = Path(checkpointer)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -77,6 +108,12 @@ def _sync_saver(checkpointer: CheckpointerArg) -> Iterator[BaseCheckpointSaver[A
 async def _async_saver(checkpointer: CheckpointerArg) -> AsyncIterator[BaseCheckpointSaver[Any]]:
     if isinstance(checkpointer, BaseCheckpointSaver) or checkpointer is None:
         yield checkpointer or _MEMORY
+        return
+    if _is_postgres(checkpointer):
+        module = _postgres_module("langgraph.checkpoint.postgres.aio")
+        async with module.AsyncPostgresSaver.from_conn_string(str(checkpointer)) as saver:
+            await saver.setup()
+            yield saver
         return
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
@@ -354,8 +391,9 @@ def task(
         model: A chat model, a ``provider:model`` string, a per-role mapping, or None
             (``INFRA_TEAM_MODEL``, else the offline engine).
         thread_id: Id to save the run under (new one when None).
-        checkpointer: A LangGraph checkpointer, or a path to a SQLite file. Default: an
-            in-process store, enough to resume within this process.
+        checkpointer: A LangGraph checkpointer, a path to a SQLite file, or a
+            ``postgresql://`` URL (extra ``infra-team[postgres]``). Default: an in-process
+            store, enough to resume within this process.
         recursion_limit: Graph steps allowed.
     """
     return _execute(

@@ -89,3 +89,13 @@ async def test_astream_reports_tool_calls():
     assert [e.tool for e in called] == ["burn_rate_alerts"]
     assert results[0].data["status"] == "success"
     assert "14.4" in results[0].text
+
+
+def test_postgres_url_without_the_extra_names_the_extra(monkeypatch):
+    import sys
+
+    from infra_team import HostAdapterError
+
+    monkeypatch.setitem(sys.modules, "langgraph.checkpoint.postgres", None)
+    with pytest.raises(HostAdapterError, match=r"infra-team\[postgres\]"):
+        task("network-engineer", "Plan subnets", checkpointer="postgresql://localhost/x")
