@@ -1,0 +1,442 @@
+"""Facts the offline engine reads from a request's text with regular expressions.
+
+Each ``find_*`` function returns one kind of fact or ``None`` / an empty tuple when the
+text does not state it; nothing here guesses a value. Defaults and assumptions are the
+business of the plans (``infra_team.offline._plans``), which say so in what they write.
+
+Units: durations are minutes, rates and shares are percent (``40`` means 40 %),
+throughput is requests per second.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+_NUMBER = r"(\d+(?:\.\d+)?)"
+_UNIT_MINUTES: dict[str, float] = {
+    "s": 1 / 60,
+    "sec": 1 / 60,
+    "secs": 1 / 60,
+    "second": 1 / 60,
+    "seconds": 1 / 60,
+    "m": 1.0,
+    "min": 1.0,
+    "mins": 1.0,
+    "minute": 1.0,
+    "minutes": 1.0,
+    "h": 60.0,
+    "hr": 60.0,
+    "hrs": 60.0,
+    "hour": 60.0,
+    "hours": 60.0,
+    "d": 1440.0,
+    "day": 1440.0,
+    "days": 1440.0,
+}
+_UNIT = r"(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)\b"
+
+_CIDR = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d{1,3}){3}/\d{1,2})(?![\d.])")
+_PERCENT = re.compile(_NUMBER + r"\s*(?:%|percent\b)", re.IGNORECASE)
+_NINES = {"two nines": 99.0, "three nines": 99.9, "four nines": 99.99, "five nines": 99.999}
+_SLO_AFTER = re.compile(
+    r"\b(?:SLO|SLA|availability|uptime)\b[^\d\n]{0,24}?(\d{2}(?:\.\d+)?)\s*%?", re.IGNORECASE
+)
+_SLO_BEFORE = re.compile(
+    r"(\d{2}(?:\.\d+)?)\s*%\s*(?:monthly\s+|yearly\s+)?(?:SLO|SLA|availability|uptime|available)\b",
+    re.IGNORECASE,
+)
+_ERROR_RATE = (
+    re.compile(
+        _NUMBER + r"\s*(?:%|percent\b)\s*(?:of\s+)?(?:all\s+|the\s+|its\s+)?"
+        r"(?:requests|calls|traffic|queries|transactions|checkouts|errors|5xx|users)",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\berror[- ]rate\b[^\d\n]{0,24}?" + _NUMBER + r"\s*(?:%|percent\b)", re.IGNORECASE),
+)
+_GROWTH = (
+    re.compile(
+        _NUMBER + r"\s*(?:%|percent\b)\s*(?:(?:annual|yearly|monthly|yoy|year[- ]over[- ]year|"
+        r"traffic|user|expected|projected)\s+)*growth",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\bgrow(?:th|s|ing)?\b[^\d\n]{0,20}?(?:of|by|at)?\s*" + _NUMBER + r"\s*(?:%|percent\b)",
+        re.IGNORECASE,
+    ),
+)
+_RPS = re.compile(
+    r"(\d[\d,]*(?:\.\d+)?)\s*(k)?\s*(?:rps|req/s|qps|requests?\s*(?:per|/|a)\s*s(?:ec(?:ond)?)?\b)",
+    re.IGNORECASE,
+)
+_STATUS = re.compile(
+    r"(?<![\d.])(5\d\d)(?![\d.])(?!\s*(?:%|ms|gb|mb|tb|gib|mib|rps|req|users?|servers?|hosts?"
+    r"|vms?|nodes?|k\b|iops|connections?))",
+    re.IGNORECASE,
+)
+_NEGATION = re.compile(
+    r"\b(?:not|never|no longer|yet to be|isn't|hasn't|wasn't|n't)\s+(?:yet\s+)?(?:been\s+|fully\s+)?$",
+    re.IGNORECASE,
+)
+_RECOVERED = re.compile(
+    r"\b(?:recovered|resolved|back to normal|back up|restored|fixed|is healthy again)\b",
+    re.IGNORECASE,
+)
+_SSHD_LINE = re.compile(
+    r"^\s*(?:PermitRootLogin|PasswordAuthentication|PubkeyAuthentication|Port|Protocol|"
+    r"X11Forwarding|MaxAuthTries|PermitEmptyPasswords|Ciphers|MACs|KexAlgorithms|"
+    r"ClientAliveInterval|ClientAliveCountMax|LoginGraceTime|AllowUsers|AllowGroups|"
+    r"KbdInteractiveAuthentication|ChallengeResponseAuthentication|UsePAM|LogLevel|"
+    r"HostbasedAuthentication|IgnoreRhosts|PermitUserEnvironment|AllowTcpForwarding|Banner)"
+    r"\s+\S.*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_APT_LINE = re.compile(
+    r"^\s*[a-z0-9][\w.+-]*/\S+\s+\S+\s+\S+\s+\[upgradable from:[^\]]*\]\s*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_SERVICE_PATTERNS = (
+    re.compile(r"\b(?:service|app|application)\s+[`'\"]?([a-z][a-z0-9_-]{1,40})", re.IGNORECASE),
+    re.compile(
+        r"\b([a-z][a-z0-9_-]{1,40})\s+(?:service|api|app|application|endpoint|site)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"^\W*(?:the\s+)?([a-z][a-z0-9_-]{1,40})\s+(?:returns|is|was|has|fails|throws|responds|"
+        r"keeps|went|started|errors|times)\b",
+        re.IGNORECASE,
+    ),
+)
+_TIMELINE = re.compile(
+    r"\b(?:by|before|until|no later than|due)\s+(?:the\s+)?(?:end\s+of\s+)?(?:next\s+|this\s+)?"
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|month|quarter|year|"
+    r"q[1-4](?:\s+\d{4})?|\d{4}-\d{2}-\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+    r"[a-z]*\.?\s+\d{1,2}(?:st|nd|rd|th)?)\b"
+    r"|\bwithin\s+(?:the\s+next\s+)?\d+\s+(?:days?|weeks?|months?)\b"
+    r"|\b(?:asap|urgently|immediately|this week|next week|next month|this quarter|next quarter)\b",
+    re.IGNORECASE,
+)
+_ASKS_STATUSPAGE = (
+    r"\b(?:open|create|post|publish|raise|start|update)\b[^.\n]{0,40}\bstatus ?page\b"
+    r"|\bstatus ?page incident\b"
+)
+_ASKS_PAGE = (
+    r"\bpage\s+(?:the\s+|our\s+)?(?:on-?call|primary|secondary|sre|team|someone|engineer|owner)"
+    r"|\b(?:trigger|send|raise|open)\s+(?:a\s+)?(?:page|pagerduty)\b|\bpagerduty\b"
+)
+_ASKS_SILENCE = r"\bsilenc(?:e|ing)\b"
+_ASKS_ANNOTATION = r"\bannotat(?:e|ion)\b"
+_NOT_A_NAME = frozenset(
+    {
+        "a", "an", "the", "our", "my", "your", "their", "this", "that", "new", "it", "we",
+        "i", "each", "every", "one", "web", "for", "of", "and", "or", "to", "is", "are",
+        "existing", "production", "prod", "staging", "whole", "entire", "main",
+    }
+)  # fmt: skip
+_TECHNOLOGIES = (
+    "postgresql", "postgres", "mysql", "mariadb", "mongodb", "redis", "cassandra",
+    "elasticsearch", "kafka", "rabbitmq", "nginx", "haproxy", "kubernetes",
+)  # fmt: skip
+
+
+class RequestFacts(BaseModel):
+    """Everything ``extract_facts`` found in one request, units as in the module docstring."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cidrs: tuple[str, ...] = ()
+    """IPv4 networks written in CIDR notation, in order of appearance."""
+    rpo_minutes: float | None = None
+    """Recovery point objective stated in the text."""
+    rto_minutes: float | None = None
+    """Recovery time objective stated in the text."""
+    slo_percent: float | None = None
+    """Availability target (``99.9``)."""
+    error_rate_percent: float | None = None
+    """Share of requests failing (``40`` for "40 % of requests")."""
+    growth_percent: float | None = None
+    """Expected growth of load over the planning horizon."""
+    rps: float | None = None
+    """Peak load in requests per second."""
+    percentages: tuple[float, ...] = ()
+    """Every percentage in the text, in order."""
+    status_codes: tuple[int, ...] = ()
+    """HTTP 5xx status codes mentioned."""
+    duration_minutes: float | None = None
+    """How long an incident has lasted ("for 75 minutes", "since 2 hours")."""
+    pitr: bool = False
+    """Point-in-time recovery is asked for."""
+    standby: bool = False
+    """A standby or replica is asked for or exists."""
+    recovered: bool = False
+    """The text says the problem has recovered or is resolved."""
+    service: str | None = None
+    """Service the request is about (``checkout``)."""
+    timeline: str | None = None
+    """When the work is wanted, as written ("by Friday")."""
+    technology: str | None = None
+    """Main product named (``postgresql``)."""
+    terraform_plan: dict[str, Any] | None = None
+    """A ``terraform show -json`` document found in the text."""
+    sshd_config: str | None = None
+    """sshd_config directives found in the text, one per line."""
+    query_plan: list[Any] | dict[str, Any] | None = None
+    """A PostgreSQL ``EXPLAIN (FORMAT JSON)`` document found in the text."""
+    apt_listing: str | None = None
+    """``apt list --upgradable`` output found in the text."""
+    asks_statuspage: bool = False
+    """The request asks to open or update a status page incident."""
+    asks_page: bool = False
+    """The request asks to page someone (PagerDuty)."""
+    asks_silence: bool = False
+    """The request asks to silence alerts (Alertmanager)."""
+    asks_annotation: bool = False
+    """The request asks to annotate dashboards (Grafana)."""
+
+
+def _minutes(value: str, unit: str) -> float:
+    return float(value) * _UNIT_MINUTES[unit.lower()]
+
+
+def _objective_minutes(text: str, name: str) -> float | None:
+    """The duration written closest to ``name``, before ("4-hour RTO") or after ("RTO 1h"),
+    never across the other objective's name."""
+    gap = r"(?:(?!\bRPO\b|\bRTO\b)[^\d\n]){0,24}?"
+    candidates: list[tuple[int, float]] = []
+    for match in re.finditer(
+        rf"\b{name}\b({gap})" + _NUMBER + r"\s*-?\s*" + _UNIT, text, re.IGNORECASE
+    ):
+        candidates.append((len(match[1]), _minutes(match[2], match[3])))
+    for match in re.finditer(
+        _NUMBER + r"\s*-?\s*" + _UNIT + rf"(\s+){name}\b", text, re.IGNORECASE
+    ):
+        candidates.append((len(match[3]), _minutes(match[1], match[2])))
+    if candidates:
+        return min(candidates, key=lambda item: item[0])[1]
+    zero = rf"\b(?:zero|no data loss)\s+{name}\b|\b{name}\s*(?:of\s*|=\s*|:\s*)?(?:zero|0)\b(?!\s*-?\s*\d)"
+    if re.search(zero, text, re.IGNORECASE):
+        return 0.0
+    return None
+
+
+def find_rpo_minutes(text: str) -> float | None:
+    """RPO stated as "RPO 5 minutes", "RPO of 15 min", "1h RPO", "zero RPO"."""
+    return _objective_minutes(text, "RPO")
+
+
+def find_rto_minutes(text: str) -> float | None:
+    """RTO stated as "RTO 1h", "RTO under 30 minutes", "4-hour RTO"."""
+    return _objective_minutes(text, "RTO")
+
+
+def find_cidrs(text: str) -> tuple[str, ...]:
+    """Valid IPv4 CIDR blocks, normalised to their network address (``10.0.0.0/16``)."""
+    found: list[str] = []
+    for match in _CIDR.finditer(text):
+        try:
+            network = ipaddress.IPv4Network(match[1], strict=False)
+        except ValueError:
+            continue
+        if str(network) not in found:
+            found.append(str(network))
+    return tuple(found)
+
+
+def find_percentages(text: str) -> tuple[float, ...]:
+    """Every percentage ("40%", "40 %", "12.5 percent"), in order."""
+    return tuple(float(match[1]) for match in _PERCENT.finditer(text))
+
+
+def find_slo_percent(text: str) -> float | None:
+    """Availability target: "99.9% availability", "SLO of 99.95 %", "four nines"."""
+    for pattern in (_SLO_BEFORE, _SLO_AFTER):
+        for match in pattern.finditer(text):
+            value = float(match[1])
+            if 90.0 <= value < 100.0:
+                return value
+    lowered = text.lower()
+    for words, value in _NINES.items():
+        if words in lowered:
+            return value
+    return None
+
+
+def find_error_rate_percent(text: str) -> float | None:
+    """Share of failing requests: "40 % of requests", "error rate 5%"."""
+    for pattern in _ERROR_RATE:
+        match = pattern.search(text)
+        if match and float(match[1]) <= 100.0:
+            return float(match[1])
+    return None
+
+
+def find_growth_percent(text: str) -> float | None:
+    """Expected growth: "40% growth", "growing by 25 %", "30% YoY growth"."""
+    for pattern in _GROWTH:
+        match = pattern.search(text)
+        if match:
+            return float(match[1])
+    return None
+
+
+def find_rps(text: str) -> float | None:
+    """Peak throughput: "1200 rps", "1,200 requests per second", "1.5k req/s", "800 qps"."""
+    match = _RPS.search(text)
+    if match is None:
+        return None
+    value = float(match[1].replace(",", ""))
+    return value * 1000 if match[2] else value
+
+
+def find_status_codes(text: str) -> tuple[int, ...]:
+    """HTTP 5xx status codes ("502", "HTTP 504"), not sizes or counts ("500 GB", "500 users")."""
+    codes: list[int] = []
+    for match in _STATUS.finditer(text):
+        code = int(match[1])
+        if code <= 511 and code not in codes:
+            codes.append(code)
+    return tuple(codes)
+
+
+def find_incident_duration_minutes(text: str) -> float | None:
+    """How long something has been broken: "for 75 minutes", "since 2 hours", "down 90 min"."""
+    match = re.search(
+        r"\b(?:for|since|over|past|last|down|lasting|lasted|ongoing)\s+(?:the\s+)?(?:last\s+)?"
+        + _NUMBER
+        + r"\s*-?\s*"
+        + _UNIT,
+        text,
+        re.IGNORECASE,
+    )
+    return _minutes(match[1], match[2]) if match else None
+
+
+def says_recovered(text: str) -> bool:
+    """The text reports recovery ("has recovered", "resolved"), not its absence ("not resolved")."""
+    for match in _RECOVERED.finditer(text):
+        if not _NEGATION.search(text[max(0, match.start() - 24) : match.start()]):
+            return True
+    return False
+
+
+def find_service(text: str) -> str | None:
+    """The service a request is about: "service checkout", "the billing API", "checkout returns"."""
+    for pattern in _SERVICE_PATTERNS:
+        for match in pattern.finditer(text):
+            name = match[1].lower()
+            if name not in _NOT_A_NAME and not name.isdigit():
+                return name
+    return None
+
+
+def find_technology(text: str) -> str | None:
+    """The first well-known product named (PostgreSQL, MySQL, Redis ...), lower case."""
+    lowered = text.lower()
+    positions = [(lowered.find(name), name) for name in _TECHNOLOGIES if name in lowered]
+    if not positions:
+        return None
+    name = min(positions)[1]
+    return "postgresql" if name == "postgres" else name
+
+
+def _json_documents(text: str) -> Iterator[Any]:
+    """Every JSON object or array embedded in ``text``, outermost first."""
+    decoder = json.JSONDecoder()
+    start = _next_json_start(text, 0)
+    while start != -1:
+        try:
+            value, end = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            start = _next_json_start(text, start + 1)
+            continue
+        yield value
+        start = _next_json_start(text, end)
+
+
+def _next_json_start(text: str, position: int) -> int:
+    found = [index for index in (text.find("{", position), text.find("[", position)) if index != -1]
+    return min(found) if found else -1
+
+
+def find_terraform_plan(text: str) -> dict[str, Any] | None:
+    """A ``terraform show -json`` plan document embedded in the text.
+
+    The JSON output format (Terraform docs, "JSON Output Format") has top-level
+    ``format_version`` and, for plans, ``resource_changes`` / ``planned_values``.
+    """
+    for value in _json_documents(text):
+        if isinstance(value, dict) and ("resource_changes" in value or "planned_values" in value):
+            return value
+    return None
+
+
+def find_query_plan(text: str) -> list[Any] | dict[str, Any] | None:
+    """A PostgreSQL ``EXPLAIN (FORMAT JSON)`` document: a list (or object) holding ``Plan``.
+
+    Shape from the PostgreSQL manual, EXPLAIN: ``[{"Plan": {"Node Type": ...}}]``.
+    """
+    for value in _json_documents(text):
+        if isinstance(value, dict) and "Plan" in value:
+            return value
+        if isinstance(value, list) and value and isinstance(value[0], dict) and "Plan" in value[0]:
+            return value
+    return None
+
+
+def find_apt_listing(text: str) -> str | None:
+    """``apt list --upgradable`` lines present in the text (apt(8)), one per line."""
+    lines = [match[0].strip() for match in _APT_LINE.finditer(text)]
+    return "\n".join(lines) + "\n" if lines else None
+
+
+def find_sshd_config(text: str) -> str | None:
+    """sshd_config directives present in the text (at least two), one per line."""
+    lines = [match[0].strip() for match in _SSHD_LINE.finditer(text)]
+    return "\n".join(lines) + "\n" if len(lines) >= 2 else None
+
+
+def find_timeline(text: str) -> str | None:
+    """When the work is wanted: "by Friday", "within 2 weeks", "before 2026-03-01", "ASAP"."""
+    match = _TIMELINE.search(text)
+    return " ".join(match[0].split()) if match else None
+
+
+def mentions(text: str, pattern: str) -> bool:
+    """Whether a case-insensitive regular expression occurs in ``text``."""
+    return re.search(pattern, text, re.IGNORECASE) is not None
+
+
+def extract_facts(text: str) -> RequestFacts:
+    """Every fact this module can read from a request."""
+    lowered = text.lower()
+    return RequestFacts(
+        cidrs=find_cidrs(text),
+        rpo_minutes=find_rpo_minutes(text),
+        rto_minutes=find_rto_minutes(text),
+        slo_percent=find_slo_percent(text),
+        error_rate_percent=find_error_rate_percent(text),
+        growth_percent=find_growth_percent(text),
+        rps=find_rps(text),
+        percentages=find_percentages(text),
+        status_codes=find_status_codes(text),
+        duration_minutes=find_incident_duration_minutes(text),
+        pitr="pitr" in lowered or "point-in-time" in lowered or "point in time" in lowered,
+        standby=mentions(text, r"\b(?:standby|replica|replicas|replication|read[- ]replica)\b"),
+        recovered=says_recovered(text),
+        service=find_service(text),
+        timeline=find_timeline(text),
+        technology=find_technology(text),
+        terraform_plan=find_terraform_plan(text),
+        sshd_config=find_sshd_config(text),
+        query_plan=find_query_plan(text),
+        apt_listing=find_apt_listing(text),
+        asks_statuspage=mentions(text, _ASKS_STATUSPAGE),
+        asks_page=mentions(text, _ASKS_PAGE),
+        asks_silence=mentions(text, _ASKS_SILENCE),
+        asks_annotation=mentions(text, _ASKS_ANNOTATION),
+    )
