@@ -19,6 +19,7 @@ from infra_team.errors import (
     RegistryError,
     ThreadNotFoundError,
 )
+from infra_team.integrations import task_tool
 from infra_team.registry import SUBAGENT_TYPES
 from infra_team.result import TaskEvent, TaskResult
 from infra_team.runner import aresume, astream, atask, build_graph, resume, stream, task
@@ -50,4 +51,5 @@ __all__ = [
     "scrub_obj",
     "stream",
     "task",
+    "task_tool",
 ]

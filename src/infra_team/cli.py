@@ -246,6 +246,33 @@ def resume_command(
     _run_events(events, as_json=as_json)
 
 
+export_app = typer.Typer(help="Write the team's files for a host.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command(name="claude-code")
+def export_claude_code_command(
+    directory: Annotated[Path, typer.Argument(help="Folder, e.g. .claude/agents")],
+    overwrite: Annotated[bool, typer.Option(help="Replace files that differ.")] = False,
+) -> None:
+    """Copy the seven subagent files for Claude Code (``.claude/agents/``)."""
+    from infra_team.integrations import export_claude_code
+
+    for path in export_claude_code(directory, overwrite=overwrite):
+        out.print(str(path), highlight=False, markup=False)
+
+
+@app.command()
+def mcp(
+    model: Annotated[str | None, typer.Option(help="Model for run_team_task.")] = None,
+    checkpoint: Annotated[Path | None, typer.Option(help="SQLite checkpoint file.")] = None,
+) -> None:
+    """Serve every tool (and the team) over MCP on stdio, for Claude Code."""
+    from infra_team.integrations.mcp_server import run_mcp_server
+
+    run_mcp_server(model, checkpointer=checkpoint or default_checkpoint())
+
+
 def main() -> None:
     """Console entry point: maps errors to exit codes and one-line messages."""
     try:

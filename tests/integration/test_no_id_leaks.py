@@ -80,3 +80,18 @@ def test_cli_lines_hold_no_id(monkeypatch):
         ],
     )
     assert leaks(json.loads(as_json.stdout)) == []
+
+
+def test_graph_state_holds_no_id_even_from_the_request():
+    from langchain_core.messages import HumanMessage
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from infra_team import build_graph
+
+    graph = build_graph(model=team_script(), checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "state"}, "recursion_limit": 40}
+    graph.invoke({"messages": [HumanMessage(f"New cluster, ask {LEAK}")]}, config)
+    values = graph.get_state(config).values
+    assert leaks([m.content for m in values["messages"]]) == []
+    assert leaks(values["description"]) == []
+    assert values["messages"][0].content == "New cluster, ask Infrastructure Architect"

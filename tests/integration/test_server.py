@@ -76,16 +76,18 @@ def serve(config: Path, log: Path) -> Iterator[str]:
         pytest.skip("langgraph-cli is not installed: pip install 'infra-team[server]'")
     port = _free_port()
     env = {key: value for key, value in os.environ.items() if key not in DROPPED_ENV}
-    env.update(QUIET_ENV)
-    command = [
-        CLI, "dev", "--no-browser", "--no-reload", "--host", "127.0.0.1",
-        "--port", str(port), "--config", str(config),
-    ]  # fmt: skip
+    env.update(QUIET_ENV, XDG_CONFIG_HOME=str(log.parent / "config"))  # no user config file
+    command = [CLI, "dev", "--no-browser", "--no-reload", "--host", "127.0.0.1"]
+    command += ["--port", str(port), "--config", str(config)]
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            command, cwd=config.parent, env=env, stdout=sink, stderr=subprocess.STDOUT,
+            command,
+            cwd=config.parent,  # graph paths are relative to the working directory
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
-        )  # fmt: skip
+        )
         try:
             base = f"http://127.0.0.1:{port}"
             _wait_ok(base, process, log)
@@ -116,10 +118,11 @@ def test_config_exposes_every_subagent_type() -> None:
 async def test_incident_pauses_at_human_escalation_and_resumes(tmp_path: Path) -> None:
     from langgraph_sdk import get_client
 
-    config = _paths.graphs_dir() / "langgraph.json"
-    with serve(config, tmp_path / "server.log") as base:
+    # A copy: the server writes its state folder next to the graphs.
+    graphs = shutil.copytree(_paths.graphs_dir(), tmp_path / "graphs")
+    with serve(graphs / "langgraph.json", tmp_path / "server.log") as base:
         client = get_client(url=base, timeout=RUN_TIMEOUT)
-        graphs = {assistant["graph_id"] for assistant in await client.assistants.search(limit=20)}
+        served = {assistant["graph_id"] for assistant in await client.assistants.search(limit=20)}
         thread_id = (await client.threads.create())["thread_id"]
         await client.runs.wait(
             thread_id,
@@ -134,7 +137,7 @@ async def test_incident_pauses_at_human_escalation_and_resumes(tmp_path: Path) -
         )
         final = await client.threads.get_state(thread_id)
 
-    assert graphs == set(SUBAGENT_TYPES)
+    assert served == set(SUBAGENT_TYPES)
     assert paused["next"] == ["human-escalation"]
     questions = [item["value"] for item in paused["interrupts"]]
     assert [(q["kind"], q["gate"]) for q in questions] == [("human_escalation", "Human escalation")]

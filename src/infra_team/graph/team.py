@@ -289,11 +289,15 @@ def _intake_prepare(state: TeamState, default_entry: str) -> dict[str, Any]:
     if not description:
         msg = "the task description is empty; describe the request or the incident"
         raise InvalidRequestError(msg, code=ErrorCode.EMPTY_DESCRIPTION)
-    return {
+    update: dict[str, Any] = {
         "subagent_type": entry,
-        "description": description,
+        "description": scrub(description),
         "started_at": state.get("started_at") or datetime.now(UTC).isoformat(),
     }
+    if state.get("messages"):
+        # Same ids: the message reducer replaces the originals with scrubbed copies.
+        update["messages"] = scrub_obj(list(state["messages"]))
+    return update
 
 
 def _gates_node(state: TeamState) -> dict[str, Any]:
