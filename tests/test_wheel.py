@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.mark.slow
 def test_wheel_installs_and_lists_agents_from_anywhere(tmp_path: Path):
     dist = tmp_path / "dist"
-    subprocess.run(
+    built = subprocess.run(
         [
             sys.executable,
             "-m",
@@ -30,10 +30,12 @@ def test_wheel_installs_and_lists_agents_from_anywhere(tmp_path: Path):
             str(dist),
             str(ROOT),
         ],
-        check=True,
+        check=False,
         capture_output=True,
+        text=True,
         timeout=300,
     )
+    assert built.returncode == 0, built.stdout + built.stderr
     wheel = next(dist.glob("infra_team-*.whl"))
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=True)
