@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 
 from infra_team.scrub import scrub
+from infra_team.tools._ansible_playbook import check_playbook
 from infra_team.tools._base import ToolInputError, parse_tool_output
+from infra_team.tools._iac_coverage import compute_iac_coverage
+from infra_team.tools._terraform_plan import review_terraform_plan
 from infra_team.tools.automation_engineer import (
     TOOLS,
     ansible_check,
-    check_playbook,
-    compute_iac_coverage,
     iac_coverage,
-    review_terraform_plan,
     terraform_plan_review,
 )
 

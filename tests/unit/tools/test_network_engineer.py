@@ -11,23 +11,20 @@ from langchain_core.tools import BaseTool
 
 from infra_team.scrub import scrub
 from infra_team.tools._base import ToolInputError, ToolResult, parse_tool_output
+from infra_team.tools._cidr import plan_cidr
+from infra_team.tools._dns import DnsRecord, check_dns
+from infra_team.tools._firewall_audit import FirewallAudit, audit_firewall
+from infra_team.tools._load_balancer import Backend, evaluate_lb_health
 from infra_team.tools.network_engineer import (
     CIDR_PLAN_DESCRIPTION,
     DNS_CHECK_DESCRIPTION,
     FIREWALL_AUDIT_DESCRIPTION,
     LB_HEALTH_DESCRIPTION,
     TOOLS,
-    Backend,
-    DnsRecord,
-    FirewallAudit,
-    audit_firewall,
-    check_dns,
     cidr_plan,
     dns_check,
-    evaluate_lb_health,
     firewall_audit,
     lb_health,
-    plan_cidr,
 )
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "tools" / "network"

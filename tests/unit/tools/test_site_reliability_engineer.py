@@ -15,27 +15,25 @@ from langgraph.store.memory import InMemoryStore
 from infra_team.protocols import IncidentCommunication
 from infra_team.scrub import scrub
 from infra_team.tools._base import ToolInputError, parse_tool_output
-from infra_team.tools.site_reliability_engineer import (
-    BURN_RATE_WINDOWS,
+from infra_team.tools._incidents import (
     INCIDENT_NAMESPACE,
-    TOOLS,
-    build_burn_rate_alerts,
-    burn_rate_alerts,
-    classify_symptom,
     close_incident,
-    compute_error_budget,
+    incident_store,
+    open_incident,
+    update_incident,
+)
+from infra_team.tools._oncall_now import evaluate_oncall_now
+from infra_team.tools._runbook import classify_symptom, load_symptom_catalog, render_runbook
+from infra_team.tools._slo import BURN_RATE_WINDOWS, build_burn_rate_alerts, compute_error_budget
+from infra_team.tools.site_reliability_engineer import (
+    TOOLS,
+    burn_rate_alerts,
     error_budget,
-    evaluate_oncall_now,
     incident_close,
     incident_create,
-    incident_store,
     incident_update,
-    load_symptom_catalog,
     oncall_now,
-    open_incident,
-    render_runbook,
     runbook,
-    update_incident,
 )
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "tools" / "sre"

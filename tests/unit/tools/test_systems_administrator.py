@@ -12,22 +12,21 @@ from langchain_core.tools import BaseTool
 
 from infra_team.scrub import scrub
 from infra_team.tools._base import ToolInputError, ToolResult, parse_tool_output
+from infra_team.tools._host_health import (
+    DiskUsage,
+    HealthThresholds,
+    HostSnapshot,
+    evaluate_host_health,
+)
+from infra_team.tools._patch_listing import detect_listing_format, parse_patch_listing
+from infra_team.tools._sshd_audit import SshdAudit, SshdFinding, audit_sshd
 from infra_team.tools.systems_administrator import (
     AUDIT_SSHD_CONFIG_DESCRIPTION,
     HOST_HEALTH_DESCRIPTION,
     PATCH_STATUS_DESCRIPTION,
     TOOLS,
-    DiskUsage,
-    HealthThresholds,
-    HostSnapshot,
-    SshdAudit,
-    SshdFinding,
-    audit_sshd,
     audit_sshd_config,
-    detect_listing_format,
-    evaluate_host_health,
     host_health,
-    parse_patch_listing,
     patch_status,
 )
 
