@@ -57,7 +57,14 @@ def main() -> None:
     models, _ = resolve_models("offline")
     rows = [("import infra_team", f"{float(import_time) * 1000:.0f} ms", "", "1")]
     rows.append(_row("build supervisor graph", _timed(lambda: build_team_graph(models), 5)))
-    task("infrastructure-team", REQUEST)  # warm caches
+    for entry, text, expected in (
+        ("infrastructure-team", REQUEST, "completed"),
+        ("infrastructure-team", INCIDENT, "interrupted"),
+    ):  # warm caches, and make sure the figures time real, complete runs
+        status = task(entry, text).status
+        if status != expected:
+            msg = f"{text!r} ended {status}, expected {expected}"
+            raise SystemExit(msg)
     rows.append(
         _row("team request, sync (6 roles)", _timed(lambda: task("infrastructure-team", REQUEST)))
     )

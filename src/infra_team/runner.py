@@ -11,7 +11,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, NamedTuple, TypeAlias
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
@@ -32,7 +32,7 @@ from infra_team.errors import (
 )
 from infra_team.graph.team import build_team_graph
 from infra_team.models import ModelArg, resolve_models
-from infra_team.registry import SPECIALISTS, SUBAGENT_TYPES, display_name, resolve_role
+from infra_team.registry import SPECIALISTS, SUBAGENT_TYPES, TEAM, display_name, resolve_role
 from infra_team.result import (
     EscalationStep,
     GateResult,
@@ -289,31 +289,70 @@ def _stored_model(checkpoint: Any, thread_id: str) -> Any:
     return checkpoint.checkpoint.get("channel_values", {}).get("model")
 
 
-def _prepare(
-    saver: BaseCheckpointSaver[Any],
-    subagent_type: str,
-    description: str | None,
-    *,
-    model: ModelArg,
-    thread_id: str | None,
-    resume_with: Answer | None,
-    comment: str,
-    recursion_limit: int,
-    stored_model: Any = None,
-) -> tuple[_Run, Any, bool]:
-    """The run and its graph input: a new task, or a resume command. The flag says
-    whether the paused state must still be checked (done once the graph is built)."""
-    if resume_with is None:
-        text = _validate(subagent_type, description or "")
-        run = _Run(saver, model=model, thread_id=thread_id, recursion_limit=recursion_limit)
-        return run, run.start_input(subagent_type, text), False
+class _Options(NamedTuple):
+    """What a caller asked for, shared by every entry point."""
+
+    subagent_type: str
+    description: str | None
+    model: ModelArg
+    thread_id: str | None
+    resume_with: Answer | None
+    comment: str
+    recursion_limit: int
+
+
+def _open(saver: BaseCheckpointSaver[Any], options: _Options, saved: Any) -> tuple[_Run, Any]:
+    """The run and, for a new task, its input; for a resume, the ``Decision`` still to be
+    turned into a command once the paused state is read (``saved`` is its checkpoint)."""
+    if options.resume_with is None:
+        text = _validate(options.subagent_type, options.description or "")
+        run = _Run(
+            saver,
+            model=options.model,
+            thread_id=options.thread_id,
+            recursion_limit=options.recursion_limit,
+        )
+        return run, run.start_input(options.subagent_type, text)
+    thread = _require_thread(options.thread_id)
+    stored_model = _stored_model(saved, thread)
     run = _Run(
         saver,
-        model=model if model is not None else stored_model,
-        thread_id=thread_id,
-        recursion_limit=recursion_limit,
+        model=options.model if options.model is not None else stored_model,
+        thread_id=thread,
+        recursion_limit=options.recursion_limit,
     )
-    return run, _with_comment(coerce_decision(resume_with), comment), True
+    return run, _with_comment(coerce_decision(options.resume_with), options.comment)
+
+
+def _resume_input(run: _Run, snapshot: StateSnapshot, answer: Decision) -> Command[Any]:
+    _check_resumable(snapshot, run.thread_id)
+    return _resume_command(snapshot, answer)
+
+
+def _begin(saver: BaseCheckpointSaver[Any], options: _Options) -> tuple[_Run, Any]:
+    """A run ready to start: new input, or a resume command after the paused state is checked."""
+    resuming = options.resume_with is not None
+    saved = (
+        saver.get_tuple(_thread_config(_require_thread(options.thread_id))) if resuming else None
+    )
+    run, graph_input = _open(saver, options, saved)
+    if resuming:
+        graph_input = _resume_input(run, run.graph.get_state(run.config), graph_input)
+    return run, graph_input
+
+
+async def _abegin(saver: BaseCheckpointSaver[Any], options: _Options) -> tuple[_Run, Any]:
+    """Async twin of ``_begin``."""
+    resuming = options.resume_with is not None
+    saved = (
+        await saver.aget_tuple(_thread_config(_require_thread(options.thread_id)))
+        if resuming
+        else None
+    )
+    run, graph_input = _open(saver, options, saved)
+    if resuming:
+        graph_input = _resume_input(run, await run.graph.aget_state(run.config), graph_input)
+    return run, graph_input
 
 
 def _require_thread(thread_id: str | None) -> str:
@@ -323,21 +362,9 @@ def _require_thread(thread_id: str | None) -> str:
     return thread_id
 
 
-def _execute(
-    checkpointer: CheckpointerArg,
-    subagent_type: str,
-    description: str | None,
-    **options: Any,
-) -> TaskResult:
+def _execute(checkpointer: CheckpointerArg, options: _Options) -> TaskResult:
     with _sync_saver(checkpointer) as saver:
-        if options["resume_with"] is not None:
-            thread = _require_thread(options["thread_id"])
-            options["stored_model"] = _stored_model(saver.get_tuple(_thread_config(thread)), thread)
-        run, graph_input, resuming = _prepare(saver, subagent_type, description, **options)
-        if resuming:
-            snapshot = run.graph.get_state(run.config)
-            _check_resumable(snapshot, run.thread_id)
-            graph_input = _resume_command(snapshot, graph_input)
+        run, graph_input = _begin(saver, options)
         failure: BaseException | None = None
         try:
             run.graph.invoke(graph_input, run.config)
@@ -346,22 +373,9 @@ def _execute(
         return run.result(run.graph.get_state(run.config), failure)
 
 
-async def _aexecute(
-    checkpointer: CheckpointerArg,
-    subagent_type: str,
-    description: str | None,
-    **options: Any,
-) -> TaskResult:
+async def _aexecute(checkpointer: CheckpointerArg, options: _Options) -> TaskResult:
     async with _async_saver(checkpointer) as saver:
-        if options["resume_with"] is not None:
-            thread = _require_thread(options["thread_id"])
-            stored = await saver.aget_tuple(_thread_config(thread))
-            options["stored_model"] = _stored_model(stored, thread)
-        run, graph_input, resuming = _prepare(saver, subagent_type, description, **options)
-        if resuming:
-            snapshot = await run.graph.aget_state(run.config)
-            _check_resumable(snapshot, run.thread_id)
-            graph_input = _resume_command(snapshot, graph_input)
+        run, graph_input = await _abegin(saver, options)
         failure: BaseException | None = None
         try:
             await run.graph.ainvoke(graph_input, run.config)
@@ -398,13 +412,7 @@ def task(
     """
     return _execute(
         checkpointer,
-        subagent_type,
-        description,
-        model=model,
-        thread_id=thread_id,
-        resume_with=None,
-        comment="",
-        recursion_limit=recursion_limit,
+        _Options(subagent_type, description, model, thread_id, None, "", recursion_limit),
     )
 
 
@@ -420,13 +428,7 @@ async def atask(
     """Async twin of ``task``."""
     return await _aexecute(
         checkpointer,
-        subagent_type,
-        description,
-        model=model,
-        thread_id=thread_id,
-        resume_with=None,
-        comment="",
-        recursion_limit=recursion_limit,
+        _Options(subagent_type, description, model, thread_id, None, "", recursion_limit),
     )
 
 
@@ -445,13 +447,7 @@ def resume(
     """
     return _execute(
         checkpointer,
-        "infrastructure-team",
-        None,
-        model=model,
-        thread_id=thread_id,
-        resume_with=decision,
-        comment=comment,
-        recursion_limit=recursion_limit,
+        _Options(TEAM, None, model, thread_id, decision, comment, recursion_limit),
     )
 
 
@@ -467,13 +463,7 @@ async def aresume(
     """Async twin of ``resume``."""
     return await _aexecute(
         checkpointer,
-        "infrastructure-team",
-        None,
-        model=model,
-        thread_id=thread_id,
-        resume_with=decision,
-        comment=comment,
-        recursion_limit=recursion_limit,
+        _Options(TEAM, None, model, thread_id, decision, comment, recursion_limit),
     )
 
 
@@ -599,22 +589,11 @@ def stream(
 ) -> Iterator[TaskEvent]:
     """Run a task (or resume one with ``resume_with``) and yield scrubbed progress events;
     the last event has ``type="result"`` and carries the ``TaskResult``."""
-    options: dict[str, Any] = {
-        "model": model,
-        "thread_id": thread_id,
-        "resume_with": resume_with,
-        "comment": comment,
-        "recursion_limit": recursion_limit,
-    }
+    options = _Options(
+        subagent_type, description, model, thread_id, resume_with, comment, recursion_limit
+    )
     with _sync_saver(checkpointer) as saver:
-        if resume_with is not None:
-            thread = _require_thread(thread_id)
-            options["stored_model"] = _stored_model(saver.get_tuple(_thread_config(thread)), thread)
-        run, graph_input, resuming = _prepare(saver, subagent_type, description, **options)
-        if resuming:
-            snapshot = run.graph.get_state(run.config)
-            _check_resumable(snapshot, run.thread_id)
-            graph_input = _resume_command(snapshot, graph_input)
+        run, graph_input = _begin(saver, options)
         translator = _EventTranslator()
         failure: BaseException | None = None
         try:
@@ -641,23 +620,11 @@ async def astream(
     recursion_limit: int = RECURSION_LIMIT,
 ) -> AsyncIterator[TaskEvent]:
     """Async twin of ``stream``."""
-    options: dict[str, Any] = {
-        "model": model,
-        "thread_id": thread_id,
-        "resume_with": resume_with,
-        "comment": comment,
-        "recursion_limit": recursion_limit,
-    }
+    options = _Options(
+        subagent_type, description, model, thread_id, resume_with, comment, recursion_limit
+    )
     async with _async_saver(checkpointer) as saver:
-        if resume_with is not None:
-            thread = _require_thread(thread_id)
-            stored = await saver.aget_tuple(_thread_config(thread))
-            options["stored_model"] = _stored_model(stored, thread)
-        run, graph_input, resuming = _prepare(saver, subagent_type, description, **options)
-        if resuming:
-            snapshot = await run.graph.aget_state(run.config)
-            _check_resumable(snapshot, run.thread_id)
-            graph_input = _resume_command(snapshot, graph_input)
+        run, graph_input = await _abegin(saver, options)
         translator = _EventTranslator()
         failure: BaseException | None = None
         try:

@@ -99,3 +99,36 @@ def test_postgres_url_without_the_extra_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "langgraph.checkpoint.postgres", None)
     with pytest.raises(HostAdapterError, match=r"infra-team\[postgres\]"):
         task("network-engineer", "Plan subnets", checkpointer="postgresql://localhost/x")
+
+
+async def test_aresume_answers_a_paused_run_from_a_sqlite_file(tmp_path):
+    from infra_team import aresume
+
+    path = tmp_path / "runs.sqlite"
+    model = team_script()
+    paused = await atask(
+        "infrastructure-team", "checkout 502 for 40% of requests", model=model, checkpointer=path
+    )
+    assert paused.status == "interrupted"
+    done = await aresume(
+        paused.thread_id, False, comment="declined", model=model, checkpointer=path
+    )
+    assert done.status == "completed"
+    assert done.escalation_trail[-1].outcome == "declined"
+
+
+def test_stream_resume_ends_with_the_result():
+    model = team_script()
+    paused = task("infrastructure-team", "checkout 502 for 40% of requests", model=model)
+    events = list(
+        stream(
+            "infrastructure-team",
+            thread_id=paused.thread_id,
+            model=model,
+            resume_with="approve",
+            comment="taken",
+        )
+    )
+    result = events[-1].result
+    assert result is not None and result.status == "completed"
+    assert result.escalation_trail[-1].summary == "taken"
