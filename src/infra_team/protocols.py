@@ -200,6 +200,9 @@ class _Message(BaseModel):
     TITLE: ClassVar[str]
     LINES: ClassVar[tuple[TemplateLine, ...]]
 
+    schema_version: Literal[1] = SCHEMA_VERSION
+    """Version of this message's schema; changes only with an incompatible change."""
+
     def render(self) -> str:
         """The message as the specification's ``KEY: value`` block."""
         return "\n".join(f"{line.key}: {self._render_value(line)}" for line in self.LINES)
@@ -299,8 +302,6 @@ class ChangeRequest(_Message):
         TemplateLine("REQUESTER", "[Team/Agent]", "requester"),
     )
 
-    schema_version: Literal[1] = SCHEMA_VERSION
-    """Version of this message's schema; changes only with an incompatible change."""
     type: Annotated[ChangeType, _enum_lookup(ChangeType)]
     """New, Modify or Remove."""
     component: Text
@@ -332,8 +333,6 @@ class IncidentCommunication(_Message):
         TemplateLine("COMMANDER", "Site Reliability Engineer", "commander"),
     )
 
-    schema_version: Literal[1] = SCHEMA_VERSION
-    """Version of this message's schema; changes only with an incompatible change."""
     incident: Text
     """Brief description of the incident."""
     severity: Annotated[Severity, _enum_lookup(Severity)]
@@ -365,8 +364,6 @@ class MaintenanceNotification(_Message):
         TemplateLine("CONTACT", "[On-call team]", "contact"),
     )
 
-    schema_version: Literal[1] = SCHEMA_VERSION
-    """Version of this message's schema; changes only with an incompatible change."""
     window_start: UtcMinute
     """Start of the window; timezone required, stored in UTC to the minute."""
     window_end: UtcMinute
@@ -423,16 +420,13 @@ class MaintenanceNotification(_Message):
         if match is None:
             raise _format_error(cls.__name__, [("WINDOW", problem)], text)
         try:
-            return (
-                datetime.strptime(match["start"].replace("T", " "), WINDOW_FORMAT).replace(
-                    tzinfo=UTC
-                ),
-                datetime.strptime(match["end"].replace("T", " "), WINDOW_FORMAT).replace(
-                    tzinfo=UTC
-                ),
+            start, end = (
+                datetime.strptime(match[part].replace("T", " "), WINDOW_FORMAT).replace(tzinfo=UTC)
+                for part in ("start", "end")
             )
         except ValueError as exc:
             raise _format_error(cls.__name__, [("WINDOW", f"{problem} ({exc})")], text) from exc
+        return start, end
 
 
 ProtocolMessage = ChangeRequest | IncidentCommunication | MaintenanceNotification

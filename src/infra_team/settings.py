@@ -61,7 +61,7 @@ ApiUrl = Annotated[HttpUrl, AfterValidator(_without_credentials)]
 """An http(s) URL with no user info in it."""
 
 
-class _AuthenticatedEndpoint(BaseModel):
+class EndpointSettings(BaseModel):
     """A URL with either a bearer token or HTTP basic auth (as a reverse proxy may demand)."""
 
     model_config = _SECTION_CONFIG
@@ -76,7 +76,7 @@ class _AuthenticatedEndpoint(BaseModel):
     """HTTP basic auth password; needs ``username``."""
 
     @model_validator(mode="after")
-    def _one_auth_method(self) -> _AuthenticatedEndpoint:
+    def _one_auth_method(self) -> EndpointSettings:
         if (self.username is None) != (self.password is None):
             msg = "`username` and `password` go together: set both or neither"
             raise ValueError(msg)
@@ -86,11 +86,11 @@ class _AuthenticatedEndpoint(BaseModel):
         return self
 
 
-class PrometheusSettings(_AuthenticatedEndpoint):
+class PrometheusSettings(EndpointSettings):
     """Prometheus HTTP API (``/api/v1/query``, ``/api/v1/query_range``)."""
 
 
-class AlertmanagerSettings(_AuthenticatedEndpoint):
+class AlertmanagerSettings(EndpointSettings):
     """Alertmanager API v2 (``/api/v2/alerts``, ``/api/v2/silences``)."""
 
 
@@ -264,6 +264,7 @@ __all__ = [
     "PAGERDUTY_EVENTS_URL",
     "STATUSPAGE_API_URL",
     "AlertmanagerSettings",
+    "EndpointSettings",
     "GrafanaSettings",
     "HttpSettings",
     "PagerDutySettings",

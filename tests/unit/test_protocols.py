@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from typing import TypeVar
 
 import pytest
 from pydantic import BaseModel, ValidationError
@@ -99,10 +100,28 @@ ROLLBACK: Available
 CONTACT: Site Reliability Engineer on call"""
 
 MESSAGES = [(CHANGE, CHANGE_TEXT), (INCIDENT, INCIDENT_TEXT), (MAINTENANCE, MAINTENANCE_TEXT)]
+EXAMPLES: dict[type[BaseModel], BaseModel] = {type(message): message for message, _ in MESSAGES}
+M = TypeVar("M", bound=BaseModel)
 
 
 def _locs(exc: ValidationError) -> list[tuple[str | int, ...]]:
     return [tuple(err["loc"]) for err in exc.errors()]
+
+
+def changed(cls: type[M], values: dict[str, object]) -> M:
+    """The example ``cls`` message with ``values`` in place of its own, validated afresh."""
+    return cls.model_validate({**EXAMPLES[cls].model_dump(), **values})
+
+
+def refused(cls: type[BaseModel], field: str, value: object) -> ValidationError:
+    """The error for the example ``cls`` message with ``field`` set to ``value``.
+
+    It must locate the defect at ``field`` and nowhere else.
+    """
+    with pytest.raises(ValidationError) as caught:
+        changed(cls, {field: value})
+    assert _locs(caught.value) == [(field,)]
+    return caught.value
 
 
 # --- templates and rendering -----------------------------------------------------------------
@@ -160,9 +179,7 @@ def test_parse_joins_wrapped_values() -> None:
 
 
 def test_values_are_one_line() -> None:
-    request = ChangeRequest.model_validate(
-        {**CHANGE.model_dump(), "impact": "  Replica lag\n\n during   build  "}
-    )
+    request = changed(ChangeRequest, {"impact": "  Replica lag\n\n during   build  "})
     assert request.impact == "Replica lag during build"
     assert "IMPACT: Replica lag during build\n" in request.render()
 
@@ -173,7 +190,7 @@ def test_schema_version_frozen_and_extra_forbidden() -> None:
     with pytest.raises(ValidationError, match="frozen"):
         CHANGE.component = "Network"  # type: ignore[misc]
     with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
-        ChangeRequest.model_validate({**CHANGE.model_dump(), "owner": "x"})
+        changed(ChangeRequest, {"owner": "x"})
 
 
 @pytest.mark.parametrize("cls", [ChangeRequest, IncidentCommunication, MaintenanceNotification])
@@ -203,12 +220,7 @@ def test_incident_commander_defaults_to_sre() -> None:
 def test_enums_match_ignoring_case(
     cls: type[BaseModel], field: str, given: str, expected: str
 ) -> None:
-    base = {
-        ChangeRequest: CHANGE,
-        IncidentCommunication: INCIDENT,
-        MaintenanceNotification: MAINTENANCE,
-    }[cls]
-    value = cls.model_validate({**base.model_dump(), field: given})
+    value = changed(cls, {field: given})
     assert getattr(value, field) == expected
     assert str(getattr(value, field)) == expected.value  # type: ignore[attr-defined]
 
@@ -231,15 +243,7 @@ def test_enums_match_ignoring_case(
 def test_invalid_enum_names_field_and_allowed_values(
     cls: type[BaseModel], field: str, given: str, allowed: str
 ) -> None:
-    base = {
-        ChangeRequest: CHANGE,
-        IncidentCommunication: INCIDENT,
-        MaintenanceNotification: MAINTENANCE,
-    }[cls]
-    with pytest.raises(ValidationError) as caught:
-        cls.model_validate({**base.model_dump(), field: given})
-    assert _locs(caught.value) == [(field,)]
-    assert caught.value.errors()[0]["msg"] == f"Input should be {allowed}"
+    assert refused(cls, field, given).errors()[0]["msg"] == f"Input should be {allowed}"
 
 
 # --- role names ------------------------------------------------------------------------------
@@ -258,27 +262,17 @@ def test_invalid_enum_names_field_and_allowed_values(
 def test_role_names_refuse_internal_ids(
     cls: type[BaseModel], field: str, given: str, suggested: str
 ) -> None:
-    base = {
-        ChangeRequest: CHANGE,
-        IncidentCommunication: INCIDENT,
-        MaintenanceNotification: MAINTENANCE,
-    }[cls]
-    with pytest.raises(ValidationError) as caught:
-        cls.model_validate({**base.model_dump(), field: given})
-    assert _locs(caught.value) == [(field,)]
-    message = caught.value.errors()[0]["msg"]
-    assert message == (
+    error = refused(cls, field, given)
+    assert error.errors()[0]["msg"] == (
         "Value error, must name a role or team, not an internal identifier; "
         f"write `{suggested}` instead"
     )
-    assert scrub(str(caught.value)) == str(caught.value)
+    assert scrub(str(error)) == str(error)
 
 
 @pytest.mark.parametrize("name", ["Development", "Site Reliability Engineer", "Security team"])
 def test_role_names_accept_plain_names(name: str) -> None:
-    assert (
-        ChangeRequest.model_validate({**CHANGE.model_dump(), "requester": name}).requester == name
-    )
+    assert changed(ChangeRequest, {"requester": name}).requester == name
 
 
 def test_placeholder_values_are_refused() -> None:
@@ -297,9 +291,7 @@ def test_placeholder_values_are_refused() -> None:
 
 
 def test_empty_value_is_refused() -> None:
-    with pytest.raises(ValidationError) as caught:
-        IncidentCommunication.model_validate({**INCIDENT.model_dump(), "eta": "   "})
-    assert _locs(caught.value) == [("eta",)]
+    refused(IncidentCommunication, "eta", "   ")
 
 
 # --- maintenance window ----------------------------------------------------------------------
@@ -307,12 +299,12 @@ def test_empty_value_is_refused() -> None:
 
 def test_window_is_converted_to_utc_and_truncated_to_the_minute() -> None:
     cet = timezone(timedelta(hours=1))
-    notice = MAINTENANCE.model_validate(
+    notice = changed(
+        MaintenanceNotification,
         {
-            **MAINTENANCE.model_dump(),
             "window_start": datetime(2026, 12, 1, 3, 0, 45, 12, tzinfo=cet),
             "window_end": "2026-12-01T05:00:00+01:00",
-        }
+        },
     )
     assert notice.window_start == datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
     assert notice.window_end == datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
@@ -322,20 +314,14 @@ def test_window_is_converted_to_utc_and_truncated_to_the_minute() -> None:
 
 
 def test_naive_window_is_refused() -> None:
-    with pytest.raises(ValidationError) as caught:
-        MAINTENANCE.model_validate(
-            {**MAINTENANCE.model_dump(), "window_start": datetime(2026, 12, 1, 2)}
-        )
-    assert _locs(caught.value) == [("window_start",)]
-    assert "must carry a timezone" in caught.value.errors()[0]["msg"]
+    error = refused(MaintenanceNotification, "window_start", datetime(2026, 12, 1, 2))
+    assert "must carry a timezone" in error.errors()[0]["msg"]
 
 
 @pytest.mark.parametrize("end", ["2026-12-01T02:00:00Z", "2026-12-01T01:00:00Z"])
 def test_window_end_must_follow_start(end: str) -> None:
-    with pytest.raises(ValidationError) as caught:
-        MAINTENANCE.model_validate({**MAINTENANCE.model_dump(), "window_end": end})
-    assert _locs(caught.value) == [("window_end",)]
-    assert "must be after window_start" in caught.value.errors()[0]["msg"]
+    error = refused(MaintenanceNotification, "window_end", end)
+    assert "must be after window_start" in error.errors()[0]["msg"]
 
 
 @pytest.mark.parametrize(

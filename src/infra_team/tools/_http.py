@@ -26,7 +26,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -36,13 +36,22 @@ from tenacity.wait import wait_random_exponential
 
 from infra_team._version import __version__
 from infra_team.errors import ConfigError
-from infra_team.settings import HttpSettings, Settings, config_path, get_settings
+from infra_team.settings import (
+    EndpointSettings,
+    HttpSettings,
+    Settings,
+    config_path,
+    env_name,
+    get_settings,
+)
 from infra_team.tools._base import ToolResult, error
 
 logger = logging.getLogger(__name__)
 
 Sleep = Callable[[float], None]
 """How a retry waits; tests pass a recorder so no real time passes."""
+ArgsT = TypeVar("ArgsT", bound=BaseModel)
+"""A tool's validated arguments, passed through ``with_settings`` to the call."""
 
 RATE_LIMITED = frozenset({420, 429})
 """429 Too Many Requests (RFC 6585 §4); Statuspage still answers 420 to some clients."""
@@ -131,13 +140,24 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def with_settings(tool: str, call: Callable[[Settings], ToolResult]) -> ToolResult:
-    """Run ``call`` with the current settings; unreadable settings become an error result."""
+def with_settings(
+    tool: str, call: Callable[[Settings, ArgsT], ToolResult], args: ArgsT
+) -> ToolResult:
+    """Run ``call(settings, args)`` with the current settings; unreadable ones become an error."""
     try:
         settings = get_settings()
     except ConfigError as exc:
         return error(tool, str(exc), code="invalid_settings")
-    return call(settings)
+    return call(settings, args)
+
+
+def unset_settings(section: str, config: BaseModel, *names: str) -> list[str]:
+    """The variables to set for the fields ``names`` of the ``[section]`` table left unset.
+
+    ``config`` is that table's settings; the result, e.g. ``["INFRA_TEAM_GRAFANA_TOKEN"]``,
+    is what ``not_configured`` asks the operator to set.
+    """
+    return [env_name(section, name) for name in names if getattr(config, name) is None]
 
 
 def not_configured(tool: str, service: str, missing: list[str]) -> ToolResult:
@@ -223,6 +243,36 @@ def call_api(
     secrets = target.secret_values()
     result = _exchange(tool, target, request, parse, http=http, sleep=sleep, secrets=secrets)
     return ToolResult.model_validate(_redact(result.model_dump(mode="json"), secrets))
+
+
+def call_endpoint(
+    tool: str,
+    service: str,
+    section: str,
+    config: EndpointSettings,
+    request: ApiRequest,
+    parse: Callable[[Any], ToolResult],
+    *,
+    http: HttpSettings,
+    sleep: Sleep = time.sleep,
+) -> ToolResult:
+    """``call_api`` on a server set up as an ``EndpointSettings`` table (``[section]``).
+
+    Prometheus and Alertmanager are reached the same way: the URL, plus a bearer token or
+    HTTP basic auth when a reverse proxy asks for one. Without a URL the result is
+    ``not_configured`` and nothing is sent.
+    """
+    if config.url is None:
+        return not_configured(tool, service, unset_settings(section, config, "url"))
+    target = ApiTarget(
+        service=service,
+        base_url=str(config.url),
+        auth_scheme="Bearer" if config.bearer_token else None,
+        token=config.bearer_token,
+        username=config.username,
+        password=config.password,
+    )
+    return call_api(tool, target, request, parse, http=http, sleep=sleep)
 
 
 def _exchange(
@@ -396,8 +446,10 @@ __all__ = [
     "UtcDatetime",
     "api_error_text",
     "call_api",
+    "call_endpoint",
     "is_retryable_status",
     "not_configured",
     "retry_after_seconds",
+    "unset_settings",
     "with_settings",
 ]

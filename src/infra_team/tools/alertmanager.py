@@ -11,23 +11,16 @@ from __future__ import annotations
 import re
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
-from infra_team.settings import AlertmanagerSettings, Settings, env_name
+from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, infra_tool, no_data, ok
-from infra_team.tools._http import (
-    ApiRequest,
-    ApiTarget,
-    Sleep,
-    UtcDatetime,
-    call_api,
-    not_configured,
-    with_settings,
-)
+from infra_team.tools._http import ApiRequest, Sleep, UtcDatetime, call_endpoint, with_settings
 
 SERVICE = "Alertmanager"
 LIST_TOOL = "list_alertmanager_alerts"
@@ -181,17 +174,24 @@ def summarise_alerts(tool: str, alerts: list[_Alert], filters: list[str]) -> Too
     return ok(tool, line, data)
 
 
-def alertmanager_target(config: AlertmanagerSettings) -> ApiTarget | None:
-    """The Alertmanager API target, or ``None`` when no URL is set."""
-    if config.url is None:
-        return None
-    return ApiTarget(
-        service=SERVICE,
-        base_url=str(config.url),
-        auth_scheme="Bearer" if config.bearer_token else None,
-        token=config.bearer_token,
-        username=config.username,
-        password=config.password,
+def _call(
+    tool: str,
+    settings: Settings,
+    request: ApiRequest,
+    parse: Callable[[Any], ToolResult],
+    *,
+    sleep: Sleep,
+) -> ToolResult:
+    """Send ``request`` to the configured Alertmanager."""
+    return call_endpoint(
+        tool,
+        SERVICE,
+        "alertmanager",
+        settings.alertmanager,
+        request,
+        parse,
+        http=settings.http,
+        sleep=sleep,
     )
 
 
@@ -203,9 +203,6 @@ def fetch_alerts(
     settings: Settings, args: AlertFilterArgs, *, sleep: Sleep = time.sleep
 ) -> ToolResult:
     """``GET /api/v2/alerts`` with the state flags and one ``filter`` parameter per matcher."""
-    target = alertmanager_target(settings.alertmanager)
-    if target is None:
-        return not_configured(LIST_TOOL, SERVICE, [env_name("alertmanager", "url")])
     filters = args.filter or []
     params = (
         ("active", _flag(args.active)),
@@ -213,13 +210,11 @@ def fetch_alerts(
         ("inhibited", _flag(args.inhibited)),
         *(("filter", matcher) for matcher in filters),
     )
-    request = ApiRequest(method="GET", path="/api/v2/alerts", params=params)
-    return call_api(
+    return _call(
         LIST_TOOL,
-        target,
-        request,
+        settings,
+        ApiRequest(method="GET", path="/api/v2/alerts", params=params),
         lambda body: summarise_alerts(LIST_TOOL, _ALERTS.validate_python(body), filters),
-        http=settings.http,
         sleep=sleep,
     )
 
@@ -240,9 +235,6 @@ def silence_body(args: SilenceArgs) -> dict[str, Any]:
 
 def post_silence(settings: Settings, args: SilenceArgs, *, sleep: Sleep = time.sleep) -> ToolResult:
     """``POST /api/v2/silences``; the result carries the new ``silence_id``."""
-    target = alertmanager_target(settings.alertmanager)
-    if target is None:
-        return not_configured(SILENCE_TOOL, SERVICE, [env_name("alertmanager", "url")])
     request = ApiRequest(method="POST", path="/api/v2/silences", json_body=silence_body(args))
     matchers = ", ".join(m.render() for m in args.matchers)
 
@@ -260,7 +252,7 @@ def post_silence(settings: Settings, args: SilenceArgs, *, sleep: Sleep = time.s
             },
         )
 
-    return call_api(SILENCE_TOOL, target, request, parse, http=settings.http, sleep=sleep)
+    return _call(SILENCE_TOOL, settings, request, parse, sleep=sleep)
 
 
 @infra_tool(
@@ -268,8 +260,7 @@ def post_silence(settings: Settings, args: SilenceArgs, *, sleep: Sleep = time.s
 )
 def list_alertmanager_alerts(**fields: Any) -> ToolResult:
     """Read-only: which alerts are firing now, to triage before paging or silencing."""
-    args = AlertFilterArgs.model_validate(fields)
-    return with_settings(LIST_TOOL, lambda settings: fetch_alerts(settings, args))
+    return with_settings(LIST_TOOL, fetch_alerts, AlertFilterArgs.model_validate(fields))
 
 
 @infra_tool(
@@ -280,8 +271,7 @@ def list_alertmanager_alerts(**fields: Any) -> ToolResult:
 )
 def create_alertmanager_silence(**fields: Any) -> ToolResult:
     """Writes: a silence mutes notifications, so a person approves it first."""
-    args = SilenceArgs.model_validate(fields)
-    return with_settings(SILENCE_TOOL, lambda settings: post_silence(settings, args))
+    return with_settings(SILENCE_TOOL, post_silence, SilenceArgs.model_validate(fields))
 
 
 TOOLS: tuple[BaseTool, ...] = (list_alertmanager_alerts, create_alertmanager_silence)

@@ -15,7 +15,7 @@ from typing import Any
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from infra_team.settings import Settings, env_name
+from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, infra_tool, ok
 from infra_team.tools._http import (
     ApiRequest,
@@ -23,6 +23,7 @@ from infra_team.tools._http import (
     Sleep,
     call_api,
     not_configured,
+    unset_settings,
     with_settings,
 )
 
@@ -90,11 +91,8 @@ def post_annotation(
 ) -> ToolResult:
     """``POST /api/annotations``; the result carries the new annotation ``id``."""
     config = settings.grafana
-    missing = [
-        env_name("grafana", name) for name in ("url", "token") if getattr(config, name) is None
-    ]
     if config.url is None or config.token is None:
-        return not_configured(TOOL, SERVICE, missing)
+        return not_configured(TOOL, SERVICE, unset_settings("grafana", config, "url", "token"))
     target = ApiTarget(
         service=SERVICE, base_url=str(config.url), auth_scheme="Bearer", token=config.token
     )
@@ -126,8 +124,7 @@ def post_annotation(
 )
 def create_grafana_annotation(**fields: Any) -> ToolResult:
     """Writes: annotations are shared by everyone reading the dashboards."""
-    args = AnnotationArgs.model_validate(fields)
-    return with_settings(TOOL, lambda settings: post_annotation(settings, args))
+    return with_settings(TOOL, post_annotation, AnnotationArgs.model_validate(fields))
 
 
 TOOLS: tuple[BaseTool, ...] = (create_grafana_annotation,)

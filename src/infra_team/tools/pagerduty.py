@@ -18,7 +18,7 @@ from typing import Any, Literal
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
-from infra_team.settings import Settings, env_name
+from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, infra_tool, ok
 from infra_team.tools._http import (
     ApiRequest,
@@ -27,6 +27,7 @@ from infra_team.tools._http import (
     UtcDatetime,
     call_api,
     not_configured,
+    unset_settings,
     with_settings,
 )
 
@@ -141,10 +142,11 @@ def send_event(
     settings: Settings, args: PagerDutyEventArgs, *, sleep: Sleep = time.sleep
 ) -> ToolResult:
     """``POST`` the event to the enqueue URL; the result carries the alert's ``dedup_key``."""
-    key = settings.pagerduty.routing_key
+    config = settings.pagerduty
+    key = config.routing_key
     if key is None:
-        return not_configured(TOOL, SERVICE, [env_name("pagerduty", "routing_key")])
-    target = ApiTarget(service=SERVICE, base_url=str(settings.pagerduty.url), body_secrets=(key,))
+        return not_configured(TOOL, SERVICE, unset_settings("pagerduty", config, "routing_key"))
+    target = ApiTarget(service=SERVICE, base_url=str(config.url), body_secrets=(key,))
     dedup_key = args.dedup_key or uuid.uuid4().hex
     body = event_body(args, key.get_secret_value(), dedup_key)
     request = ApiRequest(method="POST", json_body=body)
@@ -168,8 +170,7 @@ def send_event(
 )
 def pagerduty_event(**fields: Any) -> ToolResult:
     """Writes: a trigger wakes a person up, so a person approves it first."""
-    args = PagerDutyEventArgs.model_validate(fields)
-    return with_settings(TOOL, lambda settings: send_event(settings, args))
+    return with_settings(TOOL, send_event, PagerDutyEventArgs.model_validate(fields))
 
 
 TOOLS: tuple[BaseTool, ...] = (pagerduty_event,)

@@ -17,17 +17,9 @@ from typing import Any, Literal
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
-from infra_team.settings import PrometheusSettings, Settings, env_name
+from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, error, infra_tool, no_data, ok
-from infra_team.tools._http import (
-    ApiRequest,
-    ApiTarget,
-    Sleep,
-    UtcDatetime,
-    call_api,
-    not_configured,
-    with_settings,
-)
+from infra_team.tools._http import ApiRequest, Sleep, UtcDatetime, call_endpoint, with_settings
 
 SERVICE = "Prometheus"
 QUERY_TOOL = "query_prometheus"
@@ -298,65 +290,51 @@ def _summarise(tool: str, query: str, envelope: _Envelope) -> ToolResult:
     return ok(tool, f"`{query}`: {line}", data)
 
 
-def prometheus_target(config: PrometheusSettings) -> ApiTarget | None:
-    """The Prometheus API target, or ``None`` when no URL is set."""
-    if config.url is None:
-        return None
-    return ApiTarget(
-        service=SERVICE,
-        base_url=str(config.url),
-        auth_scheme="Bearer" if config.bearer_token else None,
-        token=config.bearer_token,
-        username=config.username,
-        password=config.password,
-    )
-
-
 def _unix(value: datetime) -> str:
     return f"{value.timestamp():.3f}"
+
+
+def _query(
+    tool: str,
+    settings: Settings,
+    path: str,
+    params: tuple[tuple[str, str], ...],
+    query: str,
+    *,
+    sleep: Sleep,
+) -> ToolResult:
+    """``GET`` a query endpoint and summarise the answer (both share one result format)."""
+    return call_endpoint(
+        tool,
+        SERVICE,
+        "prometheus",
+        settings.prometheus,
+        ApiRequest(method="GET", path=path, params=params),
+        lambda body: _summarise(tool, query, _Envelope.model_validate(body)),
+        http=settings.http,
+        sleep=sleep,
+    )
 
 
 def fetch_query(
     settings: Settings, args: PrometheusQueryArgs, *, sleep: Sleep = time.sleep
 ) -> ToolResult:
     """Run an instant query (``GET /api/v1/query``) and summarise the result."""
-    target = prometheus_target(settings.prometheus)
-    if target is None:
-        return not_configured(QUERY_TOOL, SERVICE, [env_name("prometheus", "url")])
     params = [("query", args.query)] + ([("time", _unix(args.time))] if args.time else [])
-    request = ApiRequest(method="GET", path="/api/v1/query", params=tuple(params))
-    return call_api(
-        QUERY_TOOL,
-        target,
-        request,
-        lambda body: _summarise(QUERY_TOOL, args.query, _Envelope.model_validate(body)),
-        http=settings.http,
-        sleep=sleep,
-    )
+    return _query(QUERY_TOOL, settings, "/api/v1/query", tuple(params), args.query, sleep=sleep)
 
 
 def fetch_range(
     settings: Settings, args: PrometheusRangeArgs, *, sleep: Sleep = time.sleep
 ) -> ToolResult:
     """Run a range query (``GET /api/v1/query_range``) and summarise each series."""
-    target = prometheus_target(settings.prometheus)
-    if target is None:
-        return not_configured(RANGE_TOOL, SERVICE, [env_name("prometheus", "url")])
     params = (
         ("query", args.query),
         ("start", _unix(args.start)),
         ("end", _unix(args.end)),
         ("step", f"{parse_step(args.step):g}"),
     )
-    request = ApiRequest(method="GET", path="/api/v1/query_range", params=params)
-    return call_api(
-        RANGE_TOOL,
-        target,
-        request,
-        lambda body: _summarise(RANGE_TOOL, args.query, _Envelope.model_validate(body)),
-        http=settings.http,
-        sleep=sleep,
-    )
+    return _query(RANGE_TOOL, settings, "/api/v1/query_range", params, args.query, sleep=sleep)
 
 
 @infra_tool(
@@ -364,8 +342,7 @@ def fetch_range(
 )
 def query_prometheus(**fields: Any) -> ToolResult:
     """Read-only: what a metric is right now, e.g. which targets are down."""
-    args = PrometheusQueryArgs.model_validate(fields)
-    return with_settings(QUERY_TOOL, lambda settings: fetch_query(settings, args))
+    return with_settings(QUERY_TOOL, fetch_query, PrometheusQueryArgs.model_validate(fields))
 
 
 @infra_tool(
@@ -373,8 +350,7 @@ def query_prometheus(**fields: Any) -> ToolResult:
 )
 def query_prometheus_range(**fields: Any) -> ToolResult:
     """Read-only: how a metric moved over a window, e.g. error ratio during an incident."""
-    args = PrometheusRangeArgs.model_validate(fields)
-    return with_settings(RANGE_TOOL, lambda settings: fetch_range(settings, args))
+    return with_settings(RANGE_TOOL, fetch_range, PrometheusRangeArgs.model_validate(fields))
 
 
 TOOLS: tuple[BaseTool, ...] = (query_prometheus, query_prometheus_range)

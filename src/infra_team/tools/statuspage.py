@@ -16,7 +16,7 @@ from urllib.parse import quote
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field
 
-from infra_team.settings import Settings, env_name
+from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, infra_tool, ok
 from infra_team.tools._http import (
     ApiRequest,
@@ -24,6 +24,7 @@ from infra_team.tools._http import (
     Sleep,
     call_api,
     not_configured,
+    unset_settings,
     with_settings,
 )
 
@@ -84,12 +85,8 @@ def post_incident(
 ) -> ToolResult:
     """Create the incident; the result carries its ``id`` and public ``shortlink``."""
     config = settings.statuspage
-    missing = [
-        env_name("statuspage", name)
-        for name in ("page_id", "token")
-        if getattr(config, name) is None
-    ]
     if config.page_id is None or config.token is None:
+        missing = unset_settings("statuspage", config, "page_id", "token")
         return not_configured(TOOL, SERVICE, missing)
     target = ApiTarget(
         service=SERVICE, base_url=str(config.url), auth_scheme="OAuth", token=config.token
@@ -118,8 +115,7 @@ def post_incident(
 )
 def create_statuspage_incident(**fields: Any) -> ToolResult:
     """Writes: a status page incident is public and notifies subscribers."""
-    args = IncidentArgs.model_validate(fields)
-    return with_settings(TOOL, lambda settings: post_incident(settings, args))
+    return with_settings(TOOL, post_incident, IncidentArgs.model_validate(fields))
 
 
 TOOLS: tuple[BaseTool, ...] = (create_statuspage_incident,)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +11,7 @@ import respx
 
 from infra_team.settings import Settings, reset_settings
 from infra_team.tools._base import ToolResult, parse_tool_output
+from infra_team.tools._http import Sleep
 from infra_team.tools.alertmanager import (
     SilenceArgs,
     create_alertmanager_silence,
@@ -59,40 +57,25 @@ SILENCE = {
 
 
 @pytest.fixture(autouse=True)
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    for name in list(os.environ):
-        if name.startswith("INFRA_TEAM_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setattr(
-        "infra_team.settings.platformdirs.user_config_dir", lambda app: str(tmp_path / app)
-    )
+def alertmanager_url(no_backoff: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INFRA_TEAM_ALERTMANAGER_URL", AM)
-    monkeypatch.setenv("INFRA_TEAM_HTTP_BACKOFF_INITIAL", "0")
-    monkeypatch.setenv("INFRA_TEAM_HTTP_RETRY_AFTER_MAX", "0")
-    reset_settings()
-    yield
-    reset_settings()
 
 
 @pytest.fixture
-def api() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=AM, assert_all_mocked=True, assert_all_called=True) as router:
-        yield router
+def api_base_url() -> str:
+    return AM
 
 
 def settings(**http: Any) -> Settings:
-    return Settings(
-        alertmanager={"url": AM}, http={"backoff_initial": 0, "retry_after_max": 0, **http}
-    )
+    return Settings(alertmanager={"url": AM}, http=http)
+
+
+def silence(sleep: Sleep, **http: Any) -> ToolResult:
+    return post_silence(settings(**http), SilenceArgs.model_validate(SILENCE), sleep=sleep)
 
 
 def run(tool: Any, args: dict[str, Any]) -> ToolResult:
     return parse_tool_output(tool.invoke(args))
-
-
-class Recorder(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 # -- list_alertmanager_alerts --------------------------------------------------------
@@ -246,9 +229,9 @@ def test_list_bad_arguments(args: dict[str, Any], message: str) -> None:
 # -- create_alertmanager_silence -------------------------------------------------------
 
 
-def test_silence_body_and_result(api: respx.MockRouter) -> None:
+def test_silence_body_and_result(api: respx.MockRouter, sleep: Sleep) -> None:
     route = api.post("/api/v2/silences").respond(200, json={"silenceID": SILENCE_ID})
-    result = post_silence(settings(), SilenceArgs.model_validate(SILENCE), sleep=Recorder())
+    result = silence(sleep)
     assert json.loads(route.calls.last.request.content) == {
         "matchers": [
             {"name": "alertname", "value": "DiskFull", "isRegex": False, "isEqual": True},
@@ -267,21 +250,21 @@ def test_silence_body_and_result(api: respx.MockRouter) -> None:
     assert result.data["silence_id"] == SILENCE_ID
 
 
-def test_silence_api_error_body(api: respx.MockRouter) -> None:
+def test_silence_api_error_body(api: respx.MockRouter, sleep: Sleep) -> None:
     api.post("/api/v2/silences").respond(
         400, json="silence invalid: at least one matcher must not match the empty string"
     )
     args = SilenceArgs.model_validate(
         SILENCE | {"matchers": [{"name": "job", "value": ".*", "is_regex": True}]}
     )
-    result = post_silence(settings(), args, sleep=Recorder())
+    result = post_silence(settings(), args, sleep=sleep)
     assert result.error == (
         "Alertmanager POST /api/v2/silences: HTTP 400: "
         "silence invalid: at least one matcher must not match the empty string"
     )
 
 
-def test_silence_retry_waits(api: respx.MockRouter) -> None:
+def test_silence_retry_waits(api: respx.MockRouter, sleep: Sleep, waits: list[float]) -> None:
     route = api.post("/api/v2/silences").mock(
         side_effect=[
             httpx.Response(429, headers={"Retry-After": "4"}),
@@ -289,38 +272,31 @@ def test_silence_retry_waits(api: respx.MockRouter) -> None:
             httpx.Response(200, json={"silenceID": SILENCE_ID}),
         ]
     )
-    waits = Recorder()
-    result = post_silence(
-        settings(retry_after_max=10), SilenceArgs.model_validate(SILENCE), sleep=waits
-    )
+    result = silence(sleep, retry_after_max=10)
     assert route.call_count == 3
     assert waits == [4.0, 0.0]
     assert result.data["silence_id"] == SILENCE_ID
 
 
-def test_silence_retries_exhausted(api: respx.MockRouter) -> None:
+def test_silence_retries_exhausted(api: respx.MockRouter, sleep: Sleep) -> None:
     route = api.post("/api/v2/silences").respond(502)
-    result = post_silence(
-        settings(retries=2), SilenceArgs.model_validate(SILENCE), sleep=Recorder()
-    )
+    result = silence(sleep, retries=2)
     assert route.call_count == 3
     assert result.code == "retries_exhausted"
     assert result.error == "Alertmanager POST /api/v2/silences: HTTP 502 after 3 attempt(s)"
 
 
-def test_silence_timeout(api: respx.MockRouter) -> None:
+def test_silence_timeout(api: respx.MockRouter, sleep: Sleep) -> None:
     api.post("/api/v2/silences").mock(side_effect=httpx.ReadTimeout("read timed out"))
-    result = post_silence(
-        settings(retries=0), SilenceArgs.model_validate(SILENCE), sleep=Recorder()
-    )
+    result = silence(sleep, retries=0)
     assert result.code == "timeout"
     assert result.data == {"attempts": 1}
 
 
-def test_silence_not_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_silence_not_configured(monkeypatch: pytest.MonkeyPatch, sleep: Sleep) -> None:
     monkeypatch.delenv("INFRA_TEAM_ALERTMANAGER_URL")
     with respx.mock(assert_all_mocked=True):
-        result = post_silence(Settings(), SilenceArgs.model_validate(SILENCE), sleep=Recorder())
+        result = post_silence(Settings(), SilenceArgs.model_validate(SILENCE), sleep=sleep)
     assert (result.status, result.data["missing"]) == (
         "not_configured",
         ["INFRA_TEAM_ALERTMANAGER_URL"],

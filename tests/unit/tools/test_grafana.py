@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import respx
 
-from infra_team.settings import Settings, reset_settings
+from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, parse_tool_output
+from infra_team.tools._http import Sleep
 from infra_team.tools.grafana import AnnotationArgs, create_grafana_annotation, post_annotation
 
 GRAFANA = "https://grafana.test"
@@ -28,46 +26,27 @@ REGION = {
 }
 
 
-@pytest.fixture(autouse=True)
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    for name in list(os.environ):
-        if name.startswith("INFRA_TEAM_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setattr(
-        "infra_team.settings.platformdirs.user_config_dir", lambda app: str(tmp_path / app)
-    )
-    reset_settings()
-    yield
-    reset_settings()
+pytestmark = pytest.mark.usefixtures("no_backoff")
 
 
 @pytest.fixture
-def api() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=GRAFANA, assert_all_mocked=True, assert_all_called=True) as router:
-        yield router
-
-
-class Recorder(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
+def api_base_url() -> str:
+    return GRAFANA
 
 
 def settings(**http: Any) -> Settings:
-    return Settings(
-        grafana={"url": GRAFANA, "token": TOKEN},
-        http={"backoff_initial": 0, "retry_after_max": 0, **http},
-    )
+    return Settings(grafana={"url": GRAFANA, "token": TOKEN}, http=http)
 
 
-def post(args: dict[str, Any], **http: Any) -> ToolResult:
-    return post_annotation(settings(**http), AnnotationArgs.model_validate(args), sleep=Recorder())
+def post(args: dict[str, Any], sleep: Sleep, **http: Any) -> ToolResult:
+    return post_annotation(settings(**http), AnnotationArgs.model_validate(args), sleep=sleep)
 
 
-def test_region_annotation_on_a_panel(api: respx.MockRouter) -> None:
+def test_region_annotation_on_a_panel(api: respx.MockRouter, sleep: Sleep) -> None:
     route = api.post("/api/annotations").respond(
         200, json={"message": "Annotation added", "id": 1124}
     )
-    result = post(REGION)
+    result = post(REGION, sleep)
     request = route.calls.last.request
     assert request.headers["Authorization"] == f"Bearer {TOKEN}"
     assert json.loads(request.content) == {
@@ -90,9 +69,11 @@ def test_region_annotation_on_a_panel(api: respx.MockRouter) -> None:
     }
 
 
-def test_org_wide_point_annotation_sends_only_what_is_set(api: respx.MockRouter) -> None:
+def test_org_wide_point_annotation_sends_only_what_is_set(
+    api: respx.MockRouter, sleep: Sleep
+) -> None:
     route = api.post("/api/annotations").respond(200, json={"message": "Annotation added", "id": 7})
-    result = post({"text": "Failover to eu-west-1", "tags": ["incident"]})
+    result = post({"text": "Failover to eu-west-1", "tags": ["incident"]}, sleep)
     assert json.loads(route.calls.last.request.content) == {
         "text": "Failover to eu-west-1",
         "tags": ["incident"],
@@ -100,11 +81,11 @@ def test_org_wide_point_annotation_sends_only_what_is_set(api: respx.MockRouter)
     assert result.summary == "Grafana annotation 7 added (point, organisation-wide)."
 
 
-def test_api_error_body_is_surfaced(api: respx.MockRouter) -> None:
+def test_api_error_body_is_surfaced(api: respx.MockRouter, sleep: Sleep) -> None:
     route = api.post("/api/annotations").respond(
         403, json={"message": "Permissions needed: annotations:create"}
     )
-    result = post(REGION)
+    result = post(REGION, sleep)
     assert route.call_count == 1
     assert result.code == "http_error"
     assert (
@@ -114,7 +95,9 @@ def test_api_error_body_is_surfaced(api: respx.MockRouter) -> None:
     assert result.data == {"attempts": 1, "http_status": 403}
 
 
-def test_retry_429_then_503_then_success(api: respx.MockRouter) -> None:
+def test_retry_429_then_503_then_success(
+    api: respx.MockRouter, sleep: Sleep, waits: list[float]
+) -> None:
     route = api.post("/api/annotations").mock(
         side_effect=[
             httpx.Response(429, headers={"Retry-After": "5"}),
@@ -122,18 +105,15 @@ def test_retry_429_then_503_then_success(api: respx.MockRouter) -> None:
             httpx.Response(200, json={"message": "Annotation added", "id": 8}),
         ]
     )
-    waits = Recorder()
-    result = post_annotation(
-        settings(retry_after_max=60), AnnotationArgs.model_validate(REGION), sleep=waits
-    )
+    result = post(REGION, sleep, retry_after_max=60)
     assert route.call_count == 3
     assert waits == [5.0, 0.0]
     assert result.data["annotation_id"] == 8
 
 
-def test_retries_exhausted(api: respx.MockRouter) -> None:
+def test_retries_exhausted(api: respx.MockRouter, sleep: Sleep) -> None:
     route = api.post("/api/annotations").respond(500, json={"message": "Failed to save annotation"})
-    result = post(REGION, retries=3)
+    result = post(REGION, sleep, retries=3)
     assert route.call_count == 4
     assert result.code == "retries_exhausted"
     assert (
@@ -142,9 +122,9 @@ def test_retries_exhausted(api: respx.MockRouter) -> None:
     )
 
 
-def test_timeout(api: respx.MockRouter) -> None:
+def test_timeout(api: respx.MockRouter, sleep: Sleep) -> None:
     api.post("/api/annotations").mock(side_effect=httpx.ReadTimeout("read timed out"))
-    result = post(REGION, retries=0, timeout=0.5)
+    result = post(REGION, sleep, retries=0, timeout=0.5)
     assert result.code == "timeout"
     assert (
         result.error
@@ -152,9 +132,9 @@ def test_timeout(api: respx.MockRouter) -> None:
     )
 
 
-def test_echoed_token_is_redacted(api: respx.MockRouter) -> None:
+def test_echoed_token_is_redacted(api: respx.MockRouter, sleep: Sleep) -> None:
     api.post("/api/annotations").respond(401, json={"message": f"invalid API key: {TOKEN}"})
-    result = post(REGION)
+    result = post(REGION, sleep)
     assert TOKEN not in result.model_dump_json()
     assert result.error == "Grafana POST /api/annotations: HTTP 401: invalid API key: **********"
 
@@ -167,10 +147,10 @@ def test_echoed_token_is_redacted(api: respx.MockRouter) -> None:
         ({"token": TOKEN}, ["INFRA_TEAM_GRAFANA_URL"]),
     ],
 )
-def test_not_configured(grafana: dict[str, str], missing: list[str]) -> None:
+def test_not_configured(grafana: dict[str, str], missing: list[str], sleep: Sleep) -> None:
     with respx.mock(assert_all_mocked=True):
         result = post_annotation(
-            Settings(grafana=grafana), AnnotationArgs.model_validate(REGION), sleep=Recorder()
+            Settings(grafana=grafana), AnnotationArgs.model_validate(REGION), sleep=sleep
         )
     assert (result.status, result.data["missing"]) == ("not_configured", missing)
 

@@ -4,10 +4,8 @@ redaction), plus the Change Approval pause in front of every write."""
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, TypedDict
 
 import httpx
@@ -18,12 +16,13 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Command
 
-from infra_team.settings import HttpSettings, reset_settings
+from infra_team.settings import HttpSettings
 from infra_team.tools import TOOL_CATALOG, writes
 from infra_team.tools._base import ToolResult, ok, parse_tool_output
 from infra_team.tools._http import (
     ApiRequest,
     ApiTarget,
+    Sleep,
     api_error_text,
     call_api,
     is_retryable_status,
@@ -40,33 +39,12 @@ TOKEN = "tok-9f8e7d6c5b4a"
 NOW = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 
 
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    for name in list(os.environ):
-        if name.startswith("INFRA_TEAM_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setattr(
-        "infra_team.settings.platformdirs.user_config_dir", lambda app: str(tmp_path / app)
-    )
-    reset_settings()
-    yield
-    reset_settings()
+pytestmark = pytest.mark.usefixtures("clean_settings")
 
 
 @pytest.fixture
-def api() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=BASE, assert_all_mocked=True, assert_all_called=True) as router:
-        yield router
-
-
-class Recorder:
-    """A sleep that records the waits instead of waiting."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
+def api_base_url() -> str:
+    return BASE
 
 
 def target(**extra: Any) -> ApiTarget:
@@ -79,6 +57,11 @@ def echo(body: Any) -> ToolResult:
 
 HTTP = HttpSettings(retries=3, backoff_initial=0.5, backoff_max=8.0, retry_after_max=30.0)
 GET = ApiRequest(method="GET", path="/thing", params=(("a", "1"), ("a", "2")))
+
+
+def get(sleep: Sleep, http: HttpSettings = HTTP) -> ToolResult:
+    """``GET /thing`` on the bearer-token target, the body echoed into the result."""
+    return call_api("demo", target(), GET, echo, http=http, sleep=sleep)
 
 
 # -- the set ---------------------------------------------------------------------------
@@ -179,9 +162,9 @@ def test_api_error_text_is_clipped() -> None:
 # -- call_api --------------------------------------------------------------------------
 
 
-def test_success_sends_auth_params_and_timeout(api: respx.MockRouter) -> None:
+def test_success_sends_auth_params_and_timeout(api: respx.MockRouter, sleep: Sleep) -> None:
     route = api.get("/thing").respond(200, json={"n": 1})
-    result = call_api("demo", target(), GET, echo, http=HTTP, sleep=Recorder())
+    result = get(sleep)
     assert result.status == "success"
     assert result.data == {"body": {"n": 1}}
     request = route.calls.last.request
@@ -195,48 +178,53 @@ def test_success_sends_auth_params_and_timeout(api: respx.MockRouter) -> None:
     }
 
 
-def test_basic_auth(api: respx.MockRouter) -> None:
+def test_basic_auth(api: respx.MockRouter, sleep: Sleep) -> None:
     route = api.get("/thing").respond(200, json={})
     basic = ApiTarget(service="Demo", base_url=BASE, username="reader", password="pw-secret")
-    call_api("demo", basic, GET, echo, http=HTTP, sleep=Recorder())
+    call_api("demo", basic, GET, echo, http=HTTP, sleep=sleep)
     assert route.calls.last.request.headers["Authorization"] == "Basic cmVhZGVyOnB3LXNlY3JldA=="
 
 
-def test_retry_after_seconds_is_honoured(api: respx.MockRouter) -> None:
+def test_retry_after_seconds_is_honoured(
+    api: respx.MockRouter, sleep: Sleep, waits: list[float]
+) -> None:
     api.get("/thing").mock(
         side_effect=[
             httpx.Response(429, headers={"Retry-After": "7"}),
             httpx.Response(200, json={"n": 2}),
         ]
     )
-    sleep = Recorder()
-    result = call_api("demo", target(), GET, echo, http=HTTP, sleep=sleep)
+    result = get(sleep)
     assert result.status == "success"
-    assert sleep.waits == [7.0]
+    assert waits == [7.0]
 
 
-def test_retry_after_date_is_capped(api: respx.MockRouter) -> None:
+def test_retry_after_date_is_capped(
+    api: respx.MockRouter, sleep: Sleep, waits: list[float]
+) -> None:
     api.get("/thing").mock(
         side_effect=[
             httpx.Response(503, headers={"Retry-After": "Fri, 31 Dec 2100 23:59:59 GMT"}),
             httpx.Response(200, json={}),
         ]
     )
-    sleep = Recorder()
-    call_api("demo", target(), GET, echo, http=HTTP, sleep=sleep)
-    assert sleep.waits == [30.0]
+    get(sleep)
+    assert waits == [30.0]
 
 
-def test_backoff_is_bounded_exponential(api: respx.MockRouter) -> None:
+def test_backoff_is_bounded_exponential(
+    api: respx.MockRouter, sleep: Sleep, waits: list[float]
+) -> None:
     api.get("/thing").mock(side_effect=[httpx.Response(502)] * 3 + [httpx.Response(200, json={})])
-    sleep = Recorder()
-    call_api("demo", target(), GET, echo, http=HTTP, sleep=sleep)
-    assert len(sleep.waits) == 3
-    for attempt, wait in enumerate(sleep.waits, start=1):
+    get(sleep)
+    assert len(waits) == 3
+    for attempt, wait in enumerate(waits, start=1):
         assert 0.0 <= wait <= min(8.0, 0.5 * 2 ** (attempt - 1))
 
 
-def test_zero_backoff_settings_wait_zero(api: respx.MockRouter) -> None:
+def test_zero_backoff_settings_wait_zero(
+    api: respx.MockRouter, sleep: Sleep, waits: list[float]
+) -> None:
     api.get("/thing").mock(
         side_effect=[
             httpx.Response(429, headers={"Retry-After": "60"}),
@@ -244,46 +232,33 @@ def test_zero_backoff_settings_wait_zero(api: respx.MockRouter) -> None:
             httpx.Response(200, json={}),
         ]
     )
-    sleep = Recorder()
     fast = HttpSettings(backoff_initial=0, backoff_max=0, retry_after_max=0)
-    call_api("demo", target(), GET, echo, http=fast, sleep=sleep)
-    assert sleep.waits == [0.0, 0.0]
+    get(sleep, fast)
+    assert waits == [0.0, 0.0]
 
 
-def test_retries_exhausted_reports_last_status_and_body(api: respx.MockRouter) -> None:
+def test_retries_exhausted_reports_last_status_and_body(
+    api: respx.MockRouter, sleep: Sleep
+) -> None:
     route = api.get("/thing").respond(503, json={"message": "overloaded"})
-    result = call_api(
-        "demo",
-        target(),
-        GET,
-        echo,
-        http=HttpSettings(retries=2, backoff_initial=0),
-        sleep=Recorder(),
-    )
+    result = get(sleep, HttpSettings(retries=2, backoff_initial=0))
     assert route.call_count == 3
     assert (result.status, result.code) == ("error", "retries_exhausted")
     assert result.error == "Demo GET /thing: HTTP 503 after 3 attempt(s): overloaded"
     assert result.data == {"attempts": 3, "http_status": 503}
 
 
-def test_client_error_is_not_retried(api: respx.MockRouter) -> None:
+def test_client_error_is_not_retried(api: respx.MockRouter, sleep: Sleep) -> None:
     route = api.get("/thing").respond(404, json={"message": "not found"})
-    result = call_api("demo", target(), GET, echo, http=HTTP, sleep=Recorder())
+    result = get(sleep)
     assert route.call_count == 1
     assert (result.code, result.error) == ("http_error", "Demo GET /thing: HTTP 404: not found")
     assert result.data == {"attempts": 1, "http_status": 404}
 
 
-def test_connection_error_retried_then_reported(api: respx.MockRouter) -> None:
+def test_connection_error_retried_then_reported(api: respx.MockRouter, sleep: Sleep) -> None:
     route = api.get("/thing").mock(side_effect=httpx.ConnectError("Connection refused"))
-    result = call_api(
-        "demo",
-        target(),
-        GET,
-        echo,
-        http=HttpSettings(retries=1, backoff_initial=0),
-        sleep=Recorder(),
-    )
+    result = get(sleep, HttpSettings(retries=1, backoff_initial=0))
     assert route.call_count == 2
     assert result.code == "retries_exhausted"
     assert (
@@ -292,10 +267,10 @@ def test_connection_error_retried_then_reported(api: respx.MockRouter) -> None:
     )
 
 
-def test_timeout_retried_then_reported(api: respx.MockRouter) -> None:
+def test_timeout_retried_then_reported(api: respx.MockRouter, sleep: Sleep) -> None:
     route = api.get("/thing").mock(side_effect=httpx.ReadTimeout("timed out"))
     http = HttpSettings(timeout=2.5, retries=1, backoff_initial=0)
-    result = call_api("demo", target(), GET, echo, http=http, sleep=Recorder())
+    result = get(sleep, http)
     assert route.call_count == 2
     assert result.code == "timeout"
     assert (
@@ -304,7 +279,7 @@ def test_timeout_retried_then_reported(api: respx.MockRouter) -> None:
     )
 
 
-def test_unexpected_body_shape(api: respx.MockRouter) -> None:
+def test_unexpected_body_shape(api: respx.MockRouter, sleep: Sleep) -> None:
     from pydantic import BaseModel
 
     class Shape(BaseModel):
@@ -317,7 +292,7 @@ def test_unexpected_body_shape(api: respx.MockRouter) -> None:
         GET,
         lambda body: ok("demo", str(Shape.model_validate(body).id)),
         http=HTTP,
-        sleep=Recorder(),
+        sleep=sleep,
     )
     assert result.code == "unexpected_response"
     assert result.error is not None and result.error.startswith(
@@ -325,27 +300,27 @@ def test_unexpected_body_shape(api: respx.MockRouter) -> None:
     )
 
 
-def test_echoed_secret_is_redacted_everywhere(api: respx.MockRouter) -> None:
+def test_echoed_secret_is_redacted_everywhere(api: respx.MockRouter, sleep: Sleep) -> None:
     api.get("/thing").respond(401, json={"message": f"invalid API key {TOKEN}"})
-    result = call_api("demo", target(), GET, echo, http=HTTP, sleep=Recorder())
+    result = get(sleep)
     assert TOKEN not in result.model_dump_json()
     assert result.error == "Demo GET /thing: HTTP 401: invalid API key **********"
 
 
-def test_secret_in_success_body_is_redacted(api: respx.MockRouter) -> None:
+def test_secret_in_success_body_is_redacted(api: respx.MockRouter, sleep: Sleep) -> None:
     api.get("/thing").respond(200, json={"echo": {"key": [TOKEN]}})
-    result = call_api("demo", target(), GET, echo, http=HTTP, sleep=Recorder())
+    result = get(sleep)
     assert result.data == {"body": {"echo": {"key": ["**********"]}}}
 
 
 def test_retry_logs_never_show_secrets(
-    api: respx.MockRouter, caplog: pytest.LogCaptureFixture
+    api: respx.MockRouter, sleep: Sleep, caplog: pytest.LogCaptureFixture
 ) -> None:
     api.get("/thing").mock(
         side_effect=[httpx.ConnectError(f"refused for {TOKEN}"), httpx.Response(200, json={})]
     )
     with caplog.at_level(logging.DEBUG):
-        call_api("demo", target(), GET, echo, http=HTTP, sleep=Recorder())
+        get(sleep)
     assert "Demo GET /thing: ConnectError: refused for **********; retrying in" in caplog.text
     assert TOKEN not in caplog.text
 
@@ -415,23 +390,23 @@ WRITES: list[tuple[BaseTool, dict[str, Any], dict[str, str], str, str, dict[str,
 ]
 
 
-@pytest.mark.parametrize(
-    ("tool", "args", "env", "url", "method", "answer"), WRITES, ids=lambda v: getattr(v, "name", "")
-)
-def test_write_outside_a_graph_needs_approval_and_sends_nothing(
-    monkeypatch: pytest.MonkeyPatch,
-    tool: BaseTool,
-    args: dict[str, Any],
-    env: dict[str, str],
-    url: str,
-    method: str,
-    answer: dict[str, Any],
-) -> None:
+@pytest.fixture(params=WRITES, ids=lambda case: case[0].name)
+def write(
+    request: pytest.FixtureRequest, clean_settings: None, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[BaseTool, dict[str, Any], respx.Route]]:
+    """A write tool configured through its variables, with its API mocked but not yet called."""
+    tool, args, env, url, method, answer = request.param
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
-        route = router.route(method=method, url=url).respond(200, json=answer)
-        result = parse_tool_output(tool.invoke(args))
+        yield tool, args, router.route(method=method, url=url).respond(200, json=answer)
+
+
+def test_write_outside_a_graph_needs_approval_and_sends_nothing(
+    write: tuple[BaseTool, dict[str, Any], respx.Route],
+) -> None:
+    tool, args, route = write
+    result = parse_tool_output(tool.invoke(args))
     assert (result.status, result.code) == ("approval_required", "approval_required")
     assert not route.called
 
@@ -451,32 +426,19 @@ def _graph_calling(tool: BaseTool, args: dict[str, Any]) -> Any:
     return graph.compile(checkpointer=InMemorySaver())
 
 
-@pytest.mark.parametrize(
-    ("tool", "args", "env", "url", "method", "answer"), WRITES, ids=lambda v: getattr(v, "name", "")
-)
 @pytest.mark.parametrize("decision", ["approve", "reject"])
 def test_write_in_a_graph_runs_only_once_approved(
-    monkeypatch: pytest.MonkeyPatch,
-    decision: str,
-    tool: BaseTool,
-    args: dict[str, Any],
-    env: dict[str, str],
-    url: str,
-    method: str,
-    answer: dict[str, Any],
+    write: tuple[BaseTool, dict[str, Any], respx.Route], decision: str
 ) -> None:
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+    tool, args, route = write
     app = _graph_calling(tool, args)
     config = {"configurable": {"thread_id": f"{tool.name}-{decision}"}}
-    with respx.mock(assert_all_mocked=True, assert_all_called=False) as router:
-        route = router.route(method=method, url=url).respond(200, json=answer)
-        paused = app.invoke({"out": ""}, config)
-        (interrupt,) = paused["__interrupt__"]
-        assert interrupt.value["gate"] == "Change Approval"
-        assert interrupt.value["details"]["tool"] == tool.name
-        assert not route.called
-        done = app.invoke(Command(resume=decision), config)
+    paused = app.invoke({"out": ""}, config)
+    (interrupt,) = paused["__interrupt__"]
+    assert interrupt.value["gate"] == "Change Approval"
+    assert interrupt.value["details"]["tool"] == tool.name
+    assert not route.called
+    done = app.invoke(Command(resume=decision), config)
     result = parse_tool_output(done["out"])
     if decision == "approve":
         assert result.status == "success"

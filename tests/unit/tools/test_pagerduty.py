@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import respx
 
-from infra_team.settings import Settings, reset_settings
+from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, parse_tool_output
+from infra_team.tools._http import Sleep
 from infra_team.tools.pagerduty import PagerDutyEventArgs, pagerduty_event, send_event
 
 ENQUEUE = "https://events.pagerduty.com/v2/enqueue"
@@ -32,39 +30,15 @@ TRIGGER = {
 ACCEPTED = {"status": "success", "message": "Event processed", "dedup_key": "db-2-replication-lag"}
 
 
-@pytest.fixture(autouse=True)
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    for name in list(os.environ):
-        if name.startswith("INFRA_TEAM_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setattr(
-        "infra_team.settings.platformdirs.user_config_dir", lambda app: str(tmp_path / app)
-    )
-    reset_settings()
-    yield
-    reset_settings()
-
-
-@pytest.fixture
-def api() -> Iterator[respx.MockRouter]:
-    with respx.mock(assert_all_mocked=True, assert_all_called=True) as router:
-        yield router
-
-
-class Recorder(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
+pytestmark = pytest.mark.usefixtures("no_backoff")
 
 
 def settings(**http: Any) -> Settings:
-    return Settings(
-        pagerduty={"routing_key": ROUTING_KEY},
-        http={"backoff_initial": 0, "retry_after_max": 0, **http},
-    )
+    return Settings(pagerduty={"routing_key": ROUTING_KEY}, http=http)
 
 
-def send(args: dict[str, Any], **http: Any) -> ToolResult:
-    return send_event(settings(**http), PagerDutyEventArgs.model_validate(args), sleep=Recorder())
+def send(args: dict[str, Any], sleep: Sleep, **http: Any) -> ToolResult:
+    return send_event(settings(**http), PagerDutyEventArgs.model_validate(args), sleep=sleep)
 
 
 def sent(route: respx.Route, index: int = -1) -> dict[str, Any]:
@@ -72,9 +46,9 @@ def sent(route: respx.Route, index: int = -1) -> dict[str, Any]:
     return body
 
 
-def test_trigger_body_and_result(api: respx.MockRouter) -> None:
+def test_trigger_body_and_result(api: respx.MockRouter, sleep: Sleep) -> None:
     route = api.post(ENQUEUE).respond(202, json=ACCEPTED)
-    result = send(TRIGGER | {"dedup_key": "db-2-replication-lag"})
+    result = send(TRIGGER | {"dedup_key": "db-2-replication-lag"}, sleep)
     assert sent(route) == {
         "routing_key": ROUTING_KEY,
         "event_action": "trigger",
@@ -104,9 +78,11 @@ def test_trigger_body_and_result(api: respx.MockRouter) -> None:
 
 
 @pytest.mark.parametrize("action", ["acknowledge", "resolve"])
-def test_acknowledge_and_resolve_carry_no_payload(api: respx.MockRouter, action: str) -> None:
+def test_acknowledge_and_resolve_carry_no_payload(
+    api: respx.MockRouter, sleep: Sleep, action: str
+) -> None:
     route = api.post(ENQUEUE).respond(202, json=ACCEPTED)
-    result = send({"action": action, "dedup_key": "db-2-replication-lag"})
+    result = send({"action": action, "dedup_key": "db-2-replication-lag"}, sleep)
     assert sent(route) == {
         "routing_key": ROUTING_KEY,
         "event_action": action,
@@ -118,7 +94,9 @@ def test_acknowledge_and_resolve_carry_no_payload(api: respx.MockRouter, action:
     )
 
 
-def test_trigger_without_key_gets_one_kept_across_retries(api: respx.MockRouter) -> None:
+def test_trigger_without_key_gets_one_kept_across_retries(
+    api: respx.MockRouter, sleep: Sleep
+) -> None:
     route = api.post(ENQUEUE).mock(
         side_effect=[
             httpx.Response(429, headers={"Retry-After": "30"}),
@@ -126,28 +104,27 @@ def test_trigger_without_key_gets_one_kept_across_retries(api: respx.MockRouter)
             httpx.Response(202, json=ACCEPTED),
         ]
     )
-    result = send({k: TRIGGER[k] for k in ("action", "summary", "source", "severity")})
+    result = send({k: TRIGGER[k] for k in ("action", "summary", "source", "severity")}, sleep)
     keys = {sent(route, i)["dedup_key"] for i in range(3)}
     assert len(keys) == 1  # the same event each time: PagerDuty deduplicates a repeat
     assert len(keys.pop()) == 32
     assert result.status == "success"
 
 
-def test_retry_waits_follow_retry_after(api: respx.MockRouter) -> None:
+def test_retry_waits_follow_retry_after(
+    api: respx.MockRouter, sleep: Sleep, waits: list[float]
+) -> None:
     api.post(ENQUEUE).mock(
         side_effect=[
             httpx.Response(429, headers={"Retry-After": "30"}),
             httpx.Response(202, json=ACCEPTED),
         ]
     )
-    waits = Recorder()
-    send_event(
-        settings(retry_after_max=60), PagerDutyEventArgs.model_validate(TRIGGER), sleep=waits
-    )
+    send(TRIGGER, sleep, retry_after_max=60)
     assert waits == [30.0]
 
 
-def test_invalid_event_body_is_surfaced(api: respx.MockRouter) -> None:
+def test_invalid_event_body_is_surfaced(api: respx.MockRouter, sleep: Sleep) -> None:
     route = api.post(ENQUEUE).respond(
         400,
         json={
@@ -156,7 +133,7 @@ def test_invalid_event_body_is_surfaced(api: respx.MockRouter) -> None:
             "errors": ["Length of 'routing_key' is incorrect (should be 32 characters)"],
         },
     )
-    result = send({"action": "resolve", "dedup_key": "k"})
+    result = send({"action": "resolve", "dedup_key": "k"}, sleep)
     assert route.call_count == 1
     assert result.code == "http_error"
     assert result.error == (
@@ -165,7 +142,7 @@ def test_invalid_event_body_is_surfaced(api: respx.MockRouter) -> None:
     )
 
 
-def test_retries_exhausted(api: respx.MockRouter) -> None:
+def test_retries_exhausted(api: respx.MockRouter, sleep: Sleep) -> None:
     route = api.post(ENQUEUE).respond(
         429,
         json={
@@ -173,7 +150,7 @@ def test_retries_exhausted(api: respx.MockRouter) -> None:
             "message": "Requests for this service are arriving too quickly.",
         },
     )
-    result = send(TRIGGER, retries=1)
+    result = send(TRIGGER, sleep, retries=1)
     assert route.call_count == 2
     assert result.code == "retries_exhausted"
     assert result.error == (
@@ -182,9 +159,9 @@ def test_retries_exhausted(api: respx.MockRouter) -> None:
     )
 
 
-def test_timeout(api: respx.MockRouter) -> None:
+def test_timeout(api: respx.MockRouter, sleep: Sleep) -> None:
     route = api.post(ENQUEUE).mock(side_effect=httpx.WriteTimeout("write timed out"))
-    result = send(TRIGGER, retries=2, timeout=3)
+    result = send(TRIGGER, sleep, retries=2, timeout=3)
     assert route.call_count == 3
     assert result.code == "timeout"
     assert (
@@ -193,21 +170,19 @@ def test_timeout(api: respx.MockRouter) -> None:
     )
 
 
-def test_eu_endpoint_from_settings(api: respx.MockRouter) -> None:
+def test_eu_endpoint_from_settings(api: respx.MockRouter, sleep: Sleep) -> None:
     route = api.post("https://events.eu.pagerduty.com/v2/enqueue").respond(202, json=ACCEPTED)
     eu = Settings(
         pagerduty={"routing_key": ROUTING_KEY, "url": "https://events.eu.pagerduty.com/v2/enqueue"}
     )
-    result = send_event(eu, PagerDutyEventArgs.model_validate(TRIGGER), sleep=Recorder())
+    result = send_event(eu, PagerDutyEventArgs.model_validate(TRIGGER), sleep=sleep)
     assert route.called
     assert result.status == "success"
 
 
-def test_not_configured() -> None:
+def test_not_configured(sleep: Sleep) -> None:
     with respx.mock(assert_all_mocked=True):
-        result = send_event(
-            Settings(), PagerDutyEventArgs.model_validate(TRIGGER), sleep=Recorder()
-        )
+        result = send_event(Settings(), PagerDutyEventArgs.model_validate(TRIGGER), sleep=sleep)
     assert result.status == "not_configured"
     assert result.data["missing"] == ["INFRA_TEAM_PAGERDUTY_ROUTING_KEY"]
 

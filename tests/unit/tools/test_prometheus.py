@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,6 +10,7 @@ import respx
 
 from infra_team.settings import Settings, reset_settings
 from infra_team.tools._base import ToolResult, parse_tool_output
+from infra_team.tools._http import Sleep
 from infra_team.tools.prometheus import (
     PrometheusQueryArgs,
     PrometheusRangeArgs,
@@ -66,26 +64,13 @@ BAD_DATA = {
 
 
 @pytest.fixture(autouse=True)
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    """Prometheus configured, no backoff waits, and nothing read from the real machine."""
-    for name in list(os.environ):
-        if name.startswith("INFRA_TEAM_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setattr(
-        "infra_team.settings.platformdirs.user_config_dir", lambda app: str(tmp_path / app)
-    )
+def prometheus_url(no_backoff: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INFRA_TEAM_PROMETHEUS_URL", PROM)
-    monkeypatch.setenv("INFRA_TEAM_HTTP_BACKOFF_INITIAL", "0")
-    monkeypatch.setenv("INFRA_TEAM_HTTP_RETRY_AFTER_MAX", "0")
-    reset_settings()
-    yield
-    reset_settings()
 
 
 @pytest.fixture
-def api() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=PROM, assert_all_mocked=True, assert_all_called=True) as router:
-        yield router
+def api_base_url() -> str:
+    return PROM
 
 
 def run(tool: Any, args: dict[str, Any]) -> ToolResult:
@@ -266,17 +251,17 @@ def test_retry_after_429_then_503_then_success(api: respx.MockRouter) -> None:
     assert result.status == "success"
 
 
-def test_retry_waits_follow_retry_after() -> None:
-    waits: list[float] = []
+def test_retry_waits_follow_retry_after(
+    api: respx.MockRouter, sleep: Sleep, waits: list[float]
+) -> None:
     settings = Settings(prometheus={"url": PROM}, http={"retry_after_max": 30})
-    with respx.mock(base_url=PROM, assert_all_called=True) as router:
-        router.get("/api/v1/query").mock(
-            side_effect=[
-                httpx.Response(429, headers={"Retry-After": "3"}),
-                httpx.Response(200, json=VECTOR),
-            ]
-        )
-        result = fetch_query(settings, PrometheusQueryArgs(query="up"), sleep=waits.append)
+    api.get("/api/v1/query").mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": "3"}),
+            httpx.Response(200, json=VECTOR),
+        ]
+    )
+    result = fetch_query(settings, PrometheusQueryArgs(query="up"), sleep=sleep)
     assert result.status == "success"
     assert waits == [3.0]
 

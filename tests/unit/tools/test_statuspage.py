@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import respx
 
-from infra_team.settings import Settings, reset_settings
+from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, parse_tool_output
+from infra_team.tools._http import Sleep
 from infra_team.tools.statuspage import IncidentArgs, create_statuspage_incident, post_incident
 
 API = "https://api.statuspage.io/v1"
@@ -39,44 +37,25 @@ CREATED = {
 }
 
 
-@pytest.fixture(autouse=True)
-def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
-    for name in list(os.environ):
-        if name.startswith("INFRA_TEAM_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setattr(
-        "infra_team.settings.platformdirs.user_config_dir", lambda app: str(tmp_path / app)
-    )
-    reset_settings()
-    yield
-    reset_settings()
+pytestmark = pytest.mark.usefixtures("no_backoff")
 
 
 @pytest.fixture
-def api() -> Iterator[respx.MockRouter]:
-    with respx.mock(base_url=API, assert_all_mocked=True, assert_all_called=True) as router:
-        yield router
-
-
-class Recorder(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
+def api_base_url() -> str:
+    return API
 
 
 def settings(**http: Any) -> Settings:
-    return Settings(
-        statuspage={"page_id": PAGE_ID, "token": API_KEY},
-        http={"backoff_initial": 0, "retry_after_max": 0, **http},
-    )
+    return Settings(statuspage={"page_id": PAGE_ID, "token": API_KEY}, http=http)
 
 
-def post(args: dict[str, Any], **http: Any) -> ToolResult:
-    return post_incident(settings(**http), IncidentArgs.model_validate(args), sleep=Recorder())
+def post(args: dict[str, Any], sleep: Sleep, **http: Any) -> ToolResult:
+    return post_incident(settings(**http), IncidentArgs.model_validate(args), sleep=sleep)
 
 
-def test_create_incident(api: respx.MockRouter) -> None:
+def test_create_incident(api: respx.MockRouter, sleep: Sleep) -> None:
     route = api.post(INCIDENTS).respond(201, json=CREATED)
-    result = post(ARGS)
+    result = post(ARGS, sleep)
     request = route.calls.last.request
     assert request.headers["Authorization"] == f"OAuth {API_KEY}"
     assert json.loads(request.content) == {
@@ -103,7 +82,7 @@ def test_create_incident(api: respx.MockRouter) -> None:
     assert API_KEY not in result.model_dump_json()
 
 
-def test_minimal_incident_sends_only_what_is_set(api: respx.MockRouter) -> None:
+def test_minimal_incident_sends_only_what_is_set(api: respx.MockRouter, sleep: Sleep) -> None:
     answer = CREATED | {
         "name": "Degraded search",
         "status": "identified",
@@ -111,7 +90,7 @@ def test_minimal_incident_sends_only_what_is_set(api: respx.MockRouter) -> None:
         "shortlink": None,
     }
     route = api.post(INCIDENTS).respond(201, json=answer)
-    result = post({"name": "Degraded search", "status": "identified"})
+    result = post({"name": "Degraded search", "status": "identified"}, sleep)
     assert json.loads(route.calls.last.request.content) == {
         "incident": {"name": "Degraded search", "status": "identified"}
     }
@@ -130,16 +109,18 @@ def test_minimal_incident_sends_only_what_is_set(api: respx.MockRouter) -> None:
     ],
 )
 def test_api_error_body_is_surfaced(
-    api: respx.MockRouter, status: int, body: Any, error: str
+    api: respx.MockRouter, sleep: Sleep, status: int, body: Any, error: str
 ) -> None:
     route = api.post(INCIDENTS).respond(status, json=body)
-    result = post(ARGS)
+    result = post(ARGS, sleep)
     assert route.call_count == 1
     assert result.code == "http_error"
     assert result.error == f"Statuspage POST /v1{INCIDENTS}: {error}"
 
 
-def test_rate_limit_420_and_429_then_503_then_success(api: respx.MockRouter) -> None:
+def test_rate_limit_420_and_429_then_503_then_success(
+    api: respx.MockRouter, sleep: Sleep, waits: list[float]
+) -> None:
     route = api.post(INCIDENTS).mock(
         side_effect=[
             httpx.Response(420, headers={"Retry-After": "1"}, json={"error": "Rate limited"}),
@@ -148,20 +129,17 @@ def test_rate_limit_420_and_429_then_503_then_success(api: respx.MockRouter) -> 
             httpx.Response(201, json=CREATED),
         ]
     )
-    waits = Recorder()
-    result = post_incident(
-        settings(retry_after_max=60), IncidentArgs.model_validate(ARGS), sleep=waits
-    )
+    result = post(ARGS, sleep, retry_after_max=60)
     assert route.call_count == 4
     assert waits == [1.0, 2.0, 0.0]
     assert result.data["id"] == "p31zjtct2jer"
 
 
-def test_retries_exhausted(api: respx.MockRouter) -> None:
+def test_retries_exhausted(api: respx.MockRouter, sleep: Sleep) -> None:
     route = api.post(INCIDENTS).respond(
         429, headers={"Retry-After": "60"}, json={"error": "Rate limited"}
     )
-    result = post(ARGS, retries=2)
+    result = post(ARGS, sleep, retries=2)
     assert route.call_count == 3
     assert result.code == "retries_exhausted"
     assert (
@@ -169,16 +147,16 @@ def test_retries_exhausted(api: respx.MockRouter) -> None:
     )
 
 
-def test_timeout(api: respx.MockRouter) -> None:
+def test_timeout(api: respx.MockRouter, sleep: Sleep) -> None:
     route = api.post(INCIDENTS).mock(side_effect=httpx.ConnectTimeout("connect timed out"))
-    result = post(ARGS, retries=1)
+    result = post(ARGS, sleep, retries=1)
     assert route.call_count == 2
     assert result.code == "timeout"
 
 
-def test_connection_refused(api: respx.MockRouter) -> None:
+def test_connection_refused(api: respx.MockRouter, sleep: Sleep) -> None:
     api.post(INCIDENTS).mock(side_effect=httpx.ConnectError("Name or service not known"))
-    result = post(ARGS, retries=0)
+    result = post(ARGS, sleep, retries=0)
     assert result.code == "retries_exhausted"
     assert result.error == (
         f"Statuspage POST /v1{INCIDENTS}: cannot reach {API} after 1 attempt(s) "
@@ -186,10 +164,10 @@ def test_connection_refused(api: respx.MockRouter) -> None:
     )
 
 
-def test_page_id_is_path_escaped(api: respx.MockRouter) -> None:
+def test_page_id_is_path_escaped(api: respx.MockRouter, sleep: Sleep) -> None:
     route = api.post("/pages/a%2Fb/incidents").respond(201, json=CREATED)
     weird = Settings(statuspage={"page_id": "a/b", "token": API_KEY})
-    post_incident(weird, IncidentArgs.model_validate(ARGS), sleep=Recorder())
+    post_incident(weird, IncidentArgs.model_validate(ARGS), sleep=sleep)
     assert route.called
 
 
@@ -201,10 +179,10 @@ def test_page_id_is_path_escaped(api: respx.MockRouter) -> None:
         ({"token": API_KEY}, ["INFRA_TEAM_STATUSPAGE_PAGE_ID"]),
     ],
 )
-def test_not_configured(statuspage: dict[str, str], missing: list[str]) -> None:
+def test_not_configured(statuspage: dict[str, str], missing: list[str], sleep: Sleep) -> None:
     with respx.mock(assert_all_mocked=True):
         result = post_incident(
-            Settings(statuspage=statuspage), IncidentArgs.model_validate(ARGS), sleep=Recorder()
+            Settings(statuspage=statuspage), IncidentArgs.model_validate(ARGS), sleep=sleep
         )
     assert (result.status, result.data["missing"]) == ("not_configured", missing)
 
