@@ -7,7 +7,7 @@ import pytest
 import respx
 
 from infra_team import resume, task
-from infra_team.settings import get_settings
+from infra_team.settings import reset_settings
 from tests.integration.conftest import team_script
 
 STATUSPAGE = "https://api.statuspage.io/v1/pages/page-1/incidents"
@@ -42,9 +42,9 @@ def test_destructive_change_approved_records_the_sign_off():
 def statuspage_env(monkeypatch):
     monkeypatch.setenv("INFRA_TEAM_STATUSPAGE_PAGE_ID", "page-1")
     monkeypatch.setenv("INFRA_TEAM_STATUSPAGE_TOKEN", "secret-token")
-    get_settings.cache_clear()
+    reset_settings()
     yield
-    get_settings.cache_clear()
+    reset_settings()
 
 
 def _paging_model():

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,20 +20,6 @@ from infra_team.settings import (
 )
 
 SECRET = "s3cr3t-T0KEN-value-42"
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    """No INFRA_TEAM_* variable from the outside; the default config file is in tmp."""
-    for name in list(os.environ):
-        if name.startswith("INFRA_TEAM_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setattr(
-        "infra_team.settings.platformdirs.user_config_dir", lambda app: str(tmp_path / app)
-    )
-    reset_settings()
-    yield tmp_path
-    reset_settings()
 
 
 def write_config(tmp_path: Path, text: str) -> Path:
@@ -56,8 +40,8 @@ def test_defaults() -> None:
     assert settings.grafana.token is None
 
 
-def test_default_config_path_is_user_config_dir(clean_env: Path) -> None:
-    assert config_path() == clean_env / "infra-team" / "config.toml"
+def test_default_config_path_is_user_config_dir(isolated_settings: Path) -> None:
+    assert config_path() == isolated_settings / "infra-team" / "config.toml"
 
 
 @pytest.mark.parametrize(
@@ -133,8 +117,8 @@ def test_toml_file_is_read_and_env_wins(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert s.state_dir == Path.home() / "infra-state"
 
 
-def test_default_config_file_is_read(clean_env: Path) -> None:
-    folder = clean_env / "infra-team"
+def test_default_config_file_is_read(isolated_settings: Path) -> None:
+    folder = isolated_settings / "infra-team"
     folder.mkdir()
     (folder / "config.toml").write_text('[grafana]\nurl = "https://g.example.com"\n')
     assert str(load_settings().grafana.url) == "https://g.example.com/"
