@@ -14,6 +14,10 @@ class PlannedCall(BaseModel):
 
     name: str
     args: dict[str, Any] = Field(default_factory=dict)
+    source: str = ""
+    """Where the checked input comes from, shown beside the tool's result (``proposed
+    rules``, ``lag values in the request``), so a check of the engine's own proposal never
+    reads as a measurement; empty when the arguments need no such note. Not sent to the tool."""
 
 
 class Plan(BaseModel):
@@ -23,3 +27,8 @@ class Plan(BaseModel):
 
     calls: tuple[PlannedCall, ...] = ()
     assumptions: tuple[str, ...] = ()
+
+    def source_of(self, tool: str, occurrence: int) -> str:
+        """The ``source`` of the ``occurrence``-th (0-based) planned call of ``tool``."""
+        calls = [call for call in self.calls if call.name == tool]
+        return calls[occurrence].source if occurrence < len(calls) else ""

@@ -44,6 +44,7 @@ def _assignment_task(role: str, evidence: Evidence) -> str:
     variables: dict[str, Any] = {
         "scope": _artifacts.scope_of(facts),
         "cidr": _artifacts.network_cidr(facts),
+        "prefix": _artifacts.tier_prefix(_artifacts.network_cidr(facts)),
         "tiers": _artifacts.tiers(facts, database="database-administrator" in assigned),
         "port": _artifacts.database_port(facts),
         "technology": _artifacts.product_name(facts),

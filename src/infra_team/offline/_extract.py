@@ -100,17 +100,104 @@ _APT_LINE = re.compile(
     r"^\s*[a-z0-9][\w.+-]*/\S+\s+\S+\s+\S+\s+\[upgradable from:[^\]]*\]\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
+_NAME = r"([a-z][a-z0-9_-]{1,40})"
+_SYMPTOM_VERBS = (
+    r"returns|returning|returned|is|are|was|were|has|have|had|fails|failing|failed|throws|"
+    r"throwing|responds|responding|keeps|went|goes|started|starts|errors|erroring|times|timing|"
+    r"down|slow|unavailable|unreachable|outage|5xx|5\d\ds?"
+)
 _SERVICE_PATTERNS = (
-    re.compile(r"\b(?:service|app|application)\s+[`'\"]?([a-z][a-z0-9_-]{1,40})", re.IGNORECASE),
+    # "service checkout", "restart app billing"; not the tail of "checkout-service returns"
+    re.compile(r"(?<![\w-])(?:service|app|application)\s+[`'\"]?" + _NAME, re.IGNORECASE),
+    # "the billing API", "errors on the payments service"
     re.compile(
-        r"\b([a-z][a-z0-9_-]{1,40})\s+(?:service|api|app|application|endpoint|site)\b",
+        r"\b" + _NAME + r"\s+(?:service|api|app|application|endpoint|site)\b", re.IGNORECASE
+    ),
+    # "checkout returns 502", "Our checkout is returning 502s", "P1: checkout 502s"
+    re.compile(
+        r"^\W*(?:[a-z][\w ]{0,20}:\s*)?(?:(?:the|our|my|prod|production|staging|live)\s+)*"
+        + _NAME
+        + r"\s*:?\s+(?:"
+        + _SYMPTOM_VERBS
+        + r")\b",
         re.IGNORECASE,
     ),
+    # "502s on checkout", "errors from the billing backend"
     re.compile(
-        r"^\W*(?:the\s+)?([a-z][a-z0-9_-]{1,40})\s+(?:returns|is|was|has|fails|throws|responds|"
-        r"keeps|went|started|errors|times)\b",
+        r"\b(?:5\d\d|5xx|errors?|timeouts?|failures?)s?\s+(?:on|from|in|at)\s+(?:the\s+)?"
+        + _NAME
+        + r"\b",
         re.IGNORECASE,
     ),
+)
+_COUNT = r"(\d[\d,]*(?:\.\d+)?)(?:\s*(k|thousand|m|million)\b)?"
+_EVENTS = r"(?:requests|calls|events|queries|transactions|checkouts|responses)"
+_BAD_WORDS = r"(?:failed|failing|errored|erroring|bad|unsuccessful|5xx|errors?)"
+_GOOD_WORDS = r"(?:good|successful|succeeded|ok)"
+_OF = r"\s*(?:of|out of|/)\s*(?:the\s+|all\s+)?"
+_EVENT_COUNTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # "1,200 of 50,000 requests failed", "1200/50000 calls returned errors"
+    (
+        "bad",
+        re.compile(
+            _COUNT + _OF + _COUNT + r"\s+" + _EVENTS + r"\s+(?:have\s+|had\s+|were\s+|are\s+)?"
+            r"(?:failed|failing|errored|erroring|bad|were errors|returned (?:errors|5xx))",
+            re.IGNORECASE,
+        ),
+    ),
+    # "1,200 failed requests out of 50,000", "300 errors of 10k calls"
+    (
+        "bad",
+        re.compile(
+            _COUNT + r"\s+" + _BAD_WORDS + r"(?:\s+" + _EVENTS + r")?" + _OF + _COUNT,
+            re.IGNORECASE,
+        ),
+    ),
+    # "48,800 of 50,000 requests succeeded"
+    (
+        "good",
+        re.compile(
+            _COUNT + _OF + _COUNT + r"\s+" + _EVENTS + r"\s+(?:were\s+)?" + _GOOD_WORDS,
+            re.IGNORECASE,
+        ),
+    ),
+    # "48,800 good events out of 50,000"
+    (
+        "good",
+        re.compile(
+            _COUNT + r"\s+" + _GOOD_WORDS + r"(?:\s+" + _EVENTS + r")?" + _OF + _COUNT,
+            re.IGNORECASE,
+        ),
+    ),
+)
+"""Stated event counts: which count the first number is (bad or good), then the total."""
+_EVENT_FIELDS = re.compile(r"\b(good|bad|total)[_ ]events\s*[:=]?\s*" + _COUNT, re.IGNORECASE)
+_MULTIPLIERS = {"k": 1_000, "thousand": 1_000, "m": 1_000_000, "million": 1_000_000}
+_LAG_TRIGGER = re.compile(
+    r"\b(?:replica(?:tion)?|replay|standby|streaming)[_ ]lag(?:\s+samples?)?\b"
+    r"|\blag\s+(?:samples?|values|readings|measurements)\b",
+    re.IGNORECASE,
+)
+_LAG_VALUE = re.compile(
+    r"(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?)?\b"
+    r"(?!\s*%)",
+    re.IGNORECASE,
+)
+_LAG_UNIT_WORD = re.compile(
+    r"\b(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?)\b", re.IGNORECASE
+)
+_LAG_SEPARATOR = re.compile(r"\s*(?:,|;|and|then|->|→|\s)\s*", re.IGNORECASE)
+_LAG_THRESHOLD_WORDS = re.compile(
+    r"\b(?:under|below|less than|within|exceeds?|above|over|more than|threshold|target|max"
+    r"|maximum|at most|alert|limit|budget|slo)\b|[<>≤≥]",
+    re.IGNORECASE,
+)
+_LAG_INTERVAL = re.compile(
+    r"\b(?:sampled|taken|measured|collected|polled|scraped|one)\s+every\s+"
+    r"(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?)\b"
+    r"|\b(\d+(?:\.\d+)?)\s*(s|secs?|seconds?|m|mins?|minutes?)\s+apart\b"
+    r"|\b(?:one|a sample|once)\s+(?:a|per|each|every)\s+(minute|second)\b",
+    re.IGNORECASE,
 )
 _TIMELINE = re.compile(
     r"\b(?:by|before|until|no later than|due)\s+(?:the\s+)?(?:end\s+of\s+)?(?:next\s+|this\s+)?"
@@ -135,9 +222,14 @@ _NOT_A_NAME = frozenset(
     {
         "a", "an", "the", "our", "my", "your", "their", "this", "that", "new", "it", "we",
         "i", "each", "every", "one", "web", "for", "of", "and", "or", "to", "is", "are",
-        "existing", "production", "prod", "staging", "whole", "entire", "main",
+        "existing", "production", "prod", "staging", "whole", "entire", "main", "live",
+        "incident", "alert", "urgent", "outage", "error", "errors", "writes", "reads",
+        "users", "customers", "requests", "traffic", "all", "some", "most", "disk", "cpu",
+        "memory", "p1", "p2", "p3", "p4", "sev1", "sev2", "sev3", "sev4",
     }
 )  # fmt: skip
+"""Words a service pattern can catch that never name a service: articles, adjectives,
+incident labels, traffic and resources."""
 _TECHNOLOGIES = (
     "postgresql", "postgres", "mysql", "mariadb", "mongodb", "redis", "cassandra",
     "elasticsearch", "kafka", "rabbitmq", "nginx", "haproxy", "kubernetes",
@@ -158,7 +250,16 @@ class RequestFacts(BaseModel):
     slo_percent: float | None = None
     """Availability target (``99.9``)."""
     error_rate_percent: float | None = None
-    """Share of requests failing (``40`` for "40 % of requests")."""
+    """Share of requests failing (``40`` for "40 % of requests"); without a stated share,
+    the share the stated event counts give (1,200 of 50,000 -> ``2.4``)."""
+    good_events: int | None = None
+    """Good events, when the text states event counts ("1,200 of 50,000 requests failed")."""
+    total_events: int | None = None
+    """Total events, stated with ``good_events`` (or a count of bad ones)."""
+    lag_samples_seconds: tuple[float, ...] = ()
+    """Replication lag values stated in the text, oldest first, in seconds."""
+    lag_interval_seconds: float | None = None
+    """Seconds between the stated lag samples ("sampled every 30 s")."""
     growth_percent: float | None = None
     """Expected growth of load over the planning horizon."""
     rps: float | None = None
@@ -325,13 +426,96 @@ def says_recovered(text: str) -> bool:
 
 
 def find_service(text: str) -> str | None:
-    """The service a request is about: "service checkout", "the billing API", "checkout returns"."""
+    """The service a request is about, as written: "service checkout", "the billing API",
+    "checkout returns 502", "Our checkout is returning 502s", "Incident: checkout 502s",
+    "502s on checkout". The patterns are tried in that order; the first name that is not
+    a stop word (``_NOT_A_NAME``) wins."""
     for pattern in _SERVICE_PATTERNS:
         for match in pattern.finditer(text):
             name = match[1].lower()
             if name not in _NOT_A_NAME and not name.isdigit():
                 return name
     return None
+
+
+def _count(number: str, multiplier: str | None) -> float:
+    return float(number.replace(",", "")) * _MULTIPLIERS.get((multiplier or "").lower(), 1)
+
+
+def find_event_counts(text: str) -> tuple[int, int] | None:
+    """Good and total events when the text states counts: "1,200 of 50,000 requests
+    failed", "300 errors out of 10k calls", "48,800 of 50,000 requests succeeded",
+    "good_events=99000 total_events=100000". A failure share alone ("40 %") is not a
+    count, so it gives None; so do counts that cannot be right (more bad than total)."""
+    found: tuple[str, float, float] | None = None
+    for kind, pattern in _EVENT_COUNTS:
+        match = pattern.search(text)
+        if match:
+            found = (kind, _count(match[1], match[2]), _count(match[3], match[4]))
+            break
+    if found is None:
+        fields = {m[1].lower(): _count(m[2], m[3]) for m in _EVENT_FIELDS.finditer(text)}
+        if "total" in fields and ("good" in fields or "bad" in fields):
+            kind = "good" if "good" in fields else "bad"
+            found = (kind, fields[kind], fields["total"])
+    if found is None:
+        return None
+    kind, counted, total = found
+    if total <= 0 or counted > total or not counted.is_integer() or not total.is_integer():
+        return None
+    good = counted if kind == "good" else total - counted
+    return int(good), int(total)
+
+
+def _lag_unit_seconds(unit: str) -> float:
+    lowered = unit.lower()
+    if lowered.startswith(("ms", "milli")):
+        return 0.001
+    return 60.0 if lowered.startswith("m") else 1.0
+
+
+def find_lag_samples_seconds(text: str) -> tuple[float, ...]:
+    """Replication lag values the text states, in seconds and in order: "replica lag 2s,
+    4s, 30s", "lag samples (seconds): 0.5, 0.7, 1.2", "replication lag: 200ms, 1.5 s".
+
+    A value without a unit takes the next unit written in the list, else one written
+    before the list ("(seconds)"), else seconds. A limit is not a sample: "replication lag
+    under 10 s" or "alert when replica lag exceeds 30s" give nothing.
+    """
+    for trigger in _LAG_TRIGGER.finditer(text):
+        gap = re.match(r"[^\d\n]{0,30}?(?=\d)", text[trigger.end() :])
+        before = text[max(0, trigger.start() - 30) : trigger.start()]
+        if gap is None or _LAG_THRESHOLD_WORDS.search(gap[0] + " " + before):
+            continue
+        unit_word = _LAG_UNIT_WORD.search(gap[0])
+        position = trigger.end() + gap.end()
+        values: list[tuple[float, str | None]] = []
+        while match := _LAG_VALUE.match(text, position):
+            values.append((float(match[1]), match[2]))
+            separator = _LAG_SEPARATOR.match(text, match.end())
+            if separator is None or not _LAG_VALUE.match(text, separator.end()):
+                break
+            position = separator.end()
+        if values:
+            fallback = unit_word[1] if unit_word else "s"
+            samples: list[float] = []
+            for index, (value, unit) in enumerate(values):
+                later = next((u for _, u in values[index:] if u), None)
+                samples.append(value * _lag_unit_seconds(unit or later or fallback))
+            return tuple(round(sample, 6) for sample in samples)
+    return ()
+
+
+def find_lag_interval_seconds(text: str) -> float | None:
+    """Seconds between lag samples when stated: "sampled every 30 s", "10s apart",
+    "one a minute"."""
+    match = _LAG_INTERVAL.search(text)
+    if match is None:
+        return None
+    if match[5]:
+        return 60.0 if match[5].lower() == "minute" else 1.0
+    value, unit = (match[1], match[2]) if match[1] else (match[3], match[4])
+    return float(value) * _lag_unit_seconds(unit)
 
 
 def find_technology(text: str) -> str | None:
@@ -414,12 +598,20 @@ def mentions(text: str, pattern: str) -> bool:
 def extract_facts(text: str) -> RequestFacts:
     """Every fact this module can read from a request."""
     lowered = text.lower()
+    counts = find_event_counts(text)
+    error_rate = find_error_rate_percent(text)
+    if error_rate is None and counts is not None:
+        error_rate = round((counts[1] - counts[0]) / counts[1] * 100, 6)
     return RequestFacts(
         cidrs=find_cidrs(text),
         rpo_minutes=find_rpo_minutes(text),
         rto_minutes=find_rto_minutes(text),
         slo_percent=find_slo_percent(text),
-        error_rate_percent=find_error_rate_percent(text),
+        error_rate_percent=error_rate,
+        good_events=counts[0] if counts else None,
+        total_events=counts[1] if counts else None,
+        lag_samples_seconds=find_lag_samples_seconds(text),
+        lag_interval_seconds=find_lag_interval_seconds(text),
         growth_percent=find_growth_percent(text),
         rps=find_rps(text),
         percentages=find_percentages(text),

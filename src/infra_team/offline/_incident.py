@@ -16,6 +16,7 @@ from infra_team.offline._routing import (
     business_decision_reasons,
     component_ownership,
     owner_decision_words,
+    rung_resolved,
     severity,
     triage_resolved,
 )
@@ -70,9 +71,14 @@ def compose_triage(evidence: Evidence) -> dict[str, Any]:
         eta = "Resolved."
         next_step = "The report says it has recovered: documenting and closing."
     else:
+        part = (
+            "the component, not named in the report"
+            if ownership.component == "unknown"
+            else f"the {ownership.component}"
+        )
         action = (
             f"Investigating: the on-call Site Reliability Engineer triaged it and hands it to "
-            f"the {owner_name} for the {ownership.component}."
+            f"the {owner_name} for {part}."
         )
         eta = (
             "Cosmetic: scheduled with normal work."
@@ -80,12 +86,16 @@ def compose_triage(evidence: Evidence) -> dict[str, Any]:
             else f"Target recovery within {MTTR_TARGET_MINUTES} min (team MTTR target); "
             "not confirmed until the cause is found."
         )
-        next_step = f"Escalating to the {owner_name} (component owner)."
+        next_step = (
+            f"Escalating to the {owner_name} (component owner): the offline engine cannot "
+            "confirm a fix."
+        )
     summary = f"{level.value} incident on {_service(evidence)}: {_impact(evidence)} {next_step} {OFFLINE_NOTE}"
     findings = [
         f"Severity {level.value}: {because}.",
         _component_note(ownership),
         *evidence.findings(),
+        *(f"Assumed: {note}" for note in evidence.plan.assumptions),
     ]
     return {
         "incident": first_sentence(evidence.request, 160),
@@ -111,45 +121,74 @@ def _triage_severity(evidence: Evidence) -> str:
     )
 
 
-def compose_escalation(evidence: Evidence) -> dict[str, Any]:
-    """``EscalationStep``: this rung resolves it, or says why the next rung is needed."""
-    role = evidence.brief.role
-    architect = role == "infrastructure-architect"
-    ownership = component_ownership(evidence.request)
-    level = _triage_severity(evidence)
-    name = display_name(role)
-    if architect:
+UNVERIFIED_REASON = "The offline engine cannot confirm a fix; the next rung ({rung}) decides."
+"""Why a rung with no decision to hand up still escalates: nothing offline can observe the
+service, so only the request's own word that it recovered closes an incident."""
+
+
+def _next_rung(evidence: Evidence) -> str:
+    """The rung above this one: from the brief's context, else by the ladder (component
+    owner -> architect -> human escalation)."""
+    given = evidence.brief.context.get("next_rung")
+    if isinstance(given, str) and given:
+        return given
+    return "human escalation" if evidence.brief.role == "infrastructure-architect" else "architect"
+
+
+def _decision_reason(evidence: Evidence, level: str) -> tuple[str, str]:
+    """The decision this rung must hand up, if any, and the rung's remit in words."""
+    if evidence.brief.role == "infrastructure-architect":
         reasons = business_decision_reasons(evidence.request, evidence.facts, level)
         reason = (
             "Business decision needed: " + "; ".join(reasons) + ". A person must decide."
             if reasons
             else ""
         )
-        remit = (
+        return reason, (
             "no data loss, customer communication, SLA credits or P1 outage over 60 min mentioned"
         )
-    else:
-        words = owner_decision_words(evidence.request)
-        reason = (
-            "Architecture decision needed: the incident mentions "
-            + ", ".join(f"`{word}`" for word in words)
-            + "."
-            if words
-            else ""
-        )
-        remit = "no architecture, capacity, region or vendor decision and no data loss mentioned"
-    resolved = not reason
+    words = owner_decision_words(evidence.request)
+    reason = (
+        "Architecture decision needed: the incident mentions "
+        + ", ".join(f"`{word}`" for word in words)
+        + "."
+        if words
+        else ""
+    )
+    return reason, "no architecture, capacity, region or vendor decision and no data loss mentioned"
+
+
+def compose_escalation(evidence: Evidence) -> dict[str, Any]:
+    """``EscalationStep``: what this rung found and proposes; resolved only when the
+    request reports the recovery and no decision is left for a higher rung."""
+    role = evidence.brief.role
+    ownership = component_ownership(evidence.request)
+    level = _triage_severity(evidence)
+    name = display_name(role)
+    decision, remit = _decision_reason(evidence, level)
+    resolved = rung_resolved(evidence.facts, (decision,) if decision else ())
+    reason = "" if resolved else decision or UNVERIFIED_REASON.format(rung=_next_rung(evidence))
+    target = (
+        "the incident"
+        if role == "infrastructure-architect" or ownership.component == "unknown"
+        else f"the {ownership.component}"
+    )
     if resolved:
         summary = (
-            f"The {name} handles it at this rung ({remit}); the remediation steps below are "
-            f"the documented fix, not verified by the engine. {OFFLINE_NOTE}"
+            f"The request reports that the service recovered and the {name} sees nothing left "
+            f"to decide ({remit}): closed at this rung; its actions confirm and document the "
+            f"fix. {OFFLINE_NOTE}"
         )
     else:
-        summary = f"The {name} cannot close it at this rung: {reason} {OFFLINE_NOTE}"
+        summary = (
+            f"The {name} proposes checks and remediation for {target} (see its actions) but "
+            f"does not close the incident at this rung. {reason} {OFFLINE_NOTE}"
+        )
     findings = [
         f"Severity {level} (from triage).",
         _component_note(ownership),
         *evidence.findings(),
+        *(f"Assumed: {note}" for note in evidence.plan.assumptions),
     ]
     budget = evidence.data("availability_budget")
     duration = evidence.facts.duration_minutes

@@ -6,6 +6,14 @@ assumptions it makes where the request is silent; the composed output repeats th
 Only tools bound to the engine are called, and only with every required argument; tools
 that change an external system follow the rules of ``infra_team.offline._writes``.
 
+A check only ever reads values the request states (a Terraform plan, an sshd_config,
+replica lag, event counts) or an artifact the engine itself proposes (an sshd_config
+baseline, firewall rules, a playbook, a backup policy), and the call's ``source`` says
+which, so a proposal is never reported as a measurement. The engine makes up no
+measurement to feed a check: no backup history, no lag samples, no request counts, no
+resource inventory. Targets the request leaves out are the defaults below, repeated as
+assumptions.
+
 Defaults and where they come from:
 
 - availability 99.9 %: the team's availability KPI (seed "Metrics & KPIs").
@@ -24,7 +32,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
 from infra_team.graph._schemas import StageBrief
 from infra_team.offline import _artifacts
@@ -44,11 +51,6 @@ CAPACITY_MONTHS = 12
 TARGET_UTILIZATION = 0.7
 BACKUP_RETENTION_DAYS = 14
 """Two weeks of restore points: twice the backup check's 7-day minimum."""
-REFERENCE_INSTANT = "2025-01-01T00:00:00+00:00"
-"""Fixed instant for sample histories, so the same request always gives the same check."""
-SAMPLE_LAGS_SECONDS = (0.4, 0.6, 0.5, 0.7, 0.5, 0.6)
-"""Sample streaming-replication lags (one a minute): the shape of a healthy standby, used
-to exercise the check offline; live values come from ``pg_stat_replication.replay_lag``."""
 
 
 @dataclass(frozen=True)
@@ -145,11 +147,16 @@ def _sysadmin_implement(given: PlanInput) -> Plan:
         PlannedCall(
             name="audit_sshd_config",
             args={"config_text": _artifacts.sshd_baseline(given.facts)},
+            source="proposed baseline",
         )
     ]
     if given.facts.sshd_config:
         calls.append(
-            PlannedCall(name="audit_sshd_config", args={"config_text": given.facts.sshd_config})
+            PlannedCall(
+                name="audit_sshd_config",
+                args={"config_text": given.facts.sshd_config},
+                source="sshd_config in the request",
+            )
         )
     if given.facts.apt_listing:
         calls.append(PlannedCall(name="patch_status", args={"listing": given.facts.apt_listing}))
@@ -167,12 +174,6 @@ def _sysadmin_escalation(given: PlanInput) -> Plan:
     return Plan(calls=tuple(calls))
 
 
-def backup_sample(rpo_minutes: float) -> list[str]:
-    """Three sample successes at the proposed interval, ending at ``REFERENCE_INSTANT``."""
-    end = datetime.fromisoformat(REFERENCE_INSTANT)
-    return [(end - timedelta(minutes=rpo_minutes * k)).isoformat() for k in (2, 1, 0)]
-
-
 def _needs_backup_check(given: PlanInput) -> bool:
     """Backups matter when the request builds a database or names recovery: a new
     database, PITR, a standby, an RPO or backups; a query-tuning request skips them."""
@@ -185,6 +186,31 @@ def _needs_backup_check(given: PlanInput) -> bool:
     )
 
 
+def lag_threshold_seconds(facts: RequestFacts) -> float:
+    """Replica lag the DBA accepts: the RPO, since lag beyond it would lose more data on
+    failover than the RPO allows."""
+    return objectives(facts)[0] * 60
+
+
+def _replication_call(facts: RequestFacts) -> tuple[list[PlannedCall], list[str]]:
+    """``replication_health`` on the lag values the request states, if it states any."""
+    if not facts.lag_samples_seconds:
+        return [], []
+    threshold = lag_threshold_seconds(facts)
+    args: dict[str, object] = {
+        "lag_samples_seconds": list(facts.lag_samples_seconds),
+        "threshold_seconds": threshold,
+    }
+    if facts.lag_interval_seconds is not None:
+        args["sample_interval_seconds"] = facts.lag_interval_seconds
+    note = (
+        f"Replica lag threshold {threshold:g} s = the RPO: lag beyond it would lose more data "
+        "on failover than allowed."
+    )
+    call = PlannedCall(name="replication_health", args=args, source="lag values in the request")
+    return [call], [note]
+
+
 def _dba_implement(given: PlanInput) -> Plan:
     facts = given.facts
     calls: list[PlannedCall] = []
@@ -194,46 +220,35 @@ def _dba_implement(given: PlanInput) -> Plan:
         calls.append(
             PlannedCall(
                 name="backup_policy_check",
-                args={
-                    "schedule": rpo,
-                    "retention": BACKUP_RETENTION_DAYS,
-                    "last_success_times": backup_sample(rpo),
-                    "rpo_minutes": rpo,
-                    "now": REFERENCE_INSTANT,
-                },
+                args={"schedule": rpo, "retention": BACKUP_RETENTION_DAYS, "rpo_minutes": rpo},
+                source="proposed policy",
             )
         )
         assumptions += [note for note in notes if note.startswith("RPO")]
         assumptions.append(
-            f"Backup history: sample successes every {rpo:g} min (no backup catalogue "
-            f"offline); retention {BACKUP_RETENTION_DAYS} days."
+            f"Backup policy proposed: a backup every {rpo:g} min (the RPO), kept "
+            f"{BACKUP_RETENTION_DAYS} days; checked on paper, no backup history given."
         )
-        if facts.standby:
-            calls.append(
-                PlannedCall(
-                    name="replication_health",
-                    args={
-                        "lag_samples_seconds": list(SAMPLE_LAGS_SECONDS),
-                        "threshold_seconds": rpo * 60,
-                        "sample_interval_seconds": 60,
-                    },
-                )
-            )
-            assumptions.append(
-                "Replica lag: sample values (no live replica offline); threshold = the RPO, "
-                "since lag beyond it would lose more data on failover than allowed."
-            )
+    replication, notes = _replication_call(facts)
+    calls += replication
+    assumptions += notes
+    if facts.standby and not replication:
+        assumptions.append(
+            f"Replica lag not measured (no lag values in the request): proposed alert "
+            f"threshold {lag_threshold_seconds(facts):g} s, the RPO."
+        )
     if facts.query_plan is not None:
         calls.append(PlannedCall(name="analyze_query_plan", args={"plan": facts.query_plan}))
     return Plan(calls=tuple(calls), assumptions=tuple(assumptions))
 
 
 def _dba_escalation(given: PlanInput) -> Plan:
-    if given.facts.query_plan is not None:
-        return Plan(
-            calls=(PlannedCall(name="analyze_query_plan", args={"plan": given.facts.query_plan}),)
-        )
-    return Plan()
+    facts = given.facts
+    calls, notes = _replication_call(facts)
+    rpo_notes = [note for note in objectives(facts)[2] if note.startswith("RPO")] if calls else []
+    if facts.query_plan is not None:
+        calls.append(PlannedCall(name="analyze_query_plan", args={"plan": facts.query_plan}))
+    return Plan(calls=tuple(calls), assumptions=(*rpo_notes, *notes))
 
 
 def _network_implement(given: PlanInput) -> Plan:
@@ -247,11 +262,14 @@ def _network_implement(given: PlanInput) -> Plan:
     return Plan(
         calls=(
             PlannedCall(
-                name="cidr_plan", args={"vpc_cidr": cidr, "subnet_prefixes": [prefix] * len(names)}
+                name="cidr_plan",
+                args={"vpc_cidr": cidr, "subnet_prefixes": [prefix] * len(names)},
+                source="proposed address plan",
             ),
             PlannedCall(
                 name="firewall_audit",
                 args={"rules": _artifacts.firewall_rules(facts, database=database)},
+                source="proposed rules",
             ),
         ),
         assumptions=tuple(assumptions),
@@ -260,9 +278,6 @@ def _network_implement(given: PlanInput) -> Plan:
 
 ERROR_BUDGET_WINDOW_DAYS = 30
 """SLO window (SRE Workbook ch. 2, "Implementing SLOs": a 30-day rolling window)."""
-ERROR_BUDGET_SAMPLE_EVENTS = 10_000
-"""Requests the stated failure share is applied to when no counts are given: the burn
-rate depends only on the share, so the sample size changes no conclusion."""
 
 
 def service_name(facts: RequestFacts) -> str:
@@ -286,57 +301,81 @@ def operate_symptoms(facts: RequestFacts, text: str) -> list[str]:
     return symptoms
 
 
-def _sre_operate(given: PlanInput) -> Plan:
-    facts = given.facts
-    slo, notes = slo_target(facts)
-    service = service_name(facts)
-    calls = [
-        PlannedCall(
-            name="burn_rate_alerts",
-            args={"slo_percent": slo, "service": service, "window_days": ERROR_BUDGET_WINDOW_DAYS},
-        ),
-        PlannedCall(
-            name="runbook",
-            args={"service": service, "symptoms": operate_symptoms(facts, given.text)},
-        ),
-    ]
-    if facts.error_rate_percent is not None:
-        calls.insert(0, _error_budget_call(slo, facts.error_rate_percent))
-    return Plan(calls=tuple(calls), assumptions=tuple(notes))
+def incident_symptoms(facts: RequestFacts, text: str) -> list[str]:
+    """What the incident report states, for the runbook: its first sentence, then each
+    HTTP status code it names as a symptom of its own ("HTTP 502 errors"), so "checkout
+    502s" is still read as a 5xx incident."""
+    return [_first_line(text), *(f"HTTP {code} errors" for code in facts.status_codes)]
 
 
-def _error_budget_call(slo: float, rate_percent: float) -> PlannedCall:
-    total = ERROR_BUDGET_SAMPLE_EVENTS
-    good = round(total * (1 - rate_percent / 100))
-    return PlannedCall(
+def _burn_rate_call(facts: RequestFacts, slo: float) -> PlannedCall:
+    args: dict[str, object] = {"slo_percent": slo, "window_days": ERROR_BUDGET_WINDOW_DAYS}
+    if facts.service or facts.technology:
+        args["service"] = service_name(facts)
+    return PlannedCall(name="burn_rate_alerts", args=args)
+
+
+def _error_budget_call(facts: RequestFacts, slo: float) -> tuple[list[PlannedCall], list[str]]:
+    """``error_budget`` on the event counts the request states; none without counts (a
+    failure share alone is compared with the burn-rate thresholds instead, see
+    ``infra_team.offline._burn``)."""
+    if facts.good_events is None or facts.total_events is None:
+        return [], []
+    call = PlannedCall(
         name="error_budget",
         args={
             "slo_percent": slo,
             "window_days": ERROR_BUDGET_WINDOW_DAYS,
-            "good_events": good,
-            "total_events": total,
+            "good_events": facts.good_events,
+            "total_events": facts.total_events,
         },
+        source="counts in the request",
     )
+    note = (
+        f"error_budget on the stated counts ({facts.total_events:,} events) with a "
+        f"{ERROR_BUDGET_WINDOW_DAYS}-day SLO window; the counts may cover a shorter period."
+    )
+    return [call], [note]
+
+
+def _sre_operate(given: PlanInput) -> Plan:
+    facts = given.facts
+    slo, notes = slo_target(facts)
+    budget, budget_notes = _error_budget_call(facts, slo)
+    calls = [
+        *budget,
+        _burn_rate_call(facts, slo),
+        PlannedCall(
+            name="runbook",
+            args={"service": service_name(facts), "symptoms": operate_symptoms(facts, given.text)},
+            source="symptoms the proposed runbook covers",
+        ),
+    ]
+    return Plan(calls=tuple(calls), assumptions=(*notes, *budget_notes))
 
 
 def _sre_triage(given: PlanInput) -> Plan:
     facts = given.facts
     slo, notes = slo_target(facts)
-    service = service_name(facts)
     ownership = component_ownership(given.text)
     level = severity(given.text, facts).value
-    headline = _first_line(given.text)
     calls = [PlannedCall(name="oncall_now", args={"component": ownership.component})]
-    assumptions = list(notes)
-    if facts.error_rate_percent is not None:
-        calls.append(_error_budget_call(slo, facts.error_rate_percent))
+    budget, assumptions = _error_budget_call(facts, slo)
+    calls += budget
+    if not budget and facts.error_rate_percent is not None:
+        calls.append(_burn_rate_call(facts, slo))
         assumptions.append(
-            f"error_budget applied to the stated share per {ERROR_BUDGET_SAMPLE_EVENTS:,} "
-            "requests (no request counts given)."
+            "No request counts given: the stated failure share is compared with the "
+            "burn-rate alert thresholds instead of spending an error budget."
         )
-    calls.append(PlannedCall(name="runbook", args={"service": service, "symptoms": [headline]}))
+    calls.append(
+        PlannedCall(
+            name="runbook",
+            args={"service": service_name(facts), "symptoms": incident_symptoms(facts, given.text)},
+        )
+    )
     writes, write_notes = write_calls(facts, given.text, level=level, component=ownership.component)
-    return Plan(calls=(*calls, *writes), assumptions=(*assumptions, *write_notes))
+    return Plan(calls=(*calls, *writes), assumptions=(*notes, *assumptions, *write_notes))
 
 
 def _first_line(text: str) -> str:
@@ -344,14 +383,17 @@ def _first_line(text: str) -> str:
 
 
 def _automation_codify(given: PlanInput) -> Plan:
+    """The generated playbook checked by ``ansible_check`` and a stated Terraform plan
+    reviewed. ``iac_coverage`` is not called: it compares a real inventory with what IaC
+    state manages, and offline there is neither (the design's resource list against
+    itself would always read 100 %)."""
     facts = given.facts
-    inventory = _artifacts.iac_inventory(given.brief, facts)
     calls = [
-        PlannedCall(name="iac_coverage", args={"inventory": inventory, "managed": inventory}),
         PlannedCall(
             name="ansible_check",
             args={"playbook_yaml": _artifacts.hardening_playbook(facts)},
-        ),
+            source="proposed playbook",
+        )
     ]
     if facts.terraform_plan is not None:
         calls.append(
@@ -392,5 +434,5 @@ def callable_now(plan: Plan, bound: Sequence[BoundTool]) -> tuple[PlannedCall, .
         if tool is None or any(name not in call.args for name in tool.required):
             continue
         args = conform(call.args, tool.parameters) if tool.properties else dict(call.args)
-        calls.append(PlannedCall(name=call.name, args=args))
+        calls.append(call.model_copy(update={"args": args}))
     return tuple(calls)

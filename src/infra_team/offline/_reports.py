@@ -14,6 +14,7 @@ from infra_team.offline._evidence import Evidence
 from infra_team.offline._plans import (
     BACKUP_RETENTION_DAYS,
     ERROR_BUDGET_WINDOW_DAYS,
+    lag_threshold_seconds,
     objectives,
     service_name,
     slo_target,
@@ -69,16 +70,27 @@ def _dba(evidence: Evidence) -> dict[str, Any]:
     replication = evidence.data("replication_health")
     query = evidence.data("analyze_query_plan")
     technology = _artifacts.product_name(facts)
+    lag_alert = lag_threshold_seconds(facts)
+    parts: list[str] = []
     if backup:
         verdict = "meets" if backup.get("compliant") else "does not meet"
-        lead = f"Planned {technology} for RPO {rpo:g} min and RTO {rto:g} min; the backup policy {verdict} the RPO"
-        if replication:
-            lead += f" and the standby check reads {replication.get('verdict')}"
-        lead += "."
-    else:
-        lead = "Reviewed the query plan."
+        parts.append(
+            f"Planned {technology} for RPO {rpo:g} min and RTO {rto:g} min; the proposed "
+            f"backup policy {verdict} the RPO on paper (no backup history checked)."
+        )
+    if replication:
+        parts.append(
+            f"The replica lag stated in the request reads {replication.get('verdict')} against "
+            f"{format_number(lag_alert)} s."
+        )
+    elif facts.standby and backup:
+        parts.append(
+            f"Replica lag not measured: alert above {format_number(lag_alert)} s (the RPO)."
+        )
     if query:
-        lead += f" The query plan shows {len(query.get('findings', []))} finding(s)."
+        parts += [] if parts else ["Reviewed the query plan."]
+        parts.append(f"The query plan shows {len(query.get('findings', []))} finding(s).")
+    lead = " ".join(parts) or "No backup policy, replica lag or query plan to check."
     return _report(
         evidence,
         lead,
@@ -89,6 +101,7 @@ def _dba(evidence: Evidence) -> dict[str, Any]:
             "rpo": rpo,
             "rto": rto,
             "retention": BACKUP_RETENTION_DAYS,
+            "lag_alert": lag_alert,
             "backup": backup,
             "replication": replication,
             "query": query,
@@ -101,12 +114,17 @@ def _network(evidence: Evidence) -> dict[str, Any]:
     roles = _artifacts.assigned_roles(evidence.brief)
     tiers = _artifacts.tiers(facts, database="database-administrator" in roles)
     cidr = _artifacts.network_cidr(facts)
-    lead = f"Planned {cidr} with one /24 per tier ({', '.join(tiers)}) and least-privilege rules."
+    prefix = _artifacts.tier_prefix(cidr)
+    lead = (
+        f"Proposed {cidr} with one /{prefix} per tier ({', '.join(tiers)}) and least-privilege "
+        "rules."
+    )
     return _report(
         evidence,
         lead,
         {
             "cidr": cidr,
+            "prefix": prefix,
             "tiers": tiers,
             "port": _artifacts.database_port(facts),
             "plan": evidence.data("cidr_plan"),
@@ -118,16 +136,19 @@ def _network(evidence: Evidence) -> dict[str, Any]:
 
 def _automation(evidence: Evidence) -> dict[str, Any]:
     facts = evidence.facts
-    coverage = evidence.data("iac_coverage")
+    inventory = _artifacts.iac_inventory(evidence.brief, facts)
     playbook_check = evidence.data("ansible_check")
     plan = evidence.data("terraform_plan_review")
     plan_summary = next(
         (r.summary for r in evidence.results if r.tool == "terraform_plan_review"), ""
     )
     destructive = bool(plan and (plan.get("deletes") or plan.get("replaces")))
-    lead = "Codified the design as Terraform modules and a hardening playbook"
-    if coverage:
-        lead += f" (IaC coverage {format_number(coverage.get('coverage_percent'))} %)"
+    lead = (
+        f"Proposed the IaC inventory ({len(inventory)} resources to declare in Terraform) "
+        "and a hardening playbook"
+    )
+    if playbook_check:
+        lead += f" (`ansible_check`: {len(playbook_check.get('findings', []))} findings)"
     if plan:
         lead += "; the Terraform plan " + (
             "destroys resources." if destructive else "destroys nothing."
@@ -138,8 +159,7 @@ def _automation(evidence: Evidence) -> dict[str, Any]:
         evidence,
         lead,
         {
-            "inventory": _artifacts.iac_inventory(evidence.brief, facts),
-            "coverage": coverage,
+            "inventory": inventory,
             "playbook": _artifacts.hardening_playbook(facts),
             "playbook_check": playbook_check,
             "plan": plan,

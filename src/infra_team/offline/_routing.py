@@ -31,11 +31,16 @@ Rules (each returns the words that decided it, so every decision can be explaine
   load balancer, so they point at the Network Engineer. No component named: the Systems
   Administrator, the secondary on call (seed "On-Call Rotation").
 - **Resolved** (the engine cannot verify a fix, so it never claims one it was not told):
-  on-call triage only when the request says the service recovered or the problem is
-  resolved; the component owner unless the request needs an architecture, capacity,
-  region or vendor decision or mentions data loss; the architect unless a business
-  decision is needed (data loss, customer communication, SLA credits, or a P1 outage
-  longer than 60 minutes), which goes to a person.
+  any rung, on-call triage included, reports the incident resolved only when the request
+  itself says the service recovered ("resolved", "recovered", "back to normal", "fixed").
+  Otherwise each rung states what it found and proposes, and escalates with a reason:
+  the component owner "Architecture decision needed" when the incident needs an
+  architecture, capacity, region or vendor decision or mentions data loss; the architect
+  "Business decision needed" for data loss, customer communication, SLA credits or a P1
+  outage longer than 60 minutes, which goes to a person; any other rung "the offline
+  engine cannot confirm a fix; the next rung decides". So an unresolved incident climbs
+  to the human rung. Above on-call triage, a reported recovery still escalates when such
+  a decision is needed.
 """
 
 from __future__ import annotations
@@ -285,6 +290,11 @@ def _position(text: str, phrase: str) -> int:
 def triage_resolved(facts: RequestFacts) -> bool:
     """On-call triage resolves only what the request reports as recovered or resolved."""
     return facts.recovered
+
+
+def rung_resolved(facts: RequestFacts, decision_reasons: tuple[str, ...]) -> bool:
+    """An escalation rung resolves only a reported recovery that needs no decision above it."""
+    return facts.recovered and not decision_reasons
 
 
 def owner_decision_words(text: str) -> tuple[str, ...]:

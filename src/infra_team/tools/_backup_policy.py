@@ -1,4 +1,10 @@
-"""Backup policy against a recovery point objective: schedule, history and retention."""
+"""Backup policy against a recovery point objective: schedule, history and retention.
+
+Two modes: with a backup history (the times of recent successful backups, possibly none)
+the check judges the schedule, the history and the retention; without one (``None``) it
+judges a *proposed* policy on paper: the schedule against the RPO and the retention
+against the minimum, and says that no history was checked.
+"""
 
 from __future__ import annotations
 
@@ -105,6 +111,9 @@ class BackupPolicyReport(BaseModel):
     schema_version: Literal[1] = 1
     compliant: bool
     """No high or medium finding."""
+    history_checked: bool
+    """False for a proposed policy: no backup history was given, so only the schedule and
+    the retention were judged and nothing is said about backups that actually ran."""
     rpo_minutes: float
     schedule_interval_minutes: float
     """Worst-case minutes between two scheduled runs."""
@@ -113,7 +122,8 @@ class BackupPolicyReport(BaseModel):
     min_retention_days: float
     restore_points: int
     """Backups the retention keeps at the scheduled interval."""
-    now: datetime
+    now: datetime | None
+    """Evaluation time of the history; None for a proposed policy."""
     last_success: datetime | None
     minutes_since_last_success: float | None
     max_gap_minutes: float | None
@@ -121,30 +131,50 @@ class BackupPolicyReport(BaseModel):
     findings: tuple[BackupFinding, ...]
 
 
-def _history_findings(
-    times: list[datetime], now: datetime, rpo: float
-) -> tuple[list[BackupFinding], list[BackupGap], float | None, float | None]:
-    findings: list[BackupFinding] = []
+class _History(BaseModel):
+    """What a backup history shows against the RPO at ``now``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    now: datetime
+    last_success: datetime | None
+    minutes_since: float | None
+    max_gap: float | None
+    gaps_over_rpo: tuple[BackupGap, ...]
+    findings: tuple[BackupFinding, ...]
+
+
+def _history(last_success_times: list[str], now: datetime | None, rpo: float) -> _History:
+    """Judge the successful backups at ``now`` (default the current UTC time)."""
+    moment = now or datetime.now(UTC)
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    times = sorted(parse_instant(value, "last_success_times") for value in last_success_times)
     if not times:
-        findings.append(
-            BackupFinding(
-                kind="no_successful_backup",
-                severity="high",
-                detail="No successful backup is recorded: there is nothing to restore from.",
-            )
+        finding = BackupFinding(
+            kind="no_successful_backup",
+            severity="high",
+            detail="No successful backup is recorded: there is nothing to restore from.",
         )
-        return findings, [], None, None
-    future = [t for t in times if t > now]
+        return _History(
+            now=moment,
+            last_success=None,
+            minutes_since=None,
+            max_gap=None,
+            gaps_over_rpo=(),
+            findings=(finding,),
+        )
+    findings: list[BackupFinding] = []
+    future = [t for t in times if t > moment]
     if future:
         findings.append(
             BackupFinding(
                 kind="future_timestamp",
                 severity="low",
-                detail=f"{len(future)} success time(s) lie after `now` ({now.isoformat()}); "
+                detail=f"{len(future)} success time(s) lie after `now` ({moment.isoformat()}); "
                 "check clock sync or time zones.",
             )
         )
-    since = (now - times[-1]).total_seconds() / 60
+    since = (moment - times[-1]).total_seconds() / 60
     if since > rpo:
         findings.append(
             BackupFinding(
@@ -170,13 +200,20 @@ def _history_findings(
             )
         )
     max_gap = max((gap.minutes for gap in gaps), default=None)
-    return findings, over, since, max_gap
+    return _History(
+        now=moment,
+        last_success=times[-1],
+        minutes_since=round(since, 2),
+        max_gap=round(max_gap, 2) if max_gap is not None else None,
+        gaps_over_rpo=tuple(over),
+        findings=tuple(findings),
+    )
 
 
 def evaluate_backup_policy(
     schedule: str | float,
     retention: str | float,
-    last_success_times: list[str],
+    last_success_times: list[str] | None,
     rpo_minutes: float,
     *,
     now: datetime | None = None,
@@ -192,14 +229,15 @@ def evaluate_backup_policy(
     ``DEFAULT_MIN_RETENTION_DAYS``) and keep at least two restore points. Timestamps are
     ISO-8601; one without an offset is taken as UTC.
 
+    ``last_success_times=None`` judges a proposed policy: the history checks (last
+    success, gaps, clock skew) are skipped and ``history_checked`` is False. An empty list
+    is a history with no successful backup, which is a high finding.
+
     Raises:
         ToolInputError: unreadable schedule, retention or timestamps.
     """
     interval, kind = schedule_interval_minutes(schedule)
     days = retention_days(retention)
-    moment = now or datetime.now(UTC)
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    times = sorted(parse_instant(value, "last_success_times") for value in last_success_times)
     findings: list[BackupFinding] = []
     if interval > rpo_minutes:
         findings.append(
@@ -210,8 +248,10 @@ def evaluate_backup_policy(
                 f"{rpo_minutes:,.0f} min: the schedule alone cannot meet the RPO.",
             )
         )
-    history, over, since, max_gap = _history_findings(times, moment, rpo_minutes)
-    findings += history
+    history = None
+    if last_success_times is not None:
+        history = _history(last_success_times, now, rpo_minutes)
+        findings += history.findings
     if days < min_retention_days:
         findings.append(
             BackupFinding(
@@ -239,10 +279,11 @@ def evaluate_backup_policy(
         retention_days=days,
         min_retention_days=min_retention_days,
         restore_points=points,
-        now=moment,
-        last_success=times[-1] if times else None,
-        minutes_since_last_success=round(since, 2) if since is not None else None,
-        max_gap_minutes=round(max_gap, 2) if max_gap is not None else None,
-        gaps_over_rpo=tuple(over),
+        history_checked=history is not None,
+        now=history.now if history else None,
+        last_success=history.last_success if history else None,
+        minutes_since_last_success=history.minutes_since if history else None,
+        max_gap_minutes=history.max_gap if history else None,
+        gaps_over_rpo=history.gaps_over_rpo if history else (),
         findings=tuple(findings),
     )

@@ -31,8 +31,9 @@ ANALYZE_QUERY_PLAN_DESCRIPTION = (
     "on a SQLite file, and report large sequential scans, sorts spilling to disk and missing indexes."
 )
 BACKUP_POLICY_CHECK_DESCRIPTION = (
-    "Check a backup schedule (minutes or cron), retention and recent successful backups "
-    "against a recovery point objective (RPO) in minutes."
+    "Check a backup schedule (minutes or cron), retention and, when given, recent successful "
+    "backups against a recovery point objective (RPO) in minutes; without a backup history "
+    "it judges the proposed policy only."
 )
 REPLICATION_HEALTH_DESCRIPTION = (
     "Summarise replica lag samples in seconds (max, p95, latest, least-squares trend) and "
@@ -115,12 +116,13 @@ class BackupPolicyCheckArgs(BaseModel):
     """Minutes between backups (``60``, ``"6h"``) or cron (``"*/15 * * * *"``, ``"0 2 * * *"``)."""
     retention: str | float
     """Days kept (``14``) or a duration (``"14d"``, ``"2w"``)."""
-    last_success_times: list[str]
-    """ISO-8601 times of recent successful backups (no offset = UTC)."""
+    last_success_times: list[str] | None = None
+    """ISO-8601 times of recent successful backups (no offset = UTC). Omit it to judge a
+    proposed policy (schedule and retention only); ``[]`` means no backup has succeeded."""
     rpo_minutes: float = Field(gt=0)
     """Recovery point objective in minutes."""
     now: str | None = None
-    """Evaluation time, ISO-8601; default the current UTC time."""
+    """Evaluation time of the history, ISO-8601; default the current UTC time."""
     min_retention_days: float = Field(default=DEFAULT_MIN_RETENTION_DAYS, gt=0)
 
 
@@ -133,12 +135,13 @@ def backup_policy_check(
     *,
     schedule: str | float,
     retention: str | float,
-    last_success_times: list[str],
+    last_success_times: list[str] | None,
     rpo_minutes: float,
     now: str | None,
     min_retention_days: float,
 ) -> ToolResult:
-    """Check a backup policy (see ``evaluate_backup_policy``)."""
+    """Check a backup policy (see ``evaluate_backup_policy``); the summary says when only a
+    proposed policy was judged, so it never reads as a check of backups that ran."""
     report = evaluate_backup_policy(
         schedule,
         retention,
@@ -148,10 +151,18 @@ def backup_policy_check(
         min_retention_days=min_retention_days,
     )
     verdict = "meets" if report.compliant else "does not meet"
-    summary = (
-        f"Backup policy {verdict} the RPO of {rpo_minutes:g} min "
-        f"({len(report.findings)} findings; schedule every {report.schedule_interval_minutes:g} min)."
-    )
+    if report.history_checked:
+        summary = (
+            f"Backup policy {verdict} the RPO of {rpo_minutes:g} min ({len(report.findings)} "
+            f"findings; schedule every {report.schedule_interval_minutes:g} min)."
+        )
+    else:
+        summary = (
+            f"Proposed backup policy {verdict} the RPO of {rpo_minutes:g} min on paper "
+            f"({len(report.findings)} findings; schedule every "
+            f"{report.schedule_interval_minutes:g} min, retention {report.retention_days:g} "
+            "days); no backup history checked."
+        )
     return ok("backup_policy_check", summary, report.model_dump(mode="json"))
 
 

@@ -105,7 +105,11 @@ def test_brief_without_schema_tool_calls_tools_then_answers_in_markdown() -> Non
     messages = agent.invoke({"messages": [message]})["messages"]
     final = messages[-1]
     assert isinstance(final, AIMessage)
-    assert [c["name"] for c in messages[1].tool_calls] == ["oncall_now", "error_budget", "runbook"]
+    assert [c["name"] for c in messages[1].tool_calls] == [
+        "oncall_now",
+        "burn_rate_alerts",
+        "runbook",
+    ]
     assert "### Component owner\nnetwork-engineer" in str(final.content)
 
 

@@ -11,8 +11,11 @@ from infra_team.offline._extract import (
     find_apt_listing,
     find_cidrs,
     find_error_rate_percent,
+    find_event_counts,
     find_growth_percent,
     find_incident_duration_minutes,
+    find_lag_interval_seconds,
+    find_lag_samples_seconds,
     find_percentages,
     find_query_plan,
     find_rpo_minutes,
@@ -152,10 +155,81 @@ def test_incident_duration(text: str, expected: float | None) -> None:
         ("errors on the payments service", "payments"),
         ("restart service nginx-edge", "nginx-edge"),
         ("We need a new cluster", None),
+        ("checkout 502s for 40% of requests", "checkout"),
+        ("checkout 502 for 40% of requests", "checkout"),
+        ("checkout returning 502s for 40% of requests", "checkout"),
+        ("Our checkout is returning 502 for 40% of requests", "checkout"),
+        ("Production checkout returns 502", "checkout"),
+        ("checkout: 502 for 40% of requests", "checkout"),
+        ("Incident: checkout returns 502 for 40% of requests", "checkout"),
+        ("P1: search is slow", "search"),
+        ("502s on checkout since 10:02", "checkout"),
+        ("checkout-service returns 502", "checkout-service"),
+        ("Checkout is down: 502 for 40% of requests; data loss suspected", "checkout"),
+        ("database replication is failing, 502 on writes", None),
+        ("Disk is full on db-3", None),
+        ("New PostgreSQL cluster for billing with a hot standby and PITR", None),
     ],
 )
 def test_service(text: str, expected: str | None) -> None:
     assert find_service(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1,200 of 50,000 requests failed", (48800, 50000)),
+        ("1200/50000 calls returned errors", (48800, 50000)),
+        ("300 errors out of 10k calls", (9700, 10000)),
+        ("4000 failed requests of 10000", (6000, 10000)),
+        ("48,800 of 50,000 requests succeeded", (48800, 50000)),
+        ("99,000 good events out of 100,000", (99000, 100000)),
+        ("good_events=99000 total_events=100000", (99000, 100000)),
+        ("bad events: 5, total events: 1000", (995, 1000)),
+        ("checkout returns 502 for 40% of requests", None),
+        ("60 of 50 requests failed", None),
+    ],
+)
+def test_event_counts(text: str, expected: tuple[int, int] | None) -> None:
+    assert find_event_counts(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("replica lag 2s, 4s, 30s", (2.0, 4.0, 30.0)),
+        ("lag samples: 0.5, 0.7, 1.2", (0.5, 0.7, 1.2)),
+        ("replica lag (seconds): 1, 2, 3", (1.0, 2.0, 3.0)),
+        ("replication lag 2, 4, 30 s for 40% of requests", (2.0, 4.0, 30.0)),
+        ("replication lag: 200ms, 1.5 s", (0.2, 1.5)),
+        ("standby lag is 2 min", (120.0,)),
+        ("replay_lag 3s and 5s", (3.0, 5.0)),
+        ("keep replication lag under 10s", ()),
+        ("alert when replica lag exceeds 30 s", ()),
+        ("New PostgreSQL cluster with a hot standby and PITR", ()),
+    ],
+)
+def test_lag_samples(text: str, expected: tuple[float, ...]) -> None:
+    assert find_lag_samples_seconds(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("replica lag 2s, 4s, sampled every 30 s", 30.0),
+        ("lag samples 10s apart: 1, 2", 10.0),
+        ("replica lag, one a minute: 1, 2", 60.0),
+        ("backups every 5 min", None),
+    ],
+)
+def test_lag_interval(text: str, expected: float | None) -> None:
+    assert find_lag_interval_seconds(text) == expected
+
+
+def test_stated_counts_give_the_failure_share() -> None:
+    facts = extract_facts("checkout: 1,200 of 50,000 requests failed")
+    assert (facts.good_events, facts.total_events) == (48800, 50000)
+    assert facts.error_rate_percent == 2.4
 
 
 def test_technology_first_named_and_normalised() -> None:

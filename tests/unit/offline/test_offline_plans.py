@@ -9,7 +9,6 @@ from infra_team.offline._binding import describe_tools
 from infra_team.offline._calls import Plan, PlannedCall
 from infra_team.offline._extract import extract_facts
 from infra_team.offline._plans import (
-    backup_sample,
     build_plan,
     callable_now,
     monthly_growth,
@@ -50,12 +49,112 @@ def test_monthly_growth_compounds_to_the_annual_rate() -> None:
     assert monthly_growth(0) == 0
 
 
-def test_backup_sample_is_fixed_and_spaced_by_the_rpo() -> None:
-    assert backup_sample(5) == [
-        "2024-12-31T23:50:00+00:00",
-        "2024-12-31T23:55:00+00:00",
-        "2025-01-01T00:00:00+00:00",
+POSTGRES = "New PostgreSQL cluster with a hot standby and PITR"
+
+
+def test_dba_checks_the_proposed_backup_policy_without_a_history() -> None:
+    plan = _plan("database-administrator", "implement", POSTGRES)
+    assert plan.calls == (
+        PlannedCall(
+            name="backup_policy_check",
+            args={"schedule": 5.0, "retention": 14, "rpo_minutes": 5.0},
+            source="proposed policy",
+        ),
+    )
+    assert plan.assumptions == (
+        "RPO 5 min from PITR: continuous WAL archiving with archive_timeout = 300 s.",
+        "Backup policy proposed: a backup every 5 min (the RPO), kept 14 days; checked on "
+        "paper, no backup history given.",
+        "Replica lag not measured (no lag values in the request): proposed alert threshold "
+        "300 s, the RPO.",
+    )
+
+
+def test_dba_checks_replication_only_on_stated_lag() -> None:
+    plan = _plan(
+        "database-administrator",
+        "implement",
+        f"{POSTGRES}. Replica lag 2s, 4s, 30s, sampled every 30 s.",
+    )
+    assert plan.calls[1] == PlannedCall(
+        name="replication_health",
+        args={
+            "lag_samples_seconds": [2.0, 4.0, 30.0],
+            "threshold_seconds": 300.0,
+            "sample_interval_seconds": 30.0,
+        },
+        source="lag values in the request",
+    )
+    assert (
+        "Replica lag threshold 300 s = the RPO: lag beyond it would lose more data on "
+        "failover than allowed." in plan.assumptions
+    )
+
+
+def test_dba_escalation_reads_stated_lag() -> None:
+    plan = _plan(
+        "database-administrator", "escalation", "replication is failing: replica lag 20s, 90s"
+    )
+    assert [(call.name, call.args["threshold_seconds"]) for call in plan.calls] == [
+        ("replication_health", 3600.0)
     ]
+    assert plan.assumptions == (
+        "RPO 60 min: standard tier (none stated).",
+        "Replica lag threshold 3600 s = the RPO: lag beyond it would lose more data on "
+        "failover than allowed.",
+    )
+
+
+def test_triage_compares_a_stated_share_with_the_burn_rate_thresholds() -> None:
+    plan = _plan("site-reliability-engineer", "triage", "checkout returns 502 for 40% of requests")
+    assert [call.name for call in plan.calls] == ["oncall_now", "burn_rate_alerts", "runbook"]
+    assert plan.calls[1].args == {"slo_percent": 99.9, "window_days": 30, "service": "checkout"}
+    assert plan.calls[2].args == {
+        "service": "checkout",
+        "symptoms": ["checkout returns 502 for 40% of requests", "HTTP 502 errors"],
+    }
+
+
+def test_triage_spends_the_error_budget_only_on_stated_counts() -> None:
+    plan = _plan(
+        "site-reliability-engineer", "triage", "checkout: 1,200 of 50,000 requests failed (2.4%)"
+    )
+    assert [call.name for call in plan.calls] == ["oncall_now", "error_budget", "runbook"]
+    assert plan.calls[1] == PlannedCall(
+        name="error_budget",
+        args={"slo_percent": 99.9, "window_days": 30, "good_events": 48800, "total_events": 50000},
+        source="counts in the request",
+    )
+
+
+def test_operate_adds_no_budget_for_a_share() -> None:
+    plan = _plan(
+        "site-reliability-engineer", "operate", "New checkout API, 2% of requests fail today"
+    )
+    assert [call.name for call in plan.calls] == ["burn_rate_alerts", "runbook"]
+
+
+def test_automation_checks_its_playbook_and_claims_no_coverage() -> None:
+    plan = _plan("automation-engineer", "codify", "Codify the new hosts")
+    assert [(call.name, call.source) for call in plan.calls] == [
+        ("ansible_check", "proposed playbook")
+    ]
+
+
+def test_proposals_are_labelled() -> None:
+    network = _plan("network-engineer", "implement", "New Redis cache")
+    assert [call.source for call in network.calls] == ["proposed address plan", "proposed rules"]
+    sysadmin = _plan(
+        "systems-administrator",
+        "implement",
+        "Harden the web servers:\nPermitRootLogin yes\nPasswordAuthentication yes\n",
+    )
+    assert [call.source for call in sysadmin.calls] == [
+        "proposed baseline",
+        "sshd_config in the request",
+    ]
+    assert sysadmin.source_of("audit_sshd_config", 1) == "sshd_config in the request"
+    assert sysadmin.source_of("audit_sshd_config", 2) == ""
 
 
 def test_architect_without_load_figures_skips_capacity() -> None:
@@ -69,7 +168,9 @@ def test_architect_without_load_figures_skips_capacity() -> None:
 def test_network_default_address_space_is_stated() -> None:
     plan = _plan("network-engineer", "implement", "New Redis cache")
     assert plan.calls[0] == PlannedCall(
-        name="cidr_plan", args={"vpc_cidr": "10.0.0.0/16", "subnet_prefixes": [24, 24, 24]}
+        name="cidr_plan",
+        args={"vpc_cidr": "10.0.0.0/16", "subnet_prefixes": [24, 24, 24]},
+        source="proposed address plan",
     )
     assert plan.assumptions == (
         "Address space 10.0.0.0/16 (RFC 1918; none stated).",

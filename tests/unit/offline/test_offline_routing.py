@@ -15,6 +15,7 @@ from infra_team.offline._routing import (
     find_phrases,
     main_component,
     owner_decision_words,
+    rung_resolved,
     severity,
     triage_resolved,
 )
@@ -156,6 +157,22 @@ def test_most_named_owner_wins() -> None:
 )
 def test_triage_resolved_only_when_reported(text: str, resolved: bool) -> None:
     assert triage_resolved(extract_facts(text)) is resolved
+
+
+@pytest.mark.parametrize(
+    ("text", "reasons", "resolved"),
+    [
+        ("checkout returns 502", (), False),
+        ("checkout returned 502 and is back to normal", (), True),
+        ("checkout 502s fixed by a rollback", (), True),
+        ("checkout has recovered; orders show data loss", ("data loss",), False),
+        ("checkout is not fixed yet", (), False),
+    ],
+)
+def test_rung_resolved_only_on_a_reported_recovery_with_nothing_to_decide(
+    text: str, reasons: tuple[str, ...], resolved: bool
+) -> None:
+    assert rung_resolved(extract_facts(text), reasons) is resolved
 
 
 @pytest.mark.parametrize(

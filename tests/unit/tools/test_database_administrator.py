@@ -488,6 +488,72 @@ def test_backup_tool_with_now_argument() -> None:
     assert result.summary.startswith("Backup policy meets the RPO of 60 min")
 
 
+def test_history_given_is_marked_checked() -> None:
+    report = evaluate_backup_policy("5 * * * *", "14d", HOURLY, rpo_minutes=60, now=NOW)
+    assert report.history_checked is True
+    assert report.now == NOW
+    assert report.last_success == datetime(2025, 3, 10, 11, 5, tzinfo=UTC)
+
+
+def test_proposed_policy_judges_schedule_and_retention_only() -> None:
+    report = evaluate_backup_policy(5, 14, None, rpo_minutes=5, now=NOW)
+    assert report.history_checked is False
+    assert report.compliant
+    assert report.findings == ()
+    assert report.restore_points == 4032  # 14 days x 1440 min / 5 min
+    assert (report.now, report.last_success, report.minutes_since_last_success) == (
+        None,
+        None,
+        None,
+    )
+    assert (report.max_gap_minutes, report.gaps_over_rpo) == (None, ())
+
+
+def test_proposed_policy_still_catches_schedule_and_retention_breaches() -> None:
+    report = evaluate_backup_policy("0 2 * * *", 3, None, rpo_minutes=60)
+    assert [f.kind for f in report.findings] == [
+        "schedule_exceeds_rpo",  # daily (1440 min) > 60
+        "retention_below_minimum",  # 3 d < 7 d
+    ]
+    assert not report.compliant
+    assert report.restore_points == 3
+
+
+def test_empty_history_is_not_a_proposed_policy() -> None:
+    report = evaluate_backup_policy(5, 14, [], rpo_minutes=5, now=NOW)
+    assert report.history_checked is True
+    assert [f.kind for f in report.findings] == ["no_successful_backup"]
+    assert not report.compliant
+
+
+def test_backup_tool_without_history_says_proposed() -> None:
+    result = parse_tool_output(
+        backup_policy_check.invoke({"schedule": "15m", "retention": "2w", "rpo_minutes": 15})
+    )
+    assert result.status == "success"
+    assert result.summary == (
+        "Proposed backup policy meets the RPO of 15 min on paper (0 findings; schedule every "
+        "15 min, retention 14 days); no backup history checked."
+    )
+    assert result.data["history_checked"] is False
+    assert result.data["now"] is None
+    assert result.data["restore_points"] == 1344  # 14 x 96 per day
+
+
+def test_backup_tool_with_empty_history_reports_no_backup() -> None:
+    result = parse_tool_output(
+        backup_policy_check.invoke(
+            {"schedule": 60, "retention": 7, "last_success_times": [], "rpo_minutes": 60}
+        )
+    )
+    assert (
+        result.summary
+        == "Backup policy does not meet the RPO of 60 min (1 findings; schedule every 60 min)."
+    )
+    assert result.data["history_checked"] is True
+    assert [f["kind"] for f in result.data["findings"]] == ["no_successful_backup"]
+
+
 @pytest.mark.parametrize(
     ("arguments", "fragment"),
     [
