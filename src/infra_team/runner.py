@@ -11,7 +11,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple, TypeAlias
+from typing import Any, NamedTuple, TypeAlias, cast
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
@@ -30,6 +30,8 @@ from infra_team.errors import (
     InvalidRequestError,
     ThreadNotFoundError,
 )
+from infra_team.graph import _artifacts
+from infra_team.graph._state import TeamState
 from infra_team.graph.team import build_team_graph
 from infra_team.models import ModelArg, resolve_models
 from infra_team.registry import SPECIALISTS, SUBAGENT_TYPES, TEAM, display_name, resolve_role
@@ -189,7 +191,10 @@ def build_result(
             engaged.append(task.name)
     design = values.get("design") or {}
     triage = values.get("triage") or {}
-    report = values.get("report") or _interim_report(values, pending, error)
+    if values.get("report"):
+        report, artifacts = values["report"], dict(values.get("artifacts", {}))
+    else:
+        report, artifacts = _interim_report(values, pending, error)
     result = TaskResult(
         subagent_type=values.get("subagent_type", "infrastructure-team"),
         kind=values.get("kind"),
@@ -203,7 +208,7 @@ def build_result(
         escalation_trail=[EscalationStep.model_validate(step) for step in values.get("trail", [])],
         gates=[GateResult.model_validate(gate) for gate in values.get("gates", [])],
         interrupts=[PendingQuestion.model_validate(_question(value)) for value in pending],
-        artifacts=dict(values.get("artifacts", {})),
+        artifacts=artifacts,
         report=report,
         thread_id=thread_id,
         model=model,
@@ -224,23 +229,12 @@ def _question(value: dict[str, Any]) -> dict[str, Any]:
 
 def _interim_report(
     values: dict[str, Any], pending: list[dict[str, Any]], error: str | None
-) -> str:
-    """A short report for a run that has not reached its report node."""
-    lines = [
-        f"# {display_name(values.get('subagent_type', 'infrastructure-team'))}: run not finished",
-        "",
-    ]
-    if error:
-        lines += [f"**The run stopped:** {error}", ""]
-    for question in pending:
-        lines += [
-            f"**Waiting for a human decision ({question.get('gate', '')}):** {question.get('question', '')}",
-            "",
-        ]
-    engaged = [display_name(role) for role in values.get("engaged", [])]
-    if engaged:
-        lines += [f"Roles engaged so far: {' → '.join(engaged)}", ""]
-    return "\n".join(lines)
+) -> tuple[str, dict[str, str]]:
+    """Report and artifacts of a run that has not reached its report node: everything the
+    roles produced so far, with the question it waits on or the error that stopped it."""
+    state = cast(TeamState, {**values, "error": error} if error else values)
+    artifacts = _artifacts.render_artifacts(state)
+    return _artifacts.render_report(state, artifacts, pending=pending), artifacts
 
 
 def _resume_command(snapshot: StateSnapshot, decision: Decision) -> Command[Any]:

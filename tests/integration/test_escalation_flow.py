@@ -48,6 +48,9 @@ def test_unresolved_incident_reaches_human_and_resumes():
     ]
     assert result.interrupts[0].kind == "human_escalation"
     assert result.component_owner == "network-engineer"
+    assert "Waiting for a human decision (Human escalation)" in result.report
+    assert "## Triage" in result.report
+    assert "STATUS: Fixing" in result.artifacts["incident_communication"]
     final = resume(result.thread_id, "approve", comment="incident commander takes it", model=model)
     assert final.status == "completed"
     assert final.escalation_trail[-1].rung == "human"

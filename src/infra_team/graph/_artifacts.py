@@ -227,8 +227,10 @@ def _report_template() -> jinja2.Template:
     return _TEMPLATES.get_template("report.md.j2")
 
 
-def render_report(state: TeamState, artifacts: dict[str, str]) -> str:
-    """The Markdown report a user reads."""
+def render_report(
+    state: TeamState, artifacts: dict[str, str], *, pending: list[dict[str, Any]] | None = None
+) -> str:
+    """The Markdown report a user reads; ``pending`` lists the questions a paused run waits on."""
     results = {display_name(role): report for role, report in state.get("results", {}).items()}
     return (
         _report_template()
@@ -250,6 +252,7 @@ def render_report(state: TeamState, artifacts: dict[str, str]) -> str:
                 for entry in state.get("tool_log", [])
             ],
             error=state.get("error"),
+            pending=pending or [],
             model=state.get("model", "offline"),
         )
         .strip()
