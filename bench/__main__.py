@@ -81,7 +81,10 @@ def main() -> None:
         _row("team request, streamed", _timed(lambda: list(stream("infrastructure-team", REQUEST))))
     )
 
-    text = ("Ordinary INFO text with inflation and INF-001 mentions. " * 20_000)[:1_000_000]
+    from infra_team.registry import INTERNAL_IDS
+
+    sample_id = next(iter(INTERNAL_IDS))
+    text = (f"Ordinary INFO text with inflation and {sample_id} mentions. " * 20_000)[:1_000_000]
     scrub_samples = _timed(lambda: scrub(text), 5)
     rows.append(_row("scrub 1 MB", scrub_samples))
 
