@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -19,15 +19,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from infra_team import _paths
 from infra_team.errors import ErrorCode, RegistryError
 
-SubagentType = Literal[
-    "infrastructure-team",
-    "infrastructure-architect",
-    "systems-administrator",
-    "network-engineer",
-    "database-administrator",
-    "site-reliability-engineer",
-    "automation-engineer",
-]
 RoleType = Literal[
     "infrastructure-architect",
     "systems-administrator",
@@ -36,15 +27,9 @@ RoleType = Literal[
     "site-reliability-engineer",
     "automation-engineer",
 ]
+SubagentType = Literal["infrastructure-team", RoleType]
 TEAM: SubagentType = "infrastructure-team"
-ROLE_TYPES: tuple[RoleType, ...] = (
-    "infrastructure-architect",
-    "systems-administrator",
-    "network-engineer",
-    "database-administrator",
-    "site-reliability-engineer",
-    "automation-engineer",
-)
+ROLE_TYPES: tuple[RoleType, ...] = get_args(RoleType)
 SUBAGENT_TYPES: tuple[SubagentType, ...] = (TEAM, *ROLE_TYPES)
 SPECIALISTS: tuple[RoleType, ...] = (
     "systems-administrator",
