@@ -6,30 +6,33 @@ depends on), never the whole history, and takes back the stage's structured outp
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import jinja2
 from langchain.agents import create_agent
-from langchain.agents.middleware import AgentMiddleware, ModelCallLimitMiddleware
+from langchain.agents.middleware import (
+    AgentMiddleware,
+    ModelCallLimitMiddleware,
+    ModelRetryMiddleware,
+)
 from langchain.agents.structured_output import ToolStrategy
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, ToolMessage
 from langchain_core.runnables import Runnable, RunnableConfig
-from langgraph.config import get_stream_writer
-from langgraph.prebuilt.tool_node import ToolCallRequest
-from langgraph.types import Command
 from pydantic import BaseModel
 
+from infra_team.graph._middleware import ScrubOutputMiddleware, ToolEventsMiddleware, tool_result
 from infra_team.graph._schemas import BRIEF_KEY, STAGE_SCHEMAS, Stage, StageBrief
 from infra_team.prompts import build_system_prompt
 from infra_team.registry import RoleSpec, display_name
-from infra_team.tools import get_tools, parse_tool_output
+from infra_team.tools import get_tools
 
 MODEL_CALL_LIMIT = 6
 """Model calls one role may make at one stage (a tool turn, the answer, one retry)."""
+MODEL_RETRIES = 2
+"""Retries of a failed model call (rate limit, timeout) before the run reports a failure."""
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("infra_team.graph", "templates"),
@@ -39,80 +42,21 @@ _TEMPLATES = jinja2.Environment(
 )
 
 
-def _emit(event: dict[str, Any]) -> None:
-    """Send a progress event to ``stream_mode="custom"`` listeners (no-op otherwise)."""
-    try:
-        get_stream_writer()(event)
-    except RuntimeError:  # outside a streamed graph run
-        return
-
-
-class ToolEventsMiddleware(AgentMiddleware[Any, Any, Any]):
-    """Reports each tool call and its outcome as progress events."""
-
-    def __init__(self, role: str) -> None:
-        super().__init__()
-        self.role = role
-
-    def _called(self, request: ToolCallRequest) -> None:
-        call = request.tool_call
-        _emit(
-            {"type": "tool_called", "role": self.role, "tool": call["name"], "args": call["args"]}
-        )
-
-    def _finished(self, response: ToolMessage | Command[Any]) -> None:
-        if isinstance(response, ToolMessage):
-            result = _tool_result(response)
-            _emit(
-                {
-                    "type": "tool_result",
-                    "role": self.role,
-                    "tool": response.name or "",
-                    "status": result.get("status", response.status),
-                    "text": result.get("summary", ""),
-                }
-            )
-
-    def wrap_tool_call(
-        self,
-        request: ToolCallRequest,
-        handler: Callable[[ToolCallRequest], ToolMessage | Command[Any]],
-    ) -> ToolMessage | Command[Any]:
-        self._called(request)
-        response = handler(request)
-        self._finished(response)
-        return response
-
-    async def awrap_tool_call(
-        self,
-        request: ToolCallRequest,
-        handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]],
-    ) -> ToolMessage | Command[Any]:
-        self._called(request)
-        response = await handler(request)
-        self._finished(response)
-        return response
-
-
-def _tool_result(message: ToolMessage) -> dict[str, Any]:
-    try:
-        return parse_tool_output(message.content).model_dump(mode="json")
-    except ValueError:
-        return {"tool": message.name or "", "status": message.status, "summary": ""}
-
-
 def build_role_agent(spec: RoleSpec, model: BaseChatModel, stage: Stage) -> Runnable[Any, Any]:
     """The agent for one role at one stage: own prompt, own tools, stage schema."""
     tools = [] if stage == "intake" else get_tools(spec.name)
+    middleware: list[AgentMiddleware[Any, Any, Any]] = [
+        ModelCallLimitMiddleware(run_limit=MODEL_CALL_LIMIT, exit_behavior="end"),
+        ModelRetryMiddleware(max_retries=MODEL_RETRIES, on_failure="error"),
+        ScrubOutputMiddleware(),
+        ToolEventsMiddleware(spec.name),
+    ]
     return create_agent(
         model,
         tools,
         system_prompt=build_system_prompt(spec),
         response_format=ToolStrategy(STAGE_SCHEMAS[stage]),
-        middleware=[
-            ModelCallLimitMiddleware(run_limit=MODEL_CALL_LIMIT, exit_behavior="end"),
-            ToolEventsMiddleware(spec.name),
-        ],
+        middleware=middleware,
         name=f"{spec.name}.{stage}",
     )
 
@@ -145,7 +89,7 @@ def _outcome(role: str, result: dict[str, Any]) -> StageOutcome:
     log = []
     for message in result.get("messages", []):
         if isinstance(message, ToolMessage) and message.name in set(_tool_names(role)):
-            log.append({"role": role, **_tool_result(message)})
+            log.append({"role": role, **tool_result(message)})
     return StageOutcome(output=output, tool_log=log)
 
 

@@ -33,9 +33,10 @@ from langgraph.types import Send
 from infra_team.approvals import ApprovalRequest, request_decision
 from infra_team.errors import ErrorCode, GraphBuildError, InvalidRequestError
 from infra_team.graph import _artifacts
+from infra_team.graph._middleware import emit
 from infra_team.graph._schemas import Stage, StageBrief
 from infra_team.graph._state import TeamState
-from infra_team.graph.role import StageOutcome, _emit, arun_stage, build_role_agent, run_stage
+from infra_team.graph.role import StageOutcome, arun_stage, build_role_agent, run_stage
 from infra_team.oncall import component_owner as policy_owner
 from infra_team.registry import (
     SPECIALISTS,
@@ -93,14 +94,14 @@ class _RoleNode:
 
     def _brief(self, state: TeamState) -> tuple[Stage, StageBrief]:
         stage, context = self.choose(state)
-        _emit({"type": "role_started", "role": self.role, "stage": stage})
+        emit({"type": "role_started", "role": self.role, "stage": stage})
         brief = StageBrief(
             stage=stage, role=self.role, request=_description(state), context=context
         )
         return stage, brief
 
     def _done(self, state: TeamState, stage: Stage, outcome: StageOutcome) -> dict[str, Any]:
-        _emit({"type": "role_finished", "role": self.role, "stage": stage})
+        emit({"type": "role_finished", "role": self.role, "stage": stage})
         update: dict[str, Any] = {"engaged": [self.role], "tool_log": outcome.tool_log}
         if outcome.output is None:
             update["error"] = (

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias, cast
 from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import BaseTool
 
-from infra_team.integrations._middleware import ScrubOutputMiddleware
+from infra_team.graph._middleware import ScrubOutputMiddleware
 from infra_team.models import ModelArg, ModelSpec, resolve_model
 from infra_team.prompts import build_system_prompt
 from infra_team.registry import ROLE_TYPES, TEAM, resolve_role

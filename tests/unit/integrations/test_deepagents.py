@@ -9,7 +9,7 @@ from langchain_core.messages import HumanMessage, ToolMessage
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.types import Command
 
-from infra_team.integrations._middleware import ScrubOutputMiddleware
+from infra_team.graph._middleware import ScrubOutputMiddleware
 from infra_team.integrations.deepagents import subagents
 from infra_team.prompts import build_system_prompt
 from infra_team.registry import ROLE_TYPES, SUBAGENT_TYPES, resolve_role

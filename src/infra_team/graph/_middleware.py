@@ -1,0 +1,101 @@
+"""Agent middleware of the role agents: scrubbing at the source, and progress events.
+
+``ScrubOutputMiddleware`` scrubs internal identifiers from every model response.
+
+Role agents that a host builds itself (deepagents' declarative subagents) do not run
+through the supervisor graph, whose report node scrubs; this middleware gives them the
+same guarantee at the source: the response is scrubbed before it enters the agent's
+state, so neither the host's tool message nor a checkpoint holds an identifier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
+from langchain_core.messages import ToolMessage
+from langgraph.config import get_stream_writer
+from langgraph.prebuilt.tool_node import ToolCallRequest
+from langgraph.types import Command
+
+from infra_team.scrub import scrub_obj
+from infra_team.tools import parse_tool_output
+
+
+class ScrubOutputMiddleware(AgentMiddleware[Any, Any, Any]):
+    """Scrubs the messages (text, tool call arguments) and structured output of each model call."""
+
+    def wrap_model_call(
+        self,
+        request: ModelRequest[Any],
+        handler: Callable[[ModelRequest[Any]], ModelResponse[Any]],
+    ) -> ModelResponse[Any]:
+        return scrub_obj(handler(request))
+
+    async def awrap_model_call(
+        self,
+        request: ModelRequest[Any],
+        handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]],
+    ) -> ModelResponse[Any]:
+        return scrub_obj(await handler(request))
+
+
+def emit(event: dict[str, Any]) -> None:
+    """Send a progress event to ``stream_mode="custom"`` listeners (no-op otherwise)."""
+    try:
+        get_stream_writer()(event)
+    except RuntimeError:  # outside a streamed graph run
+        return
+
+
+class ToolEventsMiddleware(AgentMiddleware[Any, Any, Any]):
+    """Reports each tool call and its outcome as progress events."""
+
+    def __init__(self, role: str) -> None:
+        super().__init__()
+        self.role = role
+
+    def _called(self, request: ToolCallRequest) -> None:
+        call = request.tool_call
+        emit({"type": "tool_called", "role": self.role, "tool": call["name"], "args": call["args"]})
+
+    def _finished(self, response: ToolMessage | Command[Any]) -> None:
+        if isinstance(response, ToolMessage):
+            result = tool_result(response)
+            emit(
+                {
+                    "type": "tool_result",
+                    "role": self.role,
+                    "tool": response.name or "",
+                    "status": result.get("status", response.status),
+                    "text": result.get("summary", ""),
+                }
+            )
+
+    def wrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], ToolMessage | Command[Any]],
+    ) -> ToolMessage | Command[Any]:
+        self._called(request)
+        response = handler(request)
+        self._finished(response)
+        return response
+
+    async def awrap_tool_call(
+        self,
+        request: ToolCallRequest,
+        handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]],
+    ) -> ToolMessage | Command[Any]:
+        self._called(request)
+        response = await handler(request)
+        self._finished(response)
+        return response
+
+
+def tool_result(message: ToolMessage) -> dict[str, Any]:
+    try:
+        return parse_tool_output(message.content).model_dump(mode="json")
+    except ValueError:
+        return {"tool": message.name or "", "status": message.status, "summary": ""}
