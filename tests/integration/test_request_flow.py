@@ -93,3 +93,78 @@ def test_offline_engine_routes_a_postgres_request():
     assert result.engaged_roles[-1] == "site-reliability-engineer"
     assert "offline engine" in result.report
     assert result.model == "offline"
+
+
+def _failing_specialists(model):
+    """Specialists answer in prose instead of their report: each stage gives no result."""
+    original = model.script
+
+    def script(messages, bound):
+        from langchain_core.messages import AIMessage
+
+        from tests.fakes import brief_of
+
+        if brief_of(messages)["stage"] == "implement":
+            return AIMessage(content="I would rather chat.")
+        return original(messages, bound)
+
+    return model.model_copy(update={"script": script})
+
+
+def test_parallel_specialist_failures_end_the_run_once():
+    result = task(
+        "infrastructure-team", "New Postgres cluster", model=_failing_specialists(team_script())
+    )
+    assert result.status == "failed"
+    assert "Database Administrator" in (result.error or "")
+    assert "Network Engineer" in (result.error or "")
+    assert result.report.count("# Infrastructure Team") == 1
+    assert "automation-engineer" not in result.engaged_roles
+
+
+def test_a_reused_thread_starts_each_task_afresh():
+    model = team_script()
+    incident = task(
+        "infrastructure-team", "checkout 502 for 40% of requests", model=model, thread_id="reused"
+    )
+    assert incident.status == "interrupted"
+    from infra_team import resume
+
+    resume("reused", "approve", model=model)
+    request = task("infrastructure-team", "New Postgres cluster", model=model, thread_id="reused")
+    assert request.kind == "request"
+    assert request.severity is None
+    assert request.escalation_trail == []
+    assert request.engaged_roles == TEAM_ORDER
+    assert "> New Postgres cluster" in request.report
+
+
+def test_a_host_reusing_its_thread_gets_the_new_request_answered():
+    from langchain_core.messages import HumanMessage
+
+    graph = build_graph(model=team_script(), checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "host"}, "recursion_limit": 40}
+    graph.invoke({"messages": [HumanMessage("New Postgres cluster")]}, config)
+    second = graph.invoke({"messages": [HumanMessage("Plan subnets for billing")]}, config)
+    assert "> Plan subnets for billing" in second["messages"][-1].content
+    assert second["engaged"].count("infrastructure-architect") == 1
+
+
+def test_a_specialist_assigned_twice_runs_once_with_both_tasks():
+    seen = []
+    model = team_script(assign=("network-engineer", "network-engineer"))
+    original = model.script
+
+    def recording(messages, bound):
+        from tests.fakes import brief_of
+
+        brief = brief_of(messages)
+        if brief["stage"] == "implement":
+            seen.append(brief["context"]["assignment"])
+        return original(messages, bound)
+
+    result = task(
+        "infrastructure-team", "New VPC", model=model.model_copy(update={"script": recording})
+    )
+    assert result.engaged_roles.count("network-engineer") == 1
+    assert seen == ["part for network-engineer part for network-engineer"]

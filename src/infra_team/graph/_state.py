@@ -9,6 +9,14 @@ from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
 
 
+def join_errors(left: str | None, right: str | None) -> str | None:
+    """Reducer for failures: parallel specialists may each report one; ``None`` clears
+    (a new task on the thread)."""
+    if right is None:
+        return None
+    return "; ".join(text for text in (left, right) if text) or None
+
+
 def merge_dicts(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:
     """Reducer for per-role outputs written by parallel nodes."""
     return {**(left or {}), **(right or {})}
@@ -52,4 +60,4 @@ class TeamState(TypedDict):
     gates: NotRequired[list[dict[str, Any]]]
     artifacts: NotRequired[dict[str, str]]
     report: NotRequired[str]
-    error: NotRequired[str]
+    error: NotRequired[Annotated[str | None, join_errors]]

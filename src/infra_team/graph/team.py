@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
@@ -28,7 +28,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
-from langgraph.types import Send
+from langgraph.types import Overwrite, Send
 
 from infra_team.approvals import ApprovalRequest, request_decision
 from infra_team.errors import ErrorCode, GraphBuildError, InvalidRequestError
@@ -37,6 +37,7 @@ from infra_team.graph._middleware import emit
 from infra_team.graph._schemas import Stage, StageBrief
 from infra_team.graph._state import TeamState
 from infra_team.graph.role import StageOutcome, arun_stage, build_role_agent, run_stage
+from infra_team.oncall import ON_CALL_POLICY
 from infra_team.oncall import component_owner as policy_owner
 from infra_team.registry import (
     SPECIALISTS,
@@ -50,8 +51,8 @@ from infra_team.scrub import scrub, scrub_obj
 ARCHITECT = "infrastructure-architect"
 SRE = "site-reliability-engineer"
 AUTOMATION = "automation-engineer"
-INTAKE, GATES, HUMAN, REPORT = "intake", "gates", "human-escalation", "report"
-DEFAULT_OWNER = "systems-administrator"
+INTAKE, JOIN, GATES, HUMAN, REPORT = "intake", "join", "gates", "human-escalation", "report"
+DEFAULT_OWNER = ON_CALL_POLICY.secondary
 """Owner when triage names none: the secondary on-call (seed "On-Call Rotation")."""
 
 _STAGES: dict[str, tuple[Stage, ...]] = {
@@ -72,12 +73,12 @@ def _entry(state: TeamState) -> str:
 
 
 def _description(state: TeamState) -> str:
-    if state.get("description"):
-        return state["description"]
-    for message in reversed(state.get("messages", [])):
-        if isinstance(message, HumanMessage):
-            return str(message.text)
-    return ""
+    """The request: a human message that ends the conversation is a new request (a host
+    reusing its thread); otherwise the ``description`` input."""
+    messages = state.get("messages", [])
+    if messages and isinstance(messages[-1], HumanMessage):
+        return str(messages[-1].text)
+    return state.get("description", "")
 
 
 class _RoleNode:
@@ -123,18 +124,37 @@ class _RoleNode:
         return RunnableLambda(self.invoke, afunc=self.ainvoke, name=self.role)
 
 
+def _view(state: TeamState, fresh: dict[str, Any]) -> TeamState:
+    """The state as the intake agent should see it: this run's request, scrubbed."""
+    view = {**state, "description": fresh["description"]}
+    if "messages" in fresh:
+        view["messages"] = fresh["messages"]
+    return cast(TeamState, view)
+
+
+def _merge_intake(fresh: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """The reset per-run keys, then what intake itself found (its kind, or its error)."""
+    merged = dict(fresh)
+    for key, value in result.items():
+        if key not in _REDUCED:
+            merged[key] = value
+        elif value:
+            merged[key] = Overwrite(value)
+    return merged
+
+
 class _IntakeNode(_RoleNode):
     """Validates the entry, fixes the start time, then classifies request vs incident."""
 
     default_entry: str = TEAM
 
     def invoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
-        update = _intake_prepare(state, self.default_entry)
-        return {**update, **super().invoke({**state, **update}, config)}  # type: ignore[typeddict-item]
+        fresh = _intake_prepare(state, self.default_entry)
+        return _merge_intake(fresh, super().invoke(_view(state, fresh), config))
 
     async def ainvoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
-        update = _intake_prepare(state, self.default_entry)
-        return {**update, **await super().ainvoke({**state, **update}, config)}  # type: ignore[typeddict-item]
+        fresh = _intake_prepare(state, self.default_entry)
+        return _merge_intake(fresh, await super().ainvoke(_view(state, fresh), config))
 
 
 # --- what each role does at each stage -------------------------------------------------
@@ -237,8 +257,26 @@ def _route_intake(state: TeamState) -> str | list[Send]:
     if entry == TEAM:
         return ARCHITECT if kind == "request" else SRE
     if entry in SPECIALISTS and kind == "request":
-        return [Send(entry, {**state, "assignment": _description(state)})]
+        return [_send(entry, state, _description(state))]
     return entry
+
+
+def _send(role: str, state: TeamState, assignment: str) -> Send:
+    """A specialist's input: the request, the design and its own assignment, nothing else."""
+    payload = {key: state[key] for key in _SEND_KEYS if key in state}  # type: ignore[literal-required]
+    return Send(role, {**payload, "assignment": assignment})
+
+
+_SEND_KEYS = ("subagent_type", "description", "started_at", "model", "kind", "design")
+
+
+def assignments_by_role(design: dict[str, Any]) -> dict[str, str]:
+    """Specialist -> its tasks; a specialist assigned twice runs once with both tasks."""
+    tasks: dict[str, list[str]] = {}
+    for item in design.get("assignments", []):
+        if item["role"] in SPECIALISTS:
+            tasks.setdefault(item["role"], []).append(item["task"])
+    return {role: " ".join(parts) for role, parts in tasks.items()}
 
 
 def _route_architect(state: TeamState) -> str | list[Send]:
@@ -246,20 +284,25 @@ def _route_architect(state: TeamState) -> str | list[Send]:
         return REPORT
     if state.get("kind") == "incident":
         return REPORT if state.get("resolved") else HUMAN
-    sends = [
-        Send(a["role"], {**state, "assignment": a["task"]})
-        for a in state.get("design", {}).get("assignments", [])
-        if a["role"] in SPECIALISTS
-    ]
-    return sends or AUTOMATION
+    assigned = assignments_by_role(state.get("design", {}))
+    return [_send(role, state, task) for role, task in assigned.items()] or AUTOMATION
 
 
 def _route_specialist(state: TeamState) -> str:
-    if state.get("error"):
-        return REPORT
     if state.get("kind") == "incident":
-        return REPORT if state.get("resolved") else ARCHITECT
-    return AUTOMATION if _entry(state) in (TEAM, ARCHITECT) else GATES
+        return REPORT if state.get("error") or state.get("resolved") else ARCHITECT
+    if _entry(state) in (TEAM, ARCHITECT):
+        return JOIN  # the join waits for every assigned specialist, then routes once
+    return REPORT if state.get("error") else GATES
+
+
+def _route_join(state: TeamState) -> str:
+    """After every assigned specialist has finished (they run in one step): on to automation."""
+    return REPORT if state.get("error") else AUTOMATION
+
+
+def _join_node(state: TeamState) -> dict[str, Any]:
+    return {}
 
 
 def _route_automation(state: TeamState) -> str:
@@ -279,21 +322,51 @@ def _route_sre(state: TeamState) -> str:
 # --- deterministic nodes ----------------------------------------------------------------
 
 
-def _intake_prepare(state: TeamState, default_entry: str) -> dict[str, Any]:
-    """Validate the entry and fix the run's start time before any role runs."""
-    entry = state.get("subagent_type") or default_entry
-    description = _description(state).strip()
-    if entry not in SUBAGENT_TYPES:
+def validate_request(subagent_type: str, description: str) -> str:
+    """The request's text, stripped; raises for an unknown type or an empty description."""
+    if subagent_type not in SUBAGENT_TYPES:
         valid = ", ".join(f"`{name}`" for name in SUBAGENT_TYPES)
-        msg = f"unknown subagent type `{entry}`; valid types: {valid}"
+        msg = f"unknown subagent type `{subagent_type}`; valid types: {valid}"
         raise InvalidRequestError(msg, code=ErrorCode.UNKNOWN_SUBAGENT_TYPE)
-    if not description:
+    text = (description or "").strip()
+    if not text:
         msg = "the task description is empty; describe the request or the incident"
         raise InvalidRequestError(msg, code=ErrorCode.EMPTY_DESCRIPTION)
-    update: dict[str, Any] = {
+    return text
+
+
+_FRESH: dict[str, Any] = {
+    "kind": None,
+    "intake_reason": "",
+    "design": {},
+    "assignment": "",
+    "results": Overwrite({}),
+    "engaged": Overwrite([]),
+    "tool_log": Overwrite([]),
+    "triage": {},
+    "component_owner": None,
+    "trail": Overwrite([]),
+    "resolved": False,
+    "decisions": Overwrite([]),
+    "gates": [],
+    "artifacts": {},
+    "report": "",
+    "error": None,
+}
+"""What every per-run key starts a task with (reducer keys through ``Overwrite``)."""
+_REDUCED = {key for key, value in _FRESH.items() if isinstance(value, Overwrite)}
+
+
+def _intake_prepare(state: TeamState, default_entry: str) -> dict[str, Any]:
+    """Validate the entry, start every per-run key afresh (a thread may be reused) and fix
+    the run's start time before any role runs."""
+    entry = state.get("subagent_type") or default_entry
+    description = validate_request(entry, _description(state))
+    update: dict[str, Any] = dict(_FRESH)
+    update |= {
         "subagent_type": entry,
         "description": scrub(description),
-        "started_at": state.get("started_at") or datetime.now(UTC).isoformat(),
+        "started_at": datetime.now(UTC).isoformat(),
     }
     if state.get("messages"):
         # Same ids: the message reducer replaces the originals with scrubbed copies.
@@ -397,6 +470,7 @@ def build_team_graph(
         choose = choosers.get(role, _specialist_choose)
         node = _RoleNode(role, agents(role), choose, _make_report_finish(role))
         builder.add_node(role, node.runnable())
+    builder.add_node(JOIN, _join_node)
     builder.add_node(GATES, _gates_node)
     builder.add_node(HUMAN, _human_node)
     builder.add_node(REPORT, _report_node)
@@ -410,8 +484,9 @@ def build_team_graph(
     )
     for specialist in SPECIALISTS:
         builder.add_conditional_edges(
-            specialist, _route_specialist, [AUTOMATION, ARCHITECT, GATES, REPORT]
+            specialist, _route_specialist, [JOIN, ARCHITECT, GATES, REPORT]
         )
+    builder.add_conditional_edges(JOIN, _route_join, [AUTOMATION, REPORT])
     builder.add_conditional_edges(AUTOMATION, _route_automation, [SRE, GATES, REPORT])
     builder.add_conditional_edges(SRE, _route_sre, [*SPECIALISTS, GATES, REPORT])
     builder.add_edge(GATES, REPORT)
