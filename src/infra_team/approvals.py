@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from infra_team.scrub import scrub_obj
 
-_SCRATCHPAD_KEY = "__pregel_scratchpad"  # set by LangGraph only inside a checkpointed run
+_CHECKPOINTER_KEY = "__pregel_checkpointer"  # set by LangGraph in a run with a checkpointer
 
 
 class ApprovalRequest(BaseModel):
@@ -42,27 +42,42 @@ class Decision(BaseModel):
     comment: str = ""
 
 
+_YES = frozenset({"approve", "approved", "yes", "y", "true", "accept", "accepted", "ok"})
+_NO = frozenset({"reject", "rejected", "no", "n", "false", "decline", "declined", "deny"})
+
+
+def _approval(value: Any) -> bool | None:
+    """True or False for a recognised answer, None for anything else (treated as reject)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        word = value.strip().lower()
+        return True if word in _YES else False if word in _NO else None
+    return None
+
+
 def coerce_decision(value: Any) -> Decision:
-    """Accept the decision forms hosts send: a ``Decision``, a dict, a bool or a word."""
+    """Accept the decision forms hosts send: a ``Decision``, a bool, a word, or a dict
+    (``{"approved": ...}``, ``{"decision": ...}``, or LangChain's HITL ``{"decisions": [...]}``).
+
+    Fails closed: anything not clearly an approval (``"false"``, ``1``, an unknown word)
+    is a rejection, so a malformed answer can never approve a change.
+    """
     if isinstance(value, Decision):
         return value
-    if isinstance(value, bool):
-        return Decision(approved=value)
-    if isinstance(value, str):
-        return Decision(approved=value.strip().lower() in {"approve", "approved", "yes", "y"})
+    comment = ""
     if isinstance(value, dict):
-        if "approved" in value:
-            return Decision(approved=bool(value["approved"]), comment=str(value.get("comment", "")))
+        comment = str(value.get("comment") or value.get("message") or "")
         decisions = value.get("decisions")
-        if isinstance(decisions, list) and decisions:  # langchain HITL middleware shape
+        if isinstance(decisions, list) and decisions and isinstance(decisions[0], dict):
             first = decisions[0]
-            return Decision(
-                approved=first.get("type") == "approve", comment=str(first.get("message", ""))
-            )
-        if "decision" in value:
-            decision = coerce_decision(value["decision"])
-            return Decision(approved=decision.approved, comment=str(value.get("comment", "")))
-    return Decision(approved=False, comment="unrecognised decision; treated as reject")
+            value, comment = first.get("type"), str(first.get("message") or comment)
+        else:
+            value = value.get("approved", value.get("decision"))
+    approved = _approval(value)
+    if approved is None:
+        return Decision(approved=False, comment=comment or "unrecognised answer; treated as reject")
+    return Decision(approved=approved, comment=comment)
 
 
 def can_interrupt() -> bool:
@@ -71,7 +86,7 @@ def can_interrupt() -> bool:
         config = get_config()
     except RuntimeError:
         return False
-    return _SCRATCHPAD_KEY in config.get("configurable", {})
+    return config.get("configurable", {}).get(_CHECKPOINTER_KEY) is not None
 
 
 def request_decision(request: ApprovalRequest) -> Decision:
