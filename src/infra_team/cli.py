@@ -144,7 +144,7 @@ def graph() -> None:
     from infra_team.graph.team import build_team_graph
     from infra_team.models import resolve_models
 
-    models, _ = resolve_models("offline")
+    models = resolve_models("offline").models
     drawing = build_team_graph(models).get_graph().draw_mermaid()
     out.print(scrub(drawing), highlight=False, markup=False)
 

@@ -8,10 +8,9 @@ A mapping gives per-role overrides: ``{"default": "openai:gpt-4.1",
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from functools import cache
-from typing import TypeAlias
+from typing import NamedTuple, TypeAlias
 
 from langchain_core.language_models import BaseChatModel
 
@@ -19,7 +18,6 @@ from infra_team.errors import ModelResolutionError
 from infra_team.registry import SUBAGENT_TYPES
 
 OFFLINE = "offline"
-MODEL_ENV = "INFRA_TEAM_MODEL"
 
 ModelSpec: TypeAlias = BaseChatModel | str
 ModelArg: TypeAlias = ModelSpec | Mapping[str, ModelSpec] | None
@@ -35,50 +33,80 @@ def model_label(spec: ModelSpec) -> str:
     return f"{spec._llm_type}:{name}" if name else spec._llm_type
 
 
+def _configured() -> str:
+    """The model named by ``INFRA_TEAM_MODEL`` (or the config file), else ``offline``."""
+    from infra_team.settings import get_settings
+
+    return get_settings().model or OFFLINE
+
+
 def resolve_model(spec: ModelSpec | None = None) -> BaseChatModel:
-    """A chat model from an instance, a ``provider:model`` string, the env, or ``offline``."""
+    """A chat model from an instance, a ``provider:model`` string, the settings, or ``offline``."""
     if isinstance(spec, BaseChatModel):
         return spec
-    chosen = spec or os.environ.get(MODEL_ENV) or OFFLINE
-    if chosen == OFFLINE:
-        return _offline()
+    return _from_string(spec or _configured())
+
+
+@cache
+def _from_string(spec: str) -> BaseChatModel:
+    """One instance per spec string: chat models are stateless clients, and a stable
+    instance lets the compiled graph be reused across calls."""
+    if spec == OFFLINE:
+        from infra_team.offline import OfflineChatModel
+
+        return OfflineChatModel()
     from langchain.chat_models import init_chat_model
 
     try:
-        return init_chat_model(chosen)
+        return init_chat_model(spec)
     except (ImportError, ValueError) as exc:
         msg = (
-            f"cannot load model `{chosen}`: {exc}. Use `offline`, a `provider:model` string "
+            f"cannot load model `{spec}`: {exc}. Use `offline`, a `provider:model` string "
             "such as `openai:gpt-4.1` with that provider's package installed, or pass a chat "
             "model instance."
         )
         raise ModelResolutionError(msg) from exc
 
 
-@cache
-def _offline() -> BaseChatModel:
-    """The offline engine is stateless: one instance serves every role and run."""
-    from infra_team.offline import OfflineChatModel
+class ResolvedModels(NamedTuple):
+    """The chat model of every subagent type, how to name it, and how to rebuild it."""
 
-    return OfflineChatModel()
+    models: dict[str, BaseChatModel]
+    label: str
+    """Printable name: the default model, plus any per-role overrides."""
+    spec: str | dict[str, str] | None
+    """What resolves to the same models again (None when an instance was passed)."""
 
 
-def resolve_models(model: ModelArg = None) -> tuple[dict[str, BaseChatModel], str]:
-    """One chat model per subagent type, plus the label of the default."""
-    if isinstance(model, Mapping):
-        unknown = [key for key in model if key != "default" and key not in SUBAGENT_TYPES]
-        if unknown:
-            valid = ", ".join(f"`{name}`" for name in ("default", *SUBAGENT_TYPES))
-            msg = f"unknown role `{unknown[0]}` in the model mapping; valid keys: {valid}"
-            raise ModelResolutionError(msg)
-        default_spec = model.get("default")
-        default = resolve_model(default_spec)
-        models: dict[str, BaseChatModel] = {
-            role: resolve_model(model[role]) if role in model else default
-            for role in SUBAGENT_TYPES
-        }
-        label_source: ModelSpec = default_spec or os.environ.get(MODEL_ENV) or OFFLINE
-        return models, model_label(label_source)
-    default = resolve_model(model)
-    source: ModelSpec = model or os.environ.get(MODEL_ENV) or OFFLINE
-    return dict.fromkeys(SUBAGENT_TYPES, default), model_label(source)
+def resolve_models(model: ModelArg = None) -> ResolvedModels:
+    """One chat model per subagent type; a mapping overrides roles over its ``default``."""
+    mapping: Mapping[str, ModelSpec | None] = (
+        model if isinstance(model, Mapping) else {"default": model}
+    )
+    unknown = [key for key in mapping if key != "default" and key not in SUBAGENT_TYPES]
+    if unknown:
+        valid = ", ".join(f"`{name}`" for name in ("default", *SUBAGENT_TYPES))
+        msg = f"unknown role `{unknown[0]}` in the model mapping; valid keys: {valid}"
+        raise ModelResolutionError(msg)
+    specs: dict[str, ModelSpec] = {
+        key: value for key, value in mapping.items() if value is not None
+    }
+    if "default" not in specs:
+        specs["default"] = _configured()
+    default = resolve_model(specs["default"])
+    models: dict[str, BaseChatModel] = {
+        role: resolve_model(specs.get(role, default)) for role in SUBAGENT_TYPES
+    }
+    overrides = [
+        f"{role}: {model_label(specs[role])}"
+        for role in SUBAGENT_TYPES
+        if role in specs and models[role] is not default
+    ]
+    label = model_label(specs["default"])
+    if overrides:
+        label += f" (overrides: {', '.join(overrides)})"
+    rebuild: str | dict[str, str] | None = None
+    if all(isinstance(value, str) for value in specs.values()):
+        strings = {key: str(value) for key, value in specs.items()}
+        rebuild = strings["default"] if len(strings) == 1 else strings
+    return ResolvedModels(models, label, rebuild)

@@ -28,6 +28,7 @@ from infra_team.errors import (
     ErrorCode,
     HostAdapterError,
     InvalidRequestError,
+    ModelResolutionError,
     ThreadNotFoundError,
 )
 from infra_team.graph import _artifacts
@@ -158,7 +159,7 @@ class _Run:
         thread_id: str | None,
         recursion_limit: int,
     ) -> None:
-        models, self.model_label = resolve_models(model)
+        models, self.model_label, self.model_spec = resolve_models(model)
         self.graph = _compiled(models).copy({"checkpointer": saver, "store": _STORE})
         self.thread_id = thread_id or uuid.uuid4().hex
         self.config: RunnableConfig = {
@@ -170,8 +171,12 @@ class _Run:
         return {
             "subagent_type": subagent_type,
             "description": description,
-            "model": self.model_label,
+            **self.model_record(),
         }
+
+    def model_record(self) -> dict[str, Any]:
+        """What the state keeps about the model: a label to show, a spec to rebuild it."""
+        return {"model": self.model_label, "model_spec": self.model_spec}
 
     def result(self, snapshot: StateSnapshot, failure: BaseException | None = None) -> TaskResult:
         return build_result(snapshot, self.thread_id, self.model_label, failure)
@@ -237,11 +242,20 @@ def _interim_report(
     return _artifacts.render_report(state, artifacts, pending=pending), artifacts
 
 
-def _resume_command(snapshot: StateSnapshot, decision: Decision) -> Command[Any]:
-    answer = decision.model_dump()
+def _resume_command(snapshot: StateSnapshot, decision: Decision, run: _Run) -> Command[Any]:
+    """Answer the first pending question only: each write or gate gets its own decision,
+    and the others pause again. A run resumed with another model records it."""
+    first = snapshot.interrupts[0]
+    resume = {first.id: decision.model_dump()}
+    if snapshot.values.get("model") == run.model_label:
+        return Command(resume=resume)
     if len(snapshot.interrupts) > 1:
-        return Command(resume={item.id: answer for item in snapshot.interrupts})
-    return Command(resume=answer)
+        msg = (
+            f"the run `{run.thread_id}` waits on several questions; answer them with the model "
+            f"it started with (`{snapshot.values.get('model')}`)"
+        )
+        raise ModelResolutionError(msg)
+    return Command(resume=resume, update=run.model_record())
 
 
 def _check_resumable(snapshot: StateSnapshot, thread_id: str) -> None:
@@ -265,7 +279,7 @@ def build_graph(
     ``{"messages": [HumanMessage(...)]}`` or ``{"description": ...}``; the last output
     message is the scrubbed report."""
     resolve_role(subagent_type)
-    models, label = resolve_models(model)
+    models, label, _ = resolve_models(model)
     graph = build_team_graph(models, checkpointer=checkpointer, store=store, entry=subagent_type)
     return graph.with_config({"recursion_limit": RECURSION_LIMIT, "metadata": {"model": label}})
 
@@ -275,12 +289,21 @@ def build_graph(
 Answer: TypeAlias = Decision | bool | str | dict[str, Any]
 
 
-def _stored_model(checkpoint: Any, thread_id: str) -> Any:
-    """The model label a saved run used (to rebuild the same graph on resume)."""
+def _stored_model(checkpoint: Any, thread_id: str) -> ModelArg:
+    """The model spec a saved run used, to rebuild the same graph on resume."""
     if checkpoint is None:
         msg = f"no saved run with thread id `{thread_id}`; check the id and the checkpoint store"
         raise ThreadNotFoundError(msg, code=ErrorCode.THREAD_NOT_FOUND)
-    return checkpoint.checkpoint.get("channel_values", {}).get("model")
+    values = checkpoint.checkpoint.get("channel_values", {})
+    spec = values.get("model_spec")
+    if spec is None:
+        label = values.get("model", "a chat model instance")
+        msg = (
+            f"the run `{thread_id}` used `{label}`, a chat model instance that cannot be "
+            "rebuilt from its name; pass the same model to resume it"
+        )
+        raise ModelResolutionError(msg)
+    return cast(ModelArg, spec)
 
 
 class _Options(NamedTuple):
@@ -308,10 +331,9 @@ def _open(saver: BaseCheckpointSaver[Any], options: _Options, saved: Any) -> tup
         )
         return run, run.start_input(options.subagent_type, text)
     thread = _require_thread(options.thread_id)
-    stored_model = _stored_model(saved, thread)
     run = _Run(
         saver,
-        model=options.model if options.model is not None else stored_model,
+        model=options.model if options.model is not None else _stored_model(saved, thread),
         thread_id=thread,
         recursion_limit=options.recursion_limit,
     )
@@ -320,7 +342,7 @@ def _open(saver: BaseCheckpointSaver[Any], options: _Options, saved: Any) -> tup
 
 def _resume_input(run: _Run, snapshot: StateSnapshot, answer: Decision) -> Command[Any]:
     _check_resumable(snapshot, run.thread_id)
-    return _resume_command(snapshot, answer)
+    return _resume_command(snapshot, answer, run)
 
 
 def _begin(saver: BaseCheckpointSaver[Any], options: _Options) -> tuple[_Run, Any]:

@@ -8,6 +8,7 @@ from infra_team.errors import ModelResolutionError
 from infra_team.models import resolve_model, resolve_models
 from infra_team.offline import OfflineChatModel
 from infra_team.registry import SUBAGENT_TYPES
+from infra_team.settings import reset_settings
 from tests.fakes import ScriptedChatModel, call
 
 
@@ -23,15 +24,18 @@ def test_instance_is_used_as_is():
 def test_default_is_offline(monkeypatch):
     monkeypatch.delenv("INFRA_TEAM_MODEL", raising=False)
     assert isinstance(resolve_model(None), OfflineChatModel)
-    models, label = resolve_models(None)
+    models, label, spec = resolve_models(None)
     assert label == "offline"
+    assert spec == "offline"
     assert set(models) == set(SUBAGENT_TYPES)
 
 
 def test_environment_names_the_model(monkeypatch):
     monkeypatch.setenv("INFRA_TEAM_MODEL", "offline")
+    reset_settings()
     assert isinstance(resolve_model(None), OfflineChatModel)
     monkeypatch.setenv("INFRA_TEAM_MODEL", "nosuchprovider:some-model")
+    reset_settings()
     with pytest.raises(ModelResolutionError, match="nosuchprovider:some-model"):
         resolve_model(None)
 
@@ -43,10 +47,21 @@ def test_unknown_provider_is_a_clear_error():
 
 def test_per_role_override():
     special = _model()
-    models, label = resolve_models({"default": "offline", "database-administrator": special})
+    models, label, spec = resolve_models({"default": "offline", "database-administrator": special})
     assert models["database-administrator"] is special
     assert isinstance(models["network-engineer"], OfflineChatModel)
-    assert label == "offline"
+    assert label == "offline (overrides: database-administrator: scripted)"
+    assert spec is None  # an instance cannot be rebuilt from a name
+
+
+def test_mapping_of_strings_can_be_rebuilt():
+    _, label, spec = resolve_models({"database-administrator": "offline"})
+    assert spec == {"default": "offline", "database-administrator": "offline"}
+    assert label == "offline"  # the override is the same model as the default
+
+
+def test_the_same_string_gives_the_same_instance():
+    assert resolve_model("offline") is resolve_model("offline")
 
 
 def test_unknown_role_in_mapping():

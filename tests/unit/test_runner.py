@@ -132,3 +132,45 @@ def test_stream_resume_ends_with_the_result():
     result = events[-1].result
     assert result is not None and result.status == "completed"
     assert result.escalation_trail[-1].summary == "taken"
+
+
+def test_resume_without_the_instance_model_says_to_pass_it():
+    from infra_team import ModelResolutionError
+
+    paused = task("infrastructure-team", "checkout 502 for 40% of requests", model=team_script())
+    with pytest.raises(ModelResolutionError, match="pass the same model"):
+        resume(paused.thread_id, "approve")
+
+
+def test_resume_with_another_model_records_it():
+    paused = task("infrastructure-team", "checkout 502 for 40% of requests", model=team_script())
+    done = resume(paused.thread_id, "approve", model="offline")
+    assert done.model == "offline"
+    assert "Model: `offline`" in done.report
+
+
+def test_each_pending_write_needs_its_own_decision():
+    import httpx
+    import respx
+
+    model = team_script(
+        resolved_at="on-call",
+        first_tools={
+            "site-reliability-engineer": [
+                ("create_grafana_annotation", {"text": "checkout 502s"}),
+                (
+                    "create_statuspage_incident",
+                    {"name": "Checkout errors", "status": "investigating"},
+                ),
+            ]
+        },
+    )
+    paused = task("infrastructure-team", "checkout 502 for 40% of requests", model=model)
+    assert len(paused.interrupts) == 2
+    with respx.mock(assert_all_called=False) as router:
+        router.route().mock(return_value=httpx.Response(200, json={}))
+        once = resume(paused.thread_id, "approve", model=model)
+        assert once.status == "interrupted"
+        assert len(once.interrupts) == 1
+        done = resume(paused.thread_id, "reject", model=model)
+    assert done.status == "completed"

@@ -35,6 +35,8 @@ class TeamState(TypedDict):
     """The request, verbatim."""
     model: NotRequired[str]
     """Label of the model the run uses (``offline``, ``openai:gpt-4.1`` ...)."""
+    model_spec: NotRequired[str | dict[str, str] | None]
+    """What resolves to the same models again on resume; None for a model instance."""
     started_at: NotRequired[str]
     """UTC ISO-8601 time the run started; dates in artifacts derive from it."""
     kind: NotRequired[Literal["request", "incident"]]
