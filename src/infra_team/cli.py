@@ -6,7 +6,6 @@ Exit codes: 0 completed, 1 failed, 2 usage error, 3 waiting for a human decision
 from __future__ import annotations
 
 import json
-import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -23,7 +22,6 @@ from infra_team.errors import InfraTeamError
 from infra_team.scrub import scrub, scrub_obj
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_WAITING = 0, 1, 2, 3
-STATE_DIR_ENV = "INFRA_TEAM_STATE_DIR"
 
 app = typer.Typer(
     name="infra-team",
@@ -55,11 +53,23 @@ def state_dir() -> Path:
     """Where the CLI keeps its checkpoints: ``INFRA_TEAM_STATE_DIR`` or the user state dir."""
     from platformdirs import user_state_dir
 
-    return Path(os.environ.get(STATE_DIR_ENV) or user_state_dir("infra-team"))
+    from infra_team.settings import get_settings
+
+    return get_settings().state_dir or Path(user_state_dir("infra-team"))
 
 
 def default_checkpoint() -> Path:
     return state_dir() / "checkpoints.sqlite"
+
+
+def _checkpoint_file(option: Path | None) -> Path:
+    """The SQLite checkpoint file to use; a folder or an unwritable place is a usage error."""
+    path = option or default_checkpoint()
+    if str(path) != ":memory:" and path.is_dir():
+        _fail(
+            f"--checkpoint `{path}` is a folder; give a file path such as `{path / 'runs.sqlite'}`"
+        )
+    return path
 
 
 @app.command()
@@ -149,7 +159,7 @@ def graph() -> None:
     out.print(scrub(drawing), highlight=False, markup=False)
 
 
-def _run_events(events: Any, *, as_json: bool) -> None:
+def _run_events(events: Any, *, as_json: bool, checkpoint: Path | None = None) -> None:
     """Show live progress, then the report; exit with the run's status code."""
     from infra_team.result import TaskResult
 
@@ -182,15 +192,16 @@ def _run_events(events: Any, *, as_json: bool) -> None:
     else:
         out.print(Markdown(result.report))
     if result.status == "interrupted":
+        where = f" --checkpoint {checkpoint}" if checkpoint else ""
         err.print(
-            f"\nResume with: infra-team resume {result.thread_id} --approve|--reject "
+            f"\nResume with: infra-team resume {result.thread_id}{where} --approve|--reject "
             '[--comment "..."]',
             highlight=False,
             markup=False,
         )
         raise typer.Exit(EXIT_WAITING)
     if result.status == "failed":
-        err.print(f"[red]failed:[/] {result.error}", highlight=False)
+        err.print(f"[red]failed:[/] {escape(result.error or '')}", highlight=False)
         raise typer.Exit(EXIT_FAILED)
 
 
@@ -213,9 +224,9 @@ def task_command(
         description,
         model=model,
         thread_id=thread,
-        checkpointer=checkpoint or default_checkpoint(),
+        checkpointer=_checkpoint_file(checkpoint),
     )
-    _run_events(events, as_json=as_json)
+    _run_events(events, as_json=as_json, checkpoint=checkpoint)
 
 
 @app.command(name="resume")
@@ -239,11 +250,11 @@ def resume_command(
         "infrastructure-team",
         model=model,
         thread_id=thread,
-        checkpointer=checkpoint or default_checkpoint(),
+        checkpointer=_checkpoint_file(checkpoint),
         resume_with=approve,
         comment=comment,
     )
-    _run_events(events, as_json=as_json)
+    _run_events(events, as_json=as_json, checkpoint=checkpoint)
 
 
 export_app = typer.Typer(help="Write the team's files for a host.", no_args_is_help=True)

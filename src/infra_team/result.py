@@ -12,7 +12,7 @@ from infra_team.registry import display_name
 class GateResult(BaseModel):
     """One operational gate and its checklist."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     gate: str
     passed: bool
@@ -23,7 +23,7 @@ class GateResult(BaseModel):
 class EscalationStep(BaseModel):
     """One rung the incident reached."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     rung: str
     role: str
@@ -37,7 +37,7 @@ class EscalationStep(BaseModel):
 class PendingQuestion(BaseModel):
     """A question the run is waiting on (an interrupt)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: str
     gate: str
@@ -49,7 +49,7 @@ class PendingQuestion(BaseModel):
 class TaskResult(BaseModel):
     """The outcome of a task: report, typed artifacts and where the run stands."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     subagent_type: str
     kind: Literal["request", "incident"] | None
@@ -84,7 +84,7 @@ EventType = Literal[
 class TaskEvent(BaseModel):
     """One progress event of a streamed run."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     type: EventType
     role: str | None = None

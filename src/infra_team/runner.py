@@ -20,7 +20,9 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.store.base import BaseStore
 from langgraph.store.memory import InMemoryStore
+from langgraph.store.sqlite import SqliteStore
 from langgraph.types import Command, Interrupt, StateSnapshot, StreamMode
 
 from infra_team.approvals import Decision, coerce_decision
@@ -51,6 +53,17 @@ RECURSION_LIMIT = 60
 CheckpointerArg: TypeAlias = BaseCheckpointSaver[Any] | str | Path | None
 _MEMORY = InMemorySaver()
 """Default checkpointer of library calls: a run can be resumed within the process."""
+MEMORY_THREADS = 256
+"""Runs the default in-process checkpointer keeps; the oldest are dropped beyond that, so a
+long-lived host does not grow without bound (pass a checkpointer to keep every run)."""
+
+
+def _trim_memory() -> None:
+    threads = list(_MEMORY.storage)
+    for thread_id in threads[: max(0, len(threads) - MEMORY_THREADS)]:
+        _MEMORY.delete_thread(thread_id)
+
+
 _STORE = InMemoryStore()
 """Default long-term store (incident log) of library calls."""
 
@@ -83,47 +96,82 @@ def _postgres_module(name: str) -> Any:
         raise HostAdapterError(msg, code=ErrorCode.MISSING_EXTRA) from exc
 
 
+Persistence: TypeAlias = tuple[BaseCheckpointSaver[Any], BaseStore]
+"""A run's checkpointer (paused runs) and store (the incident log)."""
+
+
 @contextlib.contextmanager
-def _sync_saver(checkpointer: CheckpointerArg) -> Iterator[BaseCheckpointSaver[Any]]:
-    """A checkpointer from what the caller gave: an instance, a SQLite path, a Postgres URL."""
+def _sync_persistence(checkpointer: CheckpointerArg) -> Iterator[Persistence]:
+    """Checkpointer and store from what the caller gave: an instance, a SQLite path (the
+    incident log beside it), a Postgres URL; nothing means this process's memory."""
     if isinstance(checkpointer, BaseCheckpointSaver):
-        yield checkpointer
+        yield checkpointer, _STORE
         return
     if checkpointer is None:
-        yield _MEMORY
+        yield _MEMORY, _STORE
         return
     if _is_postgres(checkpointer):
         module = _postgres_module("langgraph.checkpoint.postgres")
         with module.PostgresSaver.from_conn_string(str(checkpointer)) as saver:
             saver.setup()
-            yield saver
+            yield saver, _STORE
         return
     path = Path(checkpointer)
     path.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(str(path), check_same_thread=False)
+    with contextlib.ExitStack() as stack:
+        saver = SqliteSaver(stack.enter_context(_connect(path)))
+        # The store manages its own transactions: it wants an autocommit connection.
+        store = SqliteStore(stack.enter_context(_connect(incident_log_path(path), autocommit=True)))
+        saver.setup()  # fails here, before any role runs, if the file is unusable
+        store.setup()
+        yield saver, store
+
+
+def incident_log_path(checkpoints: Path) -> Path:
+    """The incident log beside a SQLite checkpoint file (its own file: SQLite allows one
+    writer per file, and the checkpointer and the store write from different threads)."""
+    if str(checkpoints) == ":memory:":
+        return checkpoints
+    return checkpoints.with_name(f"{checkpoints.stem}-incidents{checkpoints.suffix or '.sqlite'}")
+
+
+@contextlib.contextmanager
+def _connect(path: Path, *, autocommit: bool = False) -> Iterator[sqlite3.Connection]:
+    connection = (
+        sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        if autocommit
+        else sqlite3.connect(str(path), check_same_thread=False)
+    )
     try:
-        yield SqliteSaver(connection)
+        yield connection
     finally:
         connection.close()
 
 
 @contextlib.asynccontextmanager
-async def _async_saver(checkpointer: CheckpointerArg) -> AsyncIterator[BaseCheckpointSaver[Any]]:
+async def _async_persistence(checkpointer: CheckpointerArg) -> AsyncIterator[Persistence]:
+    """Async twin of ``_sync_persistence``."""
     if isinstance(checkpointer, BaseCheckpointSaver) or checkpointer is None:
-        yield checkpointer or _MEMORY
+        yield checkpointer or _MEMORY, _STORE
         return
     if _is_postgres(checkpointer):
         module = _postgres_module("langgraph.checkpoint.postgres.aio")
         async with module.AsyncPostgresSaver.from_conn_string(str(checkpointer)) as saver:
             await saver.setup()
-            yield saver
+            yield saver, _STORE
         return
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+    from langgraph.store.sqlite.aio import AsyncSqliteStore
 
     path = Path(checkpointer)
     path.parent.mkdir(parents=True, exist_ok=True)
-    async with AsyncSqliteSaver.from_conn_string(str(path)) as saver:
-        yield saver
+    async with (
+        AsyncSqliteSaver.from_conn_string(str(path)) as saver,
+        AsyncSqliteStore.from_conn_string(str(incident_log_path(path))) as store,
+    ):
+        await saver.setup()
+        await store.setup()
+        yield saver, store
 
 
 _GRAPH_CACHE: OrderedDict[tuple[int, ...], tuple[Any, CompiledStateGraph[Any, Any, Any, Any]]] = (
@@ -153,14 +201,15 @@ class _Run:
 
     def __init__(
         self,
-        saver: BaseCheckpointSaver[Any],
+        persistence: Persistence,
         *,
         model: ModelArg,
         thread_id: str | None,
         recursion_limit: int,
     ) -> None:
         models, self.model_label, self.model_spec = resolve_models(model)
-        self.graph = _compiled(models).copy({"checkpointer": saver, "store": _STORE})
+        saver, store = persistence
+        self.graph = _compiled(models).copy({"checkpointer": saver, "store": store})
         self.thread_id = thread_id or uuid.uuid4().hex
         self.config: RunnableConfig = {
             "configurable": {"thread_id": self.thread_id},
@@ -179,7 +228,10 @@ class _Run:
         return {"model": self.model_label, "model_spec": self.model_spec}
 
     def result(self, snapshot: StateSnapshot, failure: BaseException | None = None) -> TaskResult:
-        return build_result(snapshot, self.thread_id, self.model_label, failure)
+        result = build_result(snapshot, self.thread_id, self.model_label, failure)
+        if self.graph.checkpointer is _MEMORY:
+            _trim_memory()
+        return result
 
 
 def build_result(
@@ -318,13 +370,13 @@ class _Options(NamedTuple):
     recursion_limit: int
 
 
-def _open(saver: BaseCheckpointSaver[Any], options: _Options, saved: Any) -> tuple[_Run, Any]:
+def _open(persistence: Persistence, options: _Options, saved: Any) -> tuple[_Run, Any]:
     """The run and, for a new task, its input; for a resume, the ``Decision`` still to be
     turned into a command once the paused state is read (``saved`` is its checkpoint)."""
     if options.resume_with is None:
         text = _validate(options.subagent_type, options.description or "")
         run = _Run(
-            saver,
+            persistence,
             model=options.model,
             thread_id=options.thread_id,
             recursion_limit=options.recursion_limit,
@@ -332,7 +384,7 @@ def _open(saver: BaseCheckpointSaver[Any], options: _Options, saved: Any) -> tup
         return run, run.start_input(options.subagent_type, text)
     thread = _require_thread(options.thread_id)
     run = _Run(
-        saver,
+        persistence,
         model=options.model if options.model is not None else _stored_model(saved, thread),
         thread_id=thread,
         recursion_limit=options.recursion_limit,
@@ -345,27 +397,23 @@ def _resume_input(run: _Run, snapshot: StateSnapshot, answer: Decision) -> Comma
     return _resume_command(snapshot, answer, run)
 
 
-def _begin(saver: BaseCheckpointSaver[Any], options: _Options) -> tuple[_Run, Any]:
+def _begin(persistence: Persistence, options: _Options) -> tuple[_Run, Any]:
     """A run ready to start: new input, or a resume command after the paused state is checked."""
     resuming = options.resume_with is not None
-    saved = (
-        saver.get_tuple(_thread_config(_require_thread(options.thread_id))) if resuming else None
-    )
-    run, graph_input = _open(saver, options, saved)
+    config = _thread_config(_require_thread(options.thread_id)) if resuming else None
+    saved = persistence[0].get_tuple(config) if config else None
+    run, graph_input = _open(persistence, options, saved)
     if resuming:
         graph_input = _resume_input(run, run.graph.get_state(run.config), graph_input)
     return run, graph_input
 
 
-async def _abegin(saver: BaseCheckpointSaver[Any], options: _Options) -> tuple[_Run, Any]:
+async def _abegin(persistence: Persistence, options: _Options) -> tuple[_Run, Any]:
     """Async twin of ``_begin``."""
     resuming = options.resume_with is not None
-    saved = (
-        await saver.aget_tuple(_thread_config(_require_thread(options.thread_id)))
-        if resuming
-        else None
-    )
-    run, graph_input = _open(saver, options, saved)
+    config = _thread_config(_require_thread(options.thread_id)) if resuming else None
+    saved = await persistence[0].aget_tuple(config) if config else None
+    run, graph_input = _open(persistence, options, saved)
     if resuming:
         graph_input = _resume_input(run, await run.graph.aget_state(run.config), graph_input)
     return run, graph_input
@@ -379,8 +427,8 @@ def _require_thread(thread_id: str | None) -> str:
 
 
 def _execute(checkpointer: CheckpointerArg, options: _Options) -> TaskResult:
-    with _sync_saver(checkpointer) as saver:
-        run, graph_input = _begin(saver, options)
+    with _sync_persistence(checkpointer) as persistence:
+        run, graph_input = _begin(persistence, options)
         failure: BaseException | None = None
         try:
             run.graph.invoke(graph_input, run.config)
@@ -390,8 +438,8 @@ def _execute(checkpointer: CheckpointerArg, options: _Options) -> TaskResult:
 
 
 async def _aexecute(checkpointer: CheckpointerArg, options: _Options) -> TaskResult:
-    async with _async_saver(checkpointer) as saver:
-        run, graph_input = await _abegin(saver, options)
+    async with _async_persistence(checkpointer) as persistence:
+        run, graph_input = await _abegin(persistence, options)
         failure: BaseException | None = None
         try:
             await run.graph.ainvoke(graph_input, run.config)
@@ -608,8 +656,8 @@ def stream(
     options = _Options(
         subagent_type, description, model, thread_id, resume_with, comment, recursion_limit
     )
-    with _sync_saver(checkpointer) as saver:
-        run, graph_input = _begin(saver, options)
+    with _sync_persistence(checkpointer) as persistence:
+        run, graph_input = _begin(persistence, options)
         translator = _EventTranslator()
         failure: BaseException | None = None
         try:
@@ -639,8 +687,8 @@ async def astream(
     options = _Options(
         subagent_type, description, model, thread_id, resume_with, comment, recursion_limit
     )
-    async with _async_saver(checkpointer) as saver:
-        run, graph_input = await _abegin(saver, options)
+    async with _async_persistence(checkpointer) as persistence:
+        run, graph_input = await _abegin(persistence, options)
         translator = _EventTranslator()
         failure: BaseException | None = None
         try:

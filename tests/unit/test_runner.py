@@ -174,3 +174,63 @@ def test_each_pending_write_needs_its_own_decision():
         assert len(once.interrupts) == 1
         done = resume(paused.thread_id, "reject", model=model)
     assert done.status == "completed"
+
+
+def test_incident_log_lives_beside_the_sqlite_checkpoints(tmp_path):
+    from langgraph.store.sqlite import SqliteStore
+
+    from infra_team.runner import incident_log_path
+
+    path = tmp_path / "runs.sqlite"
+    model = team_script(
+        resolved_at="on-call",
+        first_tools={
+            "site-reliability-engineer": [
+                (
+                    "incident_create",
+                    {"title": "Checkout 502s", "severity": "P1", "impact": "40% of checkouts"},
+                )
+            ]
+        },
+    )
+    task("infrastructure-team", "checkout 502 for 40% of requests", model=model, checkpointer=path)
+    assert incident_log_path(path) == tmp_path / "runs-incidents.sqlite"
+    with SqliteStore.from_conn_string(str(incident_log_path(path))) as store:
+        records = store.search(("infra_team", "incidents"))
+    assert [record.value["title"] for record in records] == ["Checkout 502s"]
+
+
+def test_a_folder_as_checkpoint_is_a_usage_error(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "infra_team",
+            "task",
+            "network-engineer",
+            "Plan subnets",
+            "--checkpoint",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "is a folder" in result.stderr
+
+
+def test_the_default_memory_keeps_a_bounded_number_of_runs(monkeypatch):
+    from infra_team import runner
+
+    monkeypatch.setattr(runner, "MEMORY_THREADS", 2)
+    ids = [
+        task("network-engineer", "Plan subnets", model=team_script()).thread_id for _ in range(4)
+    ]
+    assert ids[-1] in runner._MEMORY.storage
+    assert ids[0] not in runner._MEMORY.storage
+    assert len(runner._MEMORY.storage) <= 2
