@@ -585,7 +585,8 @@ class _EventTranslator:
             or metadata.get("langgraph_node") != "model"
         ):
             return
-        role = namespace[0].split(":", 1)[0] if namespace else None
+        node = namespace[0].split(":", 1)[0] if namespace else None
+        role = TEAM if node == "intake" else node
         key = message.id or "message"
         pieces: list[tuple[str, str]] = []
         if isinstance(message.content, str) and message.content:

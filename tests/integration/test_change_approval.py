@@ -35,6 +35,7 @@ def test_destructive_change_approved_records_the_sign_off():
     done = resume(paused.thread_id, "approve", comment="CAB 42", model=model)
     change = next(g for g in done.gates if g.gate == "Change Approval")
     assert "Stakeholders notified" not in change.open_items
+    assert "Maintenance window scheduled" not in change.open_items
     assert "must not be executed" not in done.report
 
 

@@ -23,6 +23,13 @@ def test_request_flow_order_and_assignment():
     assert result.engaged_roles == TEAM_ORDER
     assert result.assigned_roles == ["database-administrator", "network-engineer"]
     assert [gate.gate for gate in result.gates] == ["Change Approval", "Production Readiness"]
+    change = result.gates[0]
+    assert change.open_items == [
+        "Maintenance window scheduled",
+        "Stakeholders notified",
+        "Monitoring prepared",  # the scripted SRE defined no alerts
+    ]
+    assert "proposed window" in result.report
     assert result.artifacts["change_request"].startswith("REQUEST: Infrastructure Change")
     assert "MAINTENANCE: Scheduled" in result.artifacts["maintenance_notification"]
     assert "## Database Administrator" in result.report

@@ -154,7 +154,8 @@ def evaluate_gates(state: TeamState, decisions: list[dict[str, Any]]) -> list[di
             change_request=change_request(state),
             risk_assessment="; ".join(r for r in risks if r) or None,
             rollback_plan=(design.get("rollback_plan") or "").strip() or None,
-            maintenance_window=maintenance_window(state),
+            # The team proposes a window; it counts as scheduled once a person approved it.
+            maintenance_window=maintenance_window(state) if _approved(decisions) else None,
             stakeholders_notified=_approved(decisions),
             monitoring_prepared=alerts,
         )
@@ -222,6 +223,16 @@ def render_artifacts(state: TeamState) -> dict[str, str]:
     return {name: message.render() for name, message in messages.items() if message is not None}
 
 
+def _artifact_titles(state: TeamState) -> dict[str, str]:
+    scheduled = _approved(state.get("decisions", []))
+    return {
+        "change_request": "Infrastructure Change Request",
+        "maintenance_notification": "Maintenance Notification"
+        + ("" if scheduled else " (proposed window: schedule it at Change Approval)"),
+        "incident_communication": "Incident Communication",
+    }
+
+
 @cache
 def _report_template() -> jinja2.Template:
     return _TEMPLATES.get_template("report.md.j2")
@@ -247,6 +258,7 @@ def render_report(
             gates=state.get("gates", []),
             decisions=state.get("decisions", []),
             artifacts=artifacts,
+            titles=_artifact_titles(state),
             tool_log=[
                 {**entry, "role_name": display_name(entry["role"])}
                 for entry in state.get("tool_log", [])

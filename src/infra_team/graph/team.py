@@ -36,7 +36,13 @@ from infra_team.graph import _artifacts
 from infra_team.graph._middleware import emit
 from infra_team.graph._schemas import Stage, StageBrief
 from infra_team.graph._state import TeamState
-from infra_team.graph.role import StageOutcome, arun_stage, build_role_agent, run_stage
+from infra_team.graph.role import (
+    MODEL_CALL_LIMIT,
+    StageOutcome,
+    arun_stage,
+    build_role_agent,
+    run_stage,
+)
 from infra_team.oncall import ON_CALL_POLICY
 from infra_team.oncall import component_owner as policy_owner
 from infra_team.registry import (
@@ -106,7 +112,8 @@ class _RoleNode:
         update: dict[str, Any] = {"engaged": [self.role], "tool_log": outcome.tool_log}
         if outcome.output is None:
             update["error"] = (
-                f"The {display_name(self.role)} gave no {stage} result within its model-call limit."
+                f"The {display_name(self.role)} gave no structured {stage} result (it answered "
+                f"in prose, or used up its {MODEL_CALL_LIMIT} model calls)."
             )
             return update
         # Scrubbed on the way into the state, so no host reading the state sees an ID.
