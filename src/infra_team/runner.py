@@ -29,13 +29,12 @@ from infra_team.approvals import Decision, coerce_decision
 from infra_team.errors import (
     ErrorCode,
     HostAdapterError,
-    InvalidRequestError,
     ModelResolutionError,
     ThreadNotFoundError,
 )
 from infra_team.graph import _artifacts
 from infra_team.graph._state import TeamState
-from infra_team.graph.team import build_team_graph
+from infra_team.graph.team import build_team_graph, validate_request
 from infra_team.models import ModelArg, resolve_models
 from infra_team.registry import SPECIALISTS, SUBAGENT_TYPES, TEAM, display_name, resolve_role
 from infra_team.result import (
@@ -66,15 +65,6 @@ def _trim_memory() -> None:
 
 _STORE = InMemoryStore()
 """Default long-term store (incident log) of library calls."""
-
-
-def _validate(subagent_type: str, description: str) -> str:
-    resolve_role(subagent_type)
-    text = (description or "").strip()
-    if not text:
-        msg = "the task description is empty; describe the request or the incident"
-        raise InvalidRequestError(msg, code=ErrorCode.EMPTY_DESCRIPTION)
-    return text
 
 
 def _is_postgres(checkpointer: CheckpointerArg) -> bool:
@@ -374,7 +364,7 @@ def _open(persistence: Persistence, options: _Options, saved: Any) -> tuple[_Run
     """The run and, for a new task, its input; for a resume, the ``Decision`` still to be
     turned into a command once the paused state is read (``saved`` is its checkpoint)."""
     if options.resume_with is None:
-        text = _validate(options.subagent_type, options.description or "")
+        text = validate_request(options.subagent_type, options.description or "")
         run = _Run(
             persistence,
             model=options.model,
