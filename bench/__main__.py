@@ -7,6 +7,7 @@ checkpointing overhead, not a language model.
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
 import statistics
 import subprocess
@@ -16,7 +17,8 @@ from collections.abc import Callable
 
 REQUEST = "New PostgreSQL cluster for billing with a hot standby and PITR"
 INCIDENT = "checkout returns 502 for 40% of requests"
-RUNS = 10
+RUNS = int(os.environ.get("BENCH_RUNS", "10"))
+"""Timed runs per figure (``BENCH_RUNS=1`` for a quick check that the benchmark works)."""
 
 
 def _timed(func: Callable[[], object], runs: int = RUNS) -> list[float]:
@@ -54,9 +56,11 @@ def main() -> None:
     from infra_team.graph.team import build_team_graph
     from infra_team.models import resolve_models
 
-    models, _ = resolve_models("offline")
+    models = resolve_models("offline").models
     rows = [("import infra_team", f"{float(import_time) * 1000:.0f} ms", "", "1")]
-    rows.append(_row("build supervisor graph", _timed(lambda: build_team_graph(models), 5)))
+    rows.append(
+        _row("build supervisor graph", _timed(lambda: build_team_graph(models), min(RUNS, 5)))
+    )
     for entry, text, expected in (
         ("infrastructure-team", REQUEST, "completed"),
         ("infrastructure-team", INCIDENT, "interrupted"),
@@ -85,7 +89,7 @@ def main() -> None:
 
     sample_id = next(iter(INTERNAL_IDS))
     text = (f"Ordinary INFO text with inflation and {sample_id} mentions. " * 20_000)[:1_000_000]
-    scrub_samples = _timed(lambda: scrub(text), 5)
+    scrub_samples = _timed(lambda: scrub(text), min(RUNS, 5))
     rows.append(_row("scrub 1 MB", scrub_samples))
 
     def streamed() -> None:
@@ -94,7 +98,7 @@ def main() -> None:
             scrubber.feed(text[start : start + 7])
         scrubber.flush()
 
-    rows.append(_row("stream-scrub 1 MB in 7-char chunks", _timed(streamed, 3)))
+    rows.append(_row("stream-scrub 1 MB in 7-char chunks", _timed(streamed, min(RUNS, 3))))
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows.append(("peak RSS of this process", f"{peak_mib:.0f} MiB", "", ""))
 
