@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeAlias, cast
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.memory import InMemorySaver
@@ -44,7 +43,7 @@ from infra_team.result import (
     TaskEvent,
     TaskResult,
 )
-from infra_team.scrub import Scrubber, scrub, scrub_obj
+from infra_team.scrub import scrub, scrub_obj
 
 RECURSION_LIMIT = 60
 """Graph steps one run may take; the longest documented flow needs about a dozen."""
@@ -527,35 +526,32 @@ def _with_comment(decision: Decision, comment: str) -> Decision:
 
 # --- streaming ----------------------------------------------------------------------------
 
-STREAM_MODES: list[StreamMode] = ["custom", "messages", "updates"]
+STREAM_MODES: list[StreamMode] = ["custom", "updates"]
 
 
 class _EventTranslator:
-    """Turns raw graph stream parts into scrubbed ``TaskEvent``s.
+    """Turns raw graph stream parts into ``TaskEvent``s, scrubbed.
 
-    Tokens go through one ``Scrubber`` per message and field, so an identifier split
-    across chunks is still caught; held-back text is released when the role finishes.
+    Role progress and tokens arrive as custom events (tokens already through a
+    ``Scrubber`` per model call, see ``graph._tokens``); interrupts arrive as updates.
     """
 
     def __init__(self) -> None:
-        self._scrubbers: dict[tuple[str, str, str], Scrubber] = {}
         self._seen_interrupts: set[str] = set()
 
     def translate(self, namespace: tuple[str, ...], mode: str, data: Any) -> Iterator[TaskEvent]:
         if mode == "custom" and isinstance(data, dict):
-            yield from self._custom(data)
-        elif mode == "messages":
-            message, metadata = data
-            yield from self._tokens(message, metadata, namespace)
+            yield self._custom(data)
         elif mode == "updates" and isinstance(data, dict) and "__interrupt__" in data:
             yield from self._interrupts(data["__interrupt__"])
 
-    def _custom(self, data: dict[str, Any]) -> Iterator[TaskEvent]:
+    @staticmethod
+    def _custom(data: dict[str, Any]) -> TaskEvent:
         role = data.get("role")
-        if data.get("type") == "role_finished":
-            yield from self._flush(role)
-        event_data = {key: value for key, value in data.items() if key in {"args", "status"}}
-        yield scrub_obj(
+        event_data = {
+            key: value for key, value in data.items() if key in {"args", "status", "field"}
+        }
+        return scrub_obj(
             TaskEvent(
                 type=data["type"],
                 role=role,
@@ -566,54 +562,6 @@ class _EventTranslator:
                 data=event_data,
             )
         )
-
-    def _tokens(
-        self, message: BaseMessage, metadata: dict[str, Any], namespace: tuple[str, ...]
-    ) -> Iterator[TaskEvent]:
-        if (
-            not isinstance(message, AIMessageChunk | AIMessage)
-            or metadata.get("langgraph_node") != "model"
-        ):
-            return
-        node = namespace[0].split(":", 1)[0] if namespace else None
-        role = TEAM if node == "intake" else node
-        key = message.id or "message"
-        pieces: list[tuple[str, str]] = []
-        if isinstance(message.content, str) and message.content:
-            pieces.append(("content", message.content))
-        if isinstance(message, AIMessageChunk):
-            for chunk in message.tool_call_chunks:
-                if chunk.get("args"):
-                    pieces.append((f"args{chunk.get('index') or 0}", chunk["args"] or ""))
-        else:
-            pieces.extend(("args", str(call["args"])) for call in message.tool_calls)
-        for field, text in pieces:
-            scrubber = self._scrubbers.setdefault((role or "", key, field), Scrubber())
-            safe = scrubber.feed(text)
-            if isinstance(message, AIMessage) and not isinstance(message, AIMessageChunk):
-                safe += scrubber.flush()
-            if safe:
-                yield TaskEvent(
-                    type="token",
-                    role=role,
-                    role_name=display_name(role) if role else None,
-                    text=safe,
-                    data={"field": "tool_args" if field.startswith("args") else "content"},
-                )
-
-    def _flush(self, role: str | None) -> Iterator[TaskEvent]:
-        for key in [k for k in self._scrubbers if role is None or k[0] == role]:
-            rest = self._scrubbers.pop(key).flush()
-            if rest:
-                name = display_name(key[0]) if key[0] else None
-                field = "tool_args" if key[2].startswith("args") else "content"
-                yield TaskEvent(
-                    type="token",
-                    role=key[0] or None,
-                    role_name=name,
-                    text=rest,
-                    data={"field": field},
-                )
 
     def _interrupts(self, items: tuple[Interrupt, ...]) -> Iterator[TaskEvent]:
         for item in items:
@@ -626,9 +574,6 @@ class _EventTranslator:
             yield TaskEvent(
                 type="interrupt", text=scrub(str(value.get("question", ""))), data=value
             )
-
-    def finish(self) -> Iterator[TaskEvent]:
-        yield from self._flush(None)
 
 
 def stream(
@@ -658,7 +603,6 @@ def stream(
                 yield from translator.translate(tuple(namespace), str(mode), data)
         except Exception as exc:
             failure = exc
-        yield from translator.finish()
         result = run.result(run.graph.get_state(run.config), failure)
         yield TaskEvent(type="result", text=result.status, result=result)
 
@@ -690,7 +634,5 @@ async def astream(
                     yield event
         except Exception as exc:
             failure = exc
-        for event in translator.finish():
-            yield event
         result = run.result(await run.graph.aget_state(run.config), failure)
         yield TaskEvent(type="result", text=result.status, result=result)

@@ -95,3 +95,35 @@ def test_graph_state_holds_no_id_even_from_the_request():
     assert leaks([m.content for m in values["messages"]]) == []
     assert leaks(values["description"]) == []
     assert values["messages"][0].content == "New cluster, ask Infrastructure Architect"
+
+
+def test_a_host_streaming_the_graph_directly_sees_no_id():
+    from langchain_core.messages import HumanMessage
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from infra_team import build_graph
+
+    graph = build_graph(model=team_script(leak=True), checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "host-stream"}, "recursion_limit": 40}
+    parts = list(
+        graph.stream(
+            {"messages": [HumanMessage("New Postgres cluster")]},
+            config,
+            stream_mode=["messages", "updates", "values", "custom"],
+            subgraphs=True,
+        )
+    )
+    custom_tokens = [
+        data for _, mode, data in parts if mode == "custom" and data.get("type") == "token"
+    ]
+    assert custom_tokens, "scrubbed tokens are streamed as custom events"
+    assert leaks("".join(token["text"] for token in custom_tokens)) == []
+    # Raw token chunks would split an ID across parts: check them joined, too.
+    chunks = [data[0] for _, mode, data in parts if mode == "messages"]
+    joined = "".join(
+        str(chunk.content)
+        + "".join(c.get("args") or "" for c in getattr(chunk, "tool_call_chunks", []))
+        for chunk in chunks
+    )
+    assert leaks(joined) == []
+    assert leaks([repr(part) for part in parts]) == []

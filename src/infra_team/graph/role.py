@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from infra_team.graph._middleware import ScrubOutputMiddleware, ToolEventsMiddleware, tool_result
 from infra_team.graph._schemas import BRIEF_KEY, STAGE_SCHEMAS, Stage, StageBrief
+from infra_team.graph._tokens import with_scrubbed_tokens
 from infra_team.prompts import build_system_prompt
 from infra_team.registry import RoleSpec, display_name
 from infra_team.tools import get_tools
@@ -99,12 +100,16 @@ def _tool_names(role: str) -> tuple[str, ...]:
 
 
 def run_stage(agent: Runnable[Any, Any], brief: StageBrief, config: RunnableConfig) -> StageOutcome:
-    result = agent.invoke({"messages": [brief_message(brief)]}, config)
+    result = agent.invoke(
+        {"messages": [brief_message(brief)]}, with_scrubbed_tokens(config, brief.role)
+    )
     return _outcome(brief.role, result)
 
 
 async def arun_stage(
     agent: Runnable[Any, Any], brief: StageBrief, config: RunnableConfig
 ) -> StageOutcome:
-    result = await agent.ainvoke({"messages": [brief_message(brief)]}, config)
+    result = await agent.ainvoke(
+        {"messages": [brief_message(brief)]}, with_scrubbed_tokens(config, brief.role)
+    )
     return _outcome(brief.role, result)
