@@ -234,3 +234,14 @@ def test_the_default_memory_keeps_a_bounded_number_of_runs(monkeypatch):
     assert ids[-1] in runner._MEMORY.storage
     assert ids[0] not in runner._MEMORY.storage
     assert len(runner._MEMORY.storage) <= 2
+
+
+async def test_astream_streams_scrubbed_tokens():
+    events = [
+        e async for e in astream("infrastructure-team", "New cluster", model=team_script(leak=True))
+    ]
+    tokens = "".join(e.text for e in events if e.type == "token")
+    assert "Infrastructure Architect" in tokens
+    from tests.leaks import leaks
+
+    assert leaks(tokens) == []
