@@ -192,6 +192,15 @@ def _run_events(events: Any, *, as_json: bool, checkpoint: Path | None = None) -
     else:
         out.print(Markdown(result.report))
     if result.status == "interrupted":
+        if len(result.interrupts) > 1:
+            first = result.interrupts[0]
+            what = first.details.get("tool") or first.gate
+            err.print(
+                f"\n{len(result.interrupts)} questions are pending; the next resume answers "
+                f"the first one ({what}): {first.question}",
+                highlight=False,
+                markup=False,
+            )
         where = f" --checkpoint {checkpoint}" if checkpoint else ""
         err.print(
             f"\nResume with: infra-team resume {result.thread_id}{where} --approve|--reject "

@@ -56,7 +56,10 @@ MEMORY_THREADS = 256
 long-lived host does not grow without bound (pass a checkpointer to keep every run)."""
 
 
-def _trim_memory() -> None:
+def _trim_memory(used: str) -> None:
+    """Keep the most recently used runs (a paused run moves to the end each time it is used)."""
+    if used in _MEMORY.storage:
+        _MEMORY.storage[used] = _MEMORY.storage.pop(used)
     threads = list(_MEMORY.storage)
     for thread_id in threads[: max(0, len(threads) - MEMORY_THREADS)]:
         _MEMORY.delete_thread(thread_id)
@@ -219,7 +222,7 @@ class _Run:
     def result(self, snapshot: StateSnapshot, failure: BaseException | None = None) -> TaskResult:
         result = build_result(snapshot, self.thread_id, self.model_label, failure)
         if self.graph.checkpointer is _MEMORY:
-            _trim_memory()
+            _trim_memory(self.thread_id)
         return result
 
 
@@ -228,7 +231,7 @@ def build_result(
 ) -> TaskResult:
     """A ``TaskResult`` from the graph's saved state; every string scrubbed."""
     values: dict[str, Any] = dict(snapshot.values or {})
-    pending = [i.value for i in snapshot.interrupts if isinstance(i.value, dict)]
+    pending = [i.value for i in _pending(snapshot) if isinstance(i.value, dict)]
     error = values.get("error") or (f"{type(failure).__name__}: {failure}" if failure else None)
     status = "failed" if error else "interrupted" if pending else "completed"
     engaged = list(values.get("engaged", []))
@@ -283,10 +286,16 @@ def _interim_report(
     return _artifacts.render_report(state, artifacts, pending=pending), artifacts
 
 
+def _pending(snapshot: StateSnapshot) -> list[Interrupt]:
+    """Pending questions in a fixed order: ``TaskResult.interrupts[0]`` is the one the next
+    resume answers."""
+    return sorted(snapshot.interrupts, key=lambda item: item.id)
+
+
 def _resume_command(snapshot: StateSnapshot, decision: Decision, run: _Run) -> Command[Any]:
     """Answer the first pending question only: each write or gate gets its own decision,
     and the others pause again. A run resumed with another model records it."""
-    first = snapshot.interrupts[0]
+    first = _pending(snapshot)[0]
     resume = {first.id: decision.model_dump()}
     if snapshot.values.get("model") == run.model_label:
         return Command(resume=resume)
@@ -336,7 +345,7 @@ def _stored_model(checkpoint: Any, thread_id: str) -> ModelArg:
         msg = f"no saved run with thread id `{thread_id}`; check the id and the checkpoint store"
         raise ThreadNotFoundError(msg, code=ErrorCode.THREAD_NOT_FOUND)
     values = checkpoint.checkpoint.get("channel_values", {})
-    spec = values.get("model_spec")
+    spec = values.get("model_spec", values.get("model"))  # runs saved before specs: the label
     if spec is None:
         label = values.get("model", "a chat model instance")
         msg = (
@@ -526,7 +535,9 @@ def _with_comment(decision: Decision, comment: str) -> Decision:
 
 # --- streaming ----------------------------------------------------------------------------
 
-STREAM_MODES: list[StreamMode] = ["custom", "updates"]
+STREAM_MODES: list[StreamMode] = ["custom", "updates", "messages"]
+"""``messages`` is asked for only so that models stream: role model calls are ``nostream``,
+so it carries no raw role tokens, and the scrubbed tokens arrive as ``custom`` events."""
 
 
 class _EventTranslator:

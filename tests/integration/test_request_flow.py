@@ -175,3 +175,38 @@ def test_a_specialist_assigned_twice_runs_once_with_both_tasks():
     )
     assert result.engaged_roles.count("network-engineer") == 1
     assert seen == ["part for network-engineer part for network-engineer"]
+
+
+def test_a_failed_run_leaves_no_error_for_the_next_task_on_its_thread():
+    failed = task(
+        "infrastructure-team",
+        "New Postgres cluster",
+        model=_failing_specialists(team_script()),
+        thread_id="after-failure",
+    )
+    assert failed.status == "failed"
+    ok = task(
+        "infrastructure-team",
+        "New Postgres cluster",
+        model=team_script(),
+        thread_id="after-failure",
+    )
+    assert ok.status == "completed"
+    assert ok.error is None
+
+    def prose_at_intake(messages, bound):
+        from langchain_core.messages import AIMessage
+
+        return AIMessage(content="no idea")
+
+    from tests.fakes import ScriptedChatModel
+
+    again = task(
+        "infrastructure-team",
+        "New Postgres cluster",
+        model=ScriptedChatModel(script=prose_at_intake),
+        thread_id="after-failure",
+    )
+    assert again.status == "failed"
+    assert "Infrastructure Team" in (again.error or "")
+    assert "Database Administrator" not in (again.error or "")

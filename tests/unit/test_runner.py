@@ -145,13 +145,23 @@ def test_resume_without_the_instance_model_says_to_pass_it():
 def test_resume_with_another_model_records_it():
     paused = task("infrastructure-team", "checkout 502 for 40% of requests", model=team_script())
     done = resume(paused.thread_id, "approve", model="offline")
+    assert done.status == "completed"
+    assert done.escalation_trail[-1].rung == "human"
     assert done.model == "offline"
     assert "Model: `offline`" in done.report
 
 
-def test_each_pending_write_needs_its_own_decision():
+def test_each_pending_write_needs_its_own_decision(monkeypatch):
     import httpx
     import respx
+
+    from infra_team.settings import reset_settings
+
+    monkeypatch.setenv("INFRA_TEAM_GRAFANA_URL", "https://grafana.test")
+    monkeypatch.setenv("INFRA_TEAM_GRAFANA_TOKEN", "token")
+    monkeypatch.setenv("INFRA_TEAM_STATUSPAGE_PAGE_ID", "page-1")
+    monkeypatch.setenv("INFRA_TEAM_STATUSPAGE_TOKEN", "token")
+    reset_settings()
 
     model = team_script(
         resolved_at="on-call",
@@ -167,13 +177,21 @@ def test_each_pending_write_needs_its_own_decision():
     )
     paused = task("infrastructure-team", "checkout 502 for 40% of requests", model=model)
     assert len(paused.interrupts) == 2
+    first_tool = paused.interrupts[0].details["tool"]
+    second_tool = paused.interrupts[1].details["tool"]
+    hosts = {
+        "create_grafana_annotation": "grafana.test",
+        "create_statuspage_incident": "api.statuspage.io",
+    }
     with respx.mock(assert_all_called=False) as router:
-        router.route().mock(return_value=httpx.Response(200, json={}))
+        called = router.route().mock(return_value=httpx.Response(200, json={}))
         once = resume(paused.thread_id, "approve", model=model)
         assert once.status == "interrupted"
-        assert len(once.interrupts) == 1
+        assert [q.details["tool"] for q in once.interrupts] == [second_tool]
         done = resume(paused.thread_id, "reject", model=model)
     assert done.status == "completed"
+    approved_hosts = {call.request.url.host for call in called.calls}
+    assert approved_hosts == {hosts[first_tool]}  # the first listed was approved, only it
 
 
 def test_incident_log_lives_beside_the_sqlite_checkpoints(tmp_path):
@@ -245,3 +263,18 @@ async def test_astream_streams_scrubbed_tokens():
     from tests.leaks import leaks
 
     assert leaks(tokens) == []
+
+
+def test_runs_saved_before_model_specs_resume_by_their_label():
+    from types import SimpleNamespace
+
+    from infra_team import ModelResolutionError
+    from infra_team.runner import _stored_model
+
+    old = SimpleNamespace(checkpoint={"channel_values": {"model": "offline"}})
+    assert _stored_model(old, "t") == "offline"
+    instance = SimpleNamespace(
+        checkpoint={"channel_values": {"model": "scripted", "model_spec": None}}
+    )
+    with pytest.raises(ModelResolutionError, match="pass the same model"):
+        _stored_model(instance, "t")

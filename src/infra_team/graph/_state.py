@@ -14,7 +14,7 @@ def join_errors(left: str | None, right: str | None) -> str | None:
     (a new task on the thread)."""
     if right is None:
         return None
-    return "; ".join(text for text in (left, right) if text) or None
+    return " ".join(text for text in (left, right) if text) or None
 
 
 def merge_dicts(left: dict[str, Any] | None, right: dict[str, Any] | None) -> dict[str, Any]:

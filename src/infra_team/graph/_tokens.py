@@ -2,14 +2,16 @@
 
 Role model calls are tagged ``nostream``, so LangGraph's ``messages`` stream never carries
 their raw tokens (a host reading the graph directly gets the scrubbed final messages in
-its ``updates``/``values`` instead). This handler still streams the tokens, through a
+its ``updates``/``values`` instead). This handler passes the tokens on, through a
 ``Scrubber`` per model call and field, as ``custom`` events of type ``token``: an
 identifier split across chunks is caught before anything is shown.
+
+Models stream only when someone streams ``messages`` (LangGraph's handler asks for it);
+a plain ``invoke`` keeps the providers' non-streaming path.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 from uuid import UUID
 
@@ -17,14 +19,13 @@ from langchain_core.callbacks import BaseCallbackHandler, BaseCallbackManager
 from langchain_core.messages import AIMessageChunk
 from langchain_core.outputs import ChatGenerationChunk, GenerationChunk, LLMResult
 from langchain_core.runnables import RunnableConfig
-from langchain_core.tracers._streaming import _StreamingCallbackHandler
 from langgraph.constants import TAG_NOSTREAM
 
 from infra_team.graph._middleware import emit
 from infra_team.scrub import Scrubber
 
 
-class ScrubbedTokens(BaseCallbackHandler, _StreamingCallbackHandler[Any]):
+class ScrubbedTokens(BaseCallbackHandler):
     """Turns a role's model tokens into scrubbed ``token`` events."""
 
     run_inline = True  # keep the run's context: the stream writer lives there
@@ -32,12 +33,6 @@ class ScrubbedTokens(BaseCallbackHandler, _StreamingCallbackHandler[Any]):
     def __init__(self, role: str) -> None:
         self.role = role
         self._scrubbers: dict[tuple[UUID, str], Scrubber] = {}
-
-    def tap_output_iter(self, run_id: UUID, output: Iterator[Any]) -> Iterator[Any]:
-        return output
-
-    def tap_output_aiter(self, run_id: UUID, output: AsyncIterator[Any]) -> AsyncIterator[Any]:
-        return output
 
     def _send(self, text: str, field: str) -> None:
         if text:

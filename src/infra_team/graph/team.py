@@ -139,14 +139,21 @@ def _view(state: TeamState, fresh: dict[str, Any]) -> TeamState:
     return cast(TeamState, view)
 
 
-def _merge_intake(fresh: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+def _merge_intake(
+    state: TeamState, fresh: dict[str, Any], result: dict[str, Any]
+) -> dict[str, Any]:
     """The reset per-run keys, then what intake itself found (its kind, or its error)."""
     merged = dict(fresh)
     for key, value in result.items():
-        if key not in _REDUCED:
-            merged[key] = value
-        elif value:
+        if key in _REDUCED:
+            if value:
+                merged[key] = Overwrite(value)
+        elif key == "error" and value and "error" in state:
+            # Replace the last run's error. (An Overwrite into a channel never written
+            # would be stored as is, so only once the key exists.)
             merged[key] = Overwrite(value)
+        else:
+            merged[key] = value
     return merged
 
 
@@ -157,11 +164,11 @@ class _IntakeNode(_RoleNode):
 
     def invoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
         fresh = _intake_prepare(state, self.default_entry)
-        return _merge_intake(fresh, super().invoke(_view(state, fresh), config))
+        return _merge_intake(state, fresh, super().invoke(_view(state, fresh), config))
 
     async def ainvoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
         fresh = _intake_prepare(state, self.default_entry)
-        return _merge_intake(fresh, await super().ainvoke(_view(state, fresh), config))
+        return _merge_intake(state, fresh, await super().ainvoke(_view(state, fresh), config))
 
 
 # --- what each role does at each stage -------------------------------------------------
