@@ -11,10 +11,13 @@ state, so neither the host's tool message nor a checkpoint holds an identifier.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextvars import Token
 from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain_core.messages import ToolMessage
+from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables.config import ensure_config, var_child_runnable_config
 from langgraph.config import get_stream_writer
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
@@ -24,21 +27,47 @@ from infra_team.tools import parse_tool_output
 
 
 class ScrubOutputMiddleware(AgentMiddleware[Any, Any, Any]):
-    """Scrubs the messages (text, tool call arguments) and structured output of each model call."""
+    """Scrubs the messages (text, tool call arguments) and structured output of each model call.
+
+    With ``role`` set it also keeps the model's raw tokens off the host's ``messages``
+    stream and passes them on scrubbed as ``custom`` token events: for role agents that a
+    host runs itself (deepagents' declarative subagents), outside the supervisor graph.
+    """
+
+    def __init__(self, role: str | None = None) -> None:
+        super().__init__()
+        self.role = role
+
+    def _scoped(self) -> Token[RunnableConfig | None] | None:
+        if self.role is None:
+            return None
+        from infra_team.graph._tokens import with_scrubbed_tokens
+
+        return var_child_runnable_config.set(with_scrubbed_tokens(ensure_config(), self.role))
 
     def wrap_model_call(
         self,
         request: ModelRequest[Any],
         handler: Callable[[ModelRequest[Any]], ModelResponse[Any]],
     ) -> ModelResponse[Any]:
-        return scrub_obj(handler(request))
+        token = self._scoped()
+        try:
+            return scrub_obj(handler(request))
+        finally:
+            if token is not None:
+                var_child_runnable_config.reset(token)
 
     async def awrap_model_call(
         self,
         request: ModelRequest[Any],
         handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]],
     ) -> ModelResponse[Any]:
-        return scrub_obj(await handler(request))
+        token = self._scoped()
+        try:
+            return scrub_obj(await handler(request))
+        finally:
+            if token is not None:
+                var_child_runnable_config.reset(token)
 
 
 def emit(event: dict[str, Any]) -> None:

@@ -60,7 +60,7 @@ def role_subagent(role: str, *, model: ModelArg = None, tools: ToolsArg = None) 
         "description": scrub(spec.description),
         "system_prompt": build_system_prompt(spec),
         "tools": _role_tools(tools, role),
-        "middleware": [ScrubOutputMiddleware()],
+        "middleware": [ScrubOutputMiddleware(spec.name)],
     }
     chosen = _role_model(model, role)
     if chosen is not None:

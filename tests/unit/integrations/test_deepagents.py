@@ -161,3 +161,49 @@ def test_team_runs_on_the_offline_engine_by_default(monkeypatch: pytest.MonkeyPa
     assert reply.content.startswith("# Infrastructure Team")
     assert "Model: `offline`" in reply.content
     assert leaks(reply.content) == []
+
+
+def test_a_role_subagents_raw_tokens_never_reach_the_hosts_message_stream() -> None:
+    from deepagents import create_deep_agent
+    from langchain_core.messages import AIMessage, HumanMessage
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from infra_team.integrations.deepagents import subagents
+    from tests.fakes import ScriptedChatModel
+    from tests.leaks import leaks
+
+    def role_answer(messages, bound):
+        return AIMessage(content="Ticket INF-001 is handled.")
+
+    def host(messages, bound):
+        if any(getattr(m, "type", "") == "tool" for m in messages):
+            return AIMessage(content="done")
+        call = {
+            "name": "task",
+            "args": {"description": "plan subnets", "subagent_type": "network-engineer"},
+            "id": "t1",
+            "type": "tool_call",
+        }
+        return AIMessage(content="", tool_calls=[call])
+
+    agent = create_deep_agent(
+        model=ScriptedChatModel(script=host),
+        subagents=subagents(model={"network-engineer": ScriptedChatModel(script=role_answer)}),
+        checkpointer=InMemorySaver(),
+    )
+    config = {"configurable": {"thread_id": "tokens"}}
+    parts = list(
+        agent.stream(
+            {"messages": [HumanMessage("plan subnets")]},
+            config,
+            stream_mode=["messages", "custom"],
+            subgraphs=True,
+        )
+    )
+    raw = "".join(str(data[0].content) for _, mode, data in parts if mode == "messages")
+    tokens = "".join(
+        data["text"] for _, mode, data in parts if mode == "custom" and data.get("type") == "token"
+    )
+    assert leaks(raw) == []
+    assert leaks(tokens) == []
+    assert "Infrastructure Architect" in tokens  # the role's answer streamed, scrubbed
