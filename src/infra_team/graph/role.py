@@ -25,7 +25,6 @@ from pydantic import BaseModel
 
 from infra_team.graph._middleware import ScrubOutputMiddleware, ToolEventsMiddleware, tool_result
 from infra_team.graph._schemas import BRIEF_KEY, STAGE_SCHEMAS, Stage, StageBrief
-from infra_team.graph._tokens import with_scrubbed_tokens
 from infra_team.prompts import build_system_prompt
 from infra_team.registry import RoleSpec, display_name
 from infra_team.tools import get_tools
@@ -49,7 +48,7 @@ def build_role_agent(spec: RoleSpec, model: BaseChatModel, stage: Stage) -> Runn
     middleware: list[AgentMiddleware[Any, Any, Any]] = [
         ModelCallLimitMiddleware(run_limit=MODEL_CALL_LIMIT, exit_behavior="end"),
         ModelRetryMiddleware(max_retries=MODEL_RETRIES, on_failure="error"),
-        ScrubOutputMiddleware(),
+        ScrubOutputMiddleware(spec.name),
         ToolEventsMiddleware(spec.name),
     ]
     return create_agent(
@@ -100,16 +99,12 @@ def _tool_names(role: str) -> tuple[str, ...]:
 
 
 def run_stage(agent: Runnable[Any, Any], brief: StageBrief, config: RunnableConfig) -> StageOutcome:
-    result = agent.invoke(
-        {"messages": [brief_message(brief)]}, with_scrubbed_tokens(config, brief.role)
-    )
+    result = agent.invoke({"messages": [brief_message(brief)]}, config)
     return _outcome(brief.role, result)
 
 
 async def arun_stage(
     agent: Runnable[Any, Any], brief: StageBrief, config: RunnableConfig
 ) -> StageOutcome:
-    result = await agent.ainvoke(
-        {"messages": [brief_message(brief)]}, with_scrubbed_tokens(config, brief.role)
-    )
+    result = await agent.ainvoke({"messages": [brief_message(brief)]}, config)
     return _outcome(brief.role, result)
