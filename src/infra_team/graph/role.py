@@ -88,14 +88,15 @@ def _outcome(role: str, result: dict[str, Any]) -> StageOutcome:
     output = structured.model_dump(mode="json") if isinstance(structured, BaseModel) else None
     log = []
     for message in result.get("messages", []):
-        if isinstance(message, ToolMessage) and message.name in set(_tool_names(role)):
+        if isinstance(message, ToolMessage) and message.name in _tool_names(role):
             log.append({"role": role, **tool_result(message)})
     return StageOutcome(output=output, tool_log=log)
 
 
 @cache
-def _tool_names(role: str) -> tuple[str, ...]:
-    return tuple(tool.name for tool in get_tools(role))
+def _tool_names(role: str) -> frozenset[str]:
+    """The role's own tools (the structured-output tool's messages are not logged)."""
+    return frozenset(tool.name for tool in get_tools(role))
 
 
 def run_stage(agent: Runnable[Any, Any], brief: StageBrief, config: RunnableConfig) -> StageOutcome:
