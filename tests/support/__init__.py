@@ -1,0 +1,1 @@
+"""Helpers shared by the suite: real components started on loopback, fake servers."""
