@@ -32,6 +32,8 @@ class EscalationStep(BaseModel):
     outcome: str
     summary: str = ""
     reason: str = ""
+    actions: list[str] = Field(default_factory=list)
+    """What this rung proposes (checks, remediation), also when it passes the incident up."""
 
 
 class PendingQuestion(BaseModel):

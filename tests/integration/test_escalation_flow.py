@@ -50,12 +50,23 @@ def test_unresolved_incident_reaches_human_and_resumes():
     assert result.component_owner == "network-engineer"
     assert "Waiting for a human decision (Human escalation)" in result.report
     assert "## Triage" in result.report
-    assert "STATUS: Fixing" in result.artifacts["incident_communication"]
+    # The team applies nothing itself, so it never claims Fixing; the incident is identified
+    # and with a person.
+    paused_message = result.artifacts["incident_communication"]
+    assert "STATUS: Identified" in paused_message
+    assert "Waiting for a human decision." in result.report.split("---")[0]
     final = resume(result.thread_id, "approve", comment="incident commander takes it", model=model)
     assert final.status == "completed"
     assert final.escalation_trail[-1].rung == "human"
     assert final.escalation_trail[-1].summary == "incident commander takes it"
-    assert "STATUS: Fixing" in final.artifacts["incident_communication"]
+    message = final.artifacts["incident_communication"]
+    assert "STATUS: Identified" in message
+    assert (
+        "CURRENT_ACTION: A person took over as incident commander: incident commander takes it"
+        in message
+    )
+    assert message != paused_message
+    assert "taken over by a person" in final.report.split("---")[0]
 
 
 def test_component_owner_entry_escalates_to_architect_then_human():

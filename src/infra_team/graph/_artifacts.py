@@ -25,6 +25,7 @@ from infra_team.protocols import (
     IncidentCommunication,
     MaintenanceNotification,
 )
+from infra_team.provenance import OFFLINE_NOTE, without_offline_stamp
 from infra_team.registry import display_name
 
 MAINTENANCE_LEAD = timedelta(hours=48)
@@ -39,6 +40,7 @@ _TEMPLATES = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_TEMPLATES.filters["unstamped"] = lambda text: without_offline_stamp(str(text or ""))
 
 
 def _line(text: object) -> str:
@@ -78,7 +80,7 @@ def change_request(state: TeamState) -> ChangeRequest | None:
     return ChangeRequest(
         type=design["change_type"],
         component=_line(design.get("component")),
-        description=_line(design.get("summary")),
+        description=_line(without_offline_stamp(str(design.get("summary") or ""))),
         justification=_line(design.get("justification")),
         timeline=_line(design.get("timeline")),
         impact=_line(design.get("impact")),
@@ -113,25 +115,41 @@ def maintenance_window(state: TeamState) -> MaintenanceNotification | None:
 
 
 def incident_communication(state: TeamState) -> IncidentCommunication | None:
+    """The Incident Communication as the trail leaves it.
+
+    STATUS says what is known: ``Resolved`` when a rung closed it; ``Identified`` once the
+    failing component has an owner or the incident is with a person (waiting for one, or taken
+    over); ``Investigating`` before that. The team proposes remediation and applies nothing
+    itself, so it never claims ``Fixing``: the person who applies the fix sends that update.
+    """
     triage = state.get("triage")
     if not triage:
         return None
-    rungs = {step.get("rung") for step in state.get("trail", [])}
+    trail = state.get("trail", [])
+    last = trail[-1] if trail else {}
+    identified = any(step.get("rung") != "on-call" for step in trail) or str(
+        triage.get("component") or "unknown"
+    ).lower() not in {"", "unknown"}
     if state.get("resolved"):
         status = "Resolved"
-    elif rungs & {"architect", "human"}:
-        status = "Fixing"
-    elif "component owner" in rungs:
+    elif identified:
         status = "Identified"
     else:
         status = "Investigating"
-    last = state.get("trail", [{}])[-1]
+    if last.get("rung") == "human":
+        verdict = "took over" if last.get("outcome") == "taken over" else "declined to take over"
+        comment = f": {last['summary']}" if last.get("summary") else ""
+        action = f"A person {verdict} as incident commander{comment}"
+    elif last.get("actions"):
+        action = f"{last['role_name']}: " + "; ".join(last["actions"][:2])
+    else:
+        action = str(last.get("summary") or triage.get("current_action") or "")
     return IncidentCommunication(
         incident=_line(triage.get("incident")),
         severity=triage["severity"],
         status=status,
         impact=_line(triage.get("impact")),
-        current_action=_line(last.get("summary") or triage.get("current_action")),
+        current_action=_line(without_offline_stamp(str(action or ""))),
         eta=_line(triage.get("eta")),
     )
 
@@ -238,11 +256,78 @@ def _report_template() -> jinja2.Template:
     return _TEMPLATES.get_template("report.md.j2")
 
 
+NEXT_ACTIONS_SHOWN = 10
+"""The first screen lists at most this many next actions; the evidence below has the rest."""
+
+
+def _status_line(state: TeamState, pending: list[dict[str, Any]]) -> str:
+    if state.get("error"):
+        return "Stopped before the end (see below); what was done so far is reported."
+    if pending:
+        return "Waiting for a human decision."
+    if state.get("kind") == "incident":
+        return "Resolved." if state.get("resolved") else "Not resolved by the team."
+    return "Completed."
+
+
+def _decision(state: TeamState, results: dict[str, dict[str, Any]]) -> str:
+    """One paragraph: what the team decided, before any evidence."""
+    design = state.get("design")
+    if design:
+        return without_offline_stamp(str(design.get("summary", "")))
+    triage = state.get("triage")
+    if triage:
+        last = (state.get("trail") or [{}])[-1]
+        if last.get("rung") == "human":
+            where = f"{last['outcome']} by a person"
+        elif state.get("resolved"):
+            where = f"resolved by the {last.get('role_name')}"
+        else:
+            where = f"escalated by the {last.get('role_name')}"
+        owner = state.get("component_owner")
+        return (
+            f"{triage['severity']} incident, component {triage.get('component') or 'unknown'}"
+            + (f" (owner {display_name(owner)})" if owner else "")
+            + f"; {where}."
+        )
+    summaries = [without_offline_stamp(str(r.get("summary", ""))) for r in results.values()]
+    return " ".join(s for s in summaries if s)
+
+
+def _next_actions(
+    state: TeamState, results: dict[str, dict[str, Any]], pending: list[dict[str, Any]]
+) -> list[str]:
+    """Decisions first, then what keeps a gate open, then each role's first proposals."""
+    actions = [
+        f"Decide at {q['gate']}: approve or reject (the question is below)." for q in pending
+    ]
+    for d in state.get("decisions", []):
+        if d.get("gate") == "Change Approval" and not d.get("approved"):
+            actions.append("Do not execute the change: it was rejected at Change Approval.")
+    actions.extend(
+        f"Close {gate['gate']}: {', '.join(gate['open_items'])}."
+        for gate in state.get("gates", [])
+        if gate.get("open_items")
+    )
+    for step in state.get("trail", []):
+        actions.extend(f"{step['role_name']}: {a}" for a in step.get("actions", [])[:2])
+    for role_name, report in results.items():
+        actions.extend(f"{role_name}: {a}" for a in report.get("actions", [])[:2])
+    return actions[:NEXT_ACTIONS_SHOWN]
+
+
 def render_report(
     state: TeamState, artifacts: dict[str, str], *, pending: list[dict[str, Any]] | None = None
 ) -> str:
-    """The Markdown report a user reads; ``pending`` lists the questions a paused run waits on."""
+    """The Markdown report a user reads; ``pending`` lists the questions a paused run waits on.
+
+    The first screen holds the status, the decision and the next actions; the evidence
+    (design, each role's findings and deliverables, the trail, gates, messages, tool results)
+    follows. The offline engine's stamp is stated once at the top instead of per section.
+    """
+    pending = pending or []
     results = {display_name(role): report for role, report in state.get("results", {}).items()}
+    model = state.get("model", "offline")
     return (
         _report_template()
         .render(
@@ -250,6 +335,9 @@ def render_report(
             request=state.get("description", ""),
             kind=state.get("kind"),
             intake_reason=state.get("intake_reason", ""),
+            status_line=_status_line(state, pending),
+            decision=_decision(state, results),
+            next_actions=_next_actions(state, results, pending),
             engaged=[display_name(role) for role in state.get("engaged", [])],
             design=state.get("design"),
             results=results,
@@ -264,8 +352,9 @@ def render_report(
                 for entry in state.get("tool_log", [])
             ],
             error=state.get("error"),
-            pending=pending or [],
-            model=state.get("model", "offline"),
+            pending=pending,
+            model=model,
+            offline_note=OFFLINE_NOTE if model == "offline" else "",
         )
         .strip()
         + "\n"

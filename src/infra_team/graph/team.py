@@ -232,6 +232,7 @@ def _trail_entry(role: str, rung: str, output: dict[str, Any]) -> dict[str, Any]
         "outcome": "resolved" if resolved else "escalated",
         "summary": output.get("summary", ""),
         "reason": output.get("escalate_reason", ""),
+        "actions": list(output.get("actions", [])),
     }
 
 
@@ -425,13 +426,14 @@ def _human_node(state: TeamState) -> dict[str, Any]:
         },
     )
     decision = request_decision(request)
-    entry = {
+    entry: dict[str, Any] = {
         "role": "human",
         "role_name": display_name("human"),
         "rung": "human",
         "outcome": "taken over" if decision.approved else "declined",
         "summary": decision.comment,
         "reason": "",
+        "actions": [],
     }
     return {
         "trail": [entry],

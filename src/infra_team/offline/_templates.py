@@ -15,10 +15,10 @@ from typing import Any
 
 import jinja2
 
-OFFLINE_MARKER = "_Prepared by the offline engine (rule-based, no language model)._"
-"""The line every deliverable carries, so no reader mistakes it for a model's judgement."""
-OFFLINE_NOTE = "Prepared by the offline engine (rule-based, no language model)."
-"""The same statement as plain text, for one-paragraph fields."""
+from infra_team.provenance import OFFLINE_MARKER, OFFLINE_NOTE
+
+__all__ = ["OFFLINE_MARKER", "OFFLINE_NOTE", "format_number", "render", "render_list"]
+
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
