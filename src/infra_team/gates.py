@@ -8,9 +8,10 @@ item is met; the evaluation functions are pure and never raise, and a
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Literal, Self
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from infra_team.protocols import ChangeRequest, MaintenanceNotification, RollbackAvailability
 
@@ -109,7 +110,9 @@ class ChangeRecord(BaseModel):
     maintenance_window: MaintenanceNotification | None = None
     """The scheduled maintenance notification, if any."""
     stakeholders_notified: bool = False
-    """Whether affected teams were told."""
+    """Whether affected teams were told: a notification really sent, not an approval."""
+    evaluated_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
+    """When the gate is evaluated: a window that has already ended schedules nothing."""
     monitoring_prepared: bool = False
     """Whether dashboards and alerts for the change are ready."""
 
@@ -168,6 +171,16 @@ def _rollback_item(record: ChangeRecord) -> GateItem:
     return GateItem(name=name, met=True, note="rollback plan given")
 
 
+def _window_item(window: MaintenanceNotification | None, now: datetime) -> GateItem:
+    """A window is scheduled when one is attached and it has not already ended."""
+    name = CHANGE_APPROVAL_ITEMS[3]
+    if window is None:
+        return GateItem(name=name, met=False, note="no maintenance window")
+    if window.window_end <= now:
+        return GateItem(name=name, met=False, note=f"WINDOW {window.window_text} has passed")
+    return GateItem(name=name, met=True, note=f"WINDOW: {window.window_text}")
+
+
 def evaluate_change_approval(record: ChangeRecord) -> GateDecision:
     """Evaluate the Change Approval checklist.
 
@@ -175,7 +188,8 @@ def evaluate_change_approval(record: ChangeRecord) -> GateDecision:
     validation already requires every template field); risk assessment and rollback plan
     need non-blank text, and the rollback plan item stays open when the maintenance
     notification declares rollback Not Available; the window is scheduled when a
-    ``MaintenanceNotification`` is attached; the last two items are the record's flags.
+    ``MaintenanceNotification`` is attached whose window has not ended at ``evaluated_at``;
+    the last two items are the record's flags.
     """
     request = record.change_request
     window = record.maintenance_window
@@ -193,11 +207,7 @@ def evaluate_change_approval(record: ChangeRecord) -> GateDecision:
             else "no risk assessment",
         ),
         _rollback_item(record),
-        GateItem(
-            name=CHANGE_APPROVAL_ITEMS[3],
-            met=window is not None,
-            note=f"WINDOW: {window.window_text}" if window else "no maintenance window",
-        ),
+        _window_item(window, record.evaluated_at),
         GateItem(
             name=CHANGE_APPROVAL_ITEMS[4],
             met=record.stakeholders_notified,

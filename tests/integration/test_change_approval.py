@@ -34,8 +34,10 @@ def test_destructive_change_approved_records_the_sign_off():
     paused = task("infrastructure-team", "Remove the legacy billing database", model=model)
     done = resume(paused.thread_id, "approve", comment="CAB 42", model=model)
     change = next(g for g in done.gates if g.gate == "Change Approval")
-    assert "Stakeholders notified" not in change.open_items
     assert "Maintenance window scheduled" not in change.open_items
+    # One approval schedules the window; it tells no stakeholder. Only a notification
+    # really sent closes that item.
+    assert "Stakeholders notified" in change.open_items
     assert "must not be executed" not in done.report
 
 
@@ -88,3 +90,33 @@ def test_write_tool_approved_calls_the_api_once(respx_mock, statuspage_env):
     done = resume(paused.thread_id, "approve", model=model)
     assert done.status == "completed"
     assert route.call_count == 1
+
+
+@respx.mock(assert_all_mocked=True)
+def test_stakeholders_count_as_notified_only_when_a_notification_went_out(
+    respx_mock, statuspage_env
+):
+    route = respx_mock.post(STATUSPAGE).mock(
+        return_value=httpx.Response(
+            201, json={"id": "p2", "name": "Billing DB maintenance", "status": "scheduled"}
+        )
+    )
+    model = team_script(
+        change_type="Remove",
+        first_tools={
+            "site-reliability-engineer": [
+                (
+                    "create_statuspage_incident",
+                    {"name": "Billing DB maintenance", "status": "investigating"},
+                )
+            ]
+        },
+    )
+    paused = task("infrastructure-team", "Remove the legacy billing database", model=model)
+    done = paused
+    while done.status == "interrupted":
+        done = resume(done.thread_id, "approve", comment="CAB 42", model=model)
+    assert route.call_count == 1
+    change = next(g for g in done.gates if g.gate == "Change Approval")
+    assert "Stakeholders notified" not in change.open_items
+    assert "Maintenance window scheduled" not in change.open_items

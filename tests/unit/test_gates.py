@@ -45,6 +45,7 @@ COMPLETE_CHANGE: dict[str, Any] = {
     "maintenance_window": WINDOW,
     "stakeholders_notified": True,
     "monitoring_prepared": True,
+    "evaluated_at": datetime(2026, 11, 30, 12, 0, tzinfo=UTC),
 }
 
 
@@ -196,3 +197,36 @@ def test_render_is_the_seed_checklist_ticked() -> None:
         "- [x] Runbooks created (no evidence given)\n"
         "- [ ] DR tested (not done)"
     )
+
+
+@pytest.mark.parametrize(
+    ("evaluated_at", "met"),
+    [
+        (datetime(2026, 11, 30, 12, 0, tzinfo=UTC), True),
+        (datetime(2026, 12, 1, 2, 30, tzinfo=UTC), True),
+        (datetime(2026, 12, 1, 3, 0, tzinfo=UTC), False),
+        (datetime(2027, 1, 1, tzinfo=UTC), False),
+    ],
+)
+def test_a_window_that_has_ended_is_not_scheduled(evaluated_at: datetime, met: bool) -> None:
+    record = ChangeRecord(**{**COMPLETE_CHANGE, "evaluated_at": evaluated_at})
+    item = evaluate_change_approval(record).items[3]
+    assert item.name == "Maintenance window scheduled"
+    assert item.met is met
+    assert ("has passed" in item.note) is not met
+
+
+def test_a_window_in_2020_never_counts() -> None:
+    old = WINDOW.model_copy(
+        update={
+            "window_start": datetime(2020, 3, 1, 2, 0, tzinfo=UTC),
+            "window_end": datetime(2020, 3, 1, 4, 0, tzinfo=UTC),
+        }
+    )
+    decision = evaluate_change_approval(
+        ChangeRecord(
+            **{**COMPLETE_CHANGE, "maintenance_window": old, "evaluated_at": datetime.now(UTC)}
+        )
+    )
+    assert not decision.passed
+    assert [item.name for item in decision.open_items] == ["Maintenance window scheduled"]

@@ -32,6 +32,8 @@ MAINTENANCE_LEAD = timedelta(hours=48)
 """A proposed window starts at the first 02:00 UTC at least this long after the run."""
 MAINTENANCE_LENGTH = timedelta(hours=2)
 CONTACT = "Site Reliability Engineer (primary on-call)"
+NOTIFICATION_TOOL = "create_statuspage_incident"
+"""The write tool whose successful, approved call tells stakeholders about a change."""
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("infra_team.graph", "templates"),
@@ -174,7 +176,8 @@ def evaluate_gates(state: TeamState, decisions: list[dict[str, Any]]) -> list[di
             rollback_plan=(design.get("rollback_plan") or "").strip() or None,
             # The team proposes a window; it counts as scheduled once a person approved it.
             maintenance_window=maintenance_window(state) if _approved(decisions) else None,
-            stakeholders_notified=_approved(decisions),
+            # Approving a change tells nobody: only a notification really sent counts.
+            stakeholders_notified=bool(_tool_data(state, NOTIFICATION_TOOL)),
             monitoring_prepared=alerts,
         )
     )
