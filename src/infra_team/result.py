@@ -34,6 +34,8 @@ class EscalationStep(BaseModel):
     reason: str = ""
     actions: list[str] = Field(default_factory=list)
     """What this rung proposes (checks, remediation), also when it passes the incident up."""
+    at: str | None = None
+    """When the rung finished (ISO 8601, UTC): the incident's timeline."""
 
 
 class PendingQuestion(BaseModel):
@@ -67,7 +69,8 @@ class TaskResult(BaseModel):
     interrupts: list[PendingQuestion] = Field(default_factory=list)
     artifacts: dict[str, str] = Field(default_factory=dict)
     """Rendered protocol messages: ``change_request``, ``maintenance_notification``,
-    ``incident_communication``."""
+    ``incident_communication``; and ``postmortem``, a Markdown draft for a P1 or P2 incident
+    that was resolved or handed to a person."""
     report: str
     thread_id: str
     model: str

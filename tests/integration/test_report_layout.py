@@ -82,3 +82,43 @@ def test_first_sentence_cuts_at_a_word_boundary(text: str, limit: int, expected:
     cut = first_sentence(text, limit)
     assert cut == expected
     assert len(cut) <= limit
+
+
+def test_a_resolved_p1_incident_leaves_a_postmortem_with_its_timeline() -> None:
+    done = task(
+        "site-reliability-engineer",
+        "Outage: checkout is down, 100% of requests fail with 503. Service recovered after the "
+        "rollback.",
+    )
+    assert done.severity == "P1"
+    assert done.status == "completed"
+    review = done.artifacts["postmortem"]
+    assert review.startswith("## Postmortem (draft): ")
+    assert "| Infrastructure Team | Incident reported to the team |" in review
+    assert "| Site Reliability Engineer | resolved: " in review
+    assert re.search(r"\*\*Time to recovery:\*\* resolved \d+\.\d min after the team", review)
+    assert "\n\n**Impact:** " in review
+    assert "incident on recovered" not in done.report
+    assert all(step.at for step in done.escalation_trail)
+    assert review in done.report
+    assert "```text\n## Postmortem" not in done.report
+
+
+def test_an_incident_handed_to_a_person_gets_a_draft_without_a_recovery_time() -> None:
+    paused = task(
+        "infrastructure-team", "Checkout returns 502 for 40% of requests; data loss suspected"
+    )
+    assert "postmortem" not in paused.artifacts
+    done = resume(paused.thread_id, "approve", comment="Dana commands")
+    review = done.artifacts["postmortem"]
+    assert "| Human escalation | taken over: Dana commands |" in review
+    assert "not measured: the team handed the incident to a person" in review
+
+
+def test_minor_incidents_get_no_postmortem() -> None:
+    done = task(
+        "infrastructure-team",
+        "Minor: a typo on the status page footer, fixed and resolved",
+    )
+    assert done.severity in {"P3", "P4"}
+    assert "postmortem" not in done.artifacts

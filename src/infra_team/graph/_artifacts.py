@@ -156,6 +156,75 @@ def incident_communication(state: TeamState) -> IncidentCommunication | None:
     )
 
 
+POSTMORTEM_SEVERITIES = frozenset({"P1", "P2"})
+"""Incidents that get a postmortem (the SRE prompt: "hold a postmortem for P1 and P2")."""
+MTTR_TARGET_MINUTES = 30
+"""The team's Mean Time to Recovery target (seed "Metrics & KPIs": < 30 min)."""
+
+
+def _minutes(start: str, end: str) -> float:
+    return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds() / 60
+
+
+def _clock(stamp: str) -> str:
+    return datetime.fromisoformat(stamp).strftime("%Y-%m-%d %H:%M")
+
+
+def postmortem(state: TeamState) -> str | None:
+    """A blameless postmortem draft for a P1 or P2 incident whose run is over for the team:
+    resolved at a rung, or handed to a person. The timeline is the trail's own timestamps
+    from the moment the team received the incident; recovery time is measured only when a
+    rung resolved it, and never guessed."""
+    triage = state.get("triage")
+    trail = state.get("trail", [])
+    if not triage or triage.get("severity") not in POSTMORTEM_SEVERITIES or not trail:
+        return None
+    last = trail[-1]
+    if not (state.get("resolved") or last.get("rung") == "human"):
+        return None
+    started = state["started_at"]
+    timeline = [
+        {
+            "time": _clock(step["at"]) if step.get("at") else "",
+            "role_name": step["role_name"],
+            "what": _line(
+                f"{step['outcome']}: "
+                + without_offline_stamp(str(step.get("reason") or step.get("summary") or ""))
+            ).replace("|", "/"),
+        }
+        for step in trail
+    ]
+    if state.get("resolved") and last.get("at"):
+        minutes = _minutes(started, last["at"])
+        recovery = (
+            f"resolved {minutes:.1f} min after the team received it; the time to recovery "
+            f"(target under {MTTR_TARGET_MINUTES} min) counts from the incident's start, "
+            "which the report does not give"
+        )
+        outcome = f"Resolved by the {last['role_name']}."
+    else:
+        recovery = "not measured: the team handed the incident to a person before recovery"
+        outcome = f"Handed to a person ({last['outcome']})."
+    owner = state.get("component_owner")
+    return (
+        _TEMPLATES.get_template("postmortem.md.j2")
+        .render(
+            incident=_line(triage.get("incident")),
+            severity=triage["severity"],
+            component=triage.get("component") or "unknown",
+            owner=display_name(owner) if owner else "",
+            impact=_line(triage.get("impact")),
+            outcome=outcome,
+            started=_clock(started),
+            timeline=timeline,
+            recovery=recovery,
+            findings=list(triage.get("findings", [])),
+            actions=[a for step in trail for a in step.get("actions", [])],
+        )
+        .strip()
+    )
+
+
 def _approved(decisions: list[dict[str, Any]]) -> bool:
     return any(d.get("gate") == "Change Approval" and d.get("approved") for d in decisions)
 
@@ -235,13 +304,18 @@ def _readiness(state: TeamState, *, alerts: bool, runbooks: bool) -> ReadinessRe
 
 
 def render_artifacts(state: TeamState) -> dict[str, str]:
-    """The protocol messages this run produced, rendered exactly as the seed's templates."""
+    """The protocol messages this run produced, rendered exactly as the seed's templates,
+    and the postmortem draft of a P1 or P2 incident (Markdown)."""
     messages = {
         "change_request": change_request(state),
         "maintenance_notification": maintenance_window(state),
         "incident_communication": incident_communication(state),
     }
-    return {name: message.render() for name, message in messages.items() if message is not None}
+    rendered = {name: m.render() for name, m in messages.items() if m is not None}
+    review = postmortem(state)
+    if review:
+        rendered["postmortem"] = review
+    return rendered
 
 
 def _artifact_titles(state: TeamState) -> dict[str, str]:
@@ -251,6 +325,7 @@ def _artifact_titles(state: TeamState) -> dict[str, str]:
         "maintenance_notification": "Maintenance Notification"
         + ("" if scheduled else " (proposed window: schedule it at Change Approval)"),
         "incident_communication": "Incident Communication",
+        "postmortem": "Postmortem (draft)",
     }
 
 

@@ -233,6 +233,7 @@ def _trail_entry(role: str, rung: str, output: dict[str, Any]) -> dict[str, Any]
         "summary": output.get("summary", ""),
         "reason": output.get("escalate_reason", ""),
         "actions": list(output.get("actions", [])),
+        "at": datetime.now(UTC).isoformat(),
     }
 
 
@@ -434,6 +435,7 @@ def _human_node(state: TeamState) -> dict[str, Any]:
         "summary": decision.comment,
         "reason": "",
         "actions": [],
+        "at": datetime.now(UTC).isoformat(),
     }
     return {
         "trail": [entry],

@@ -226,10 +226,13 @@ _NOT_A_NAME = frozenset(
         "incident", "alert", "urgent", "outage", "error", "errors", "writes", "reads",
         "users", "customers", "requests", "traffic", "all", "some", "most", "disk", "cpu",
         "memory", "p1", "p2", "p3", "p4", "sev1", "sev2", "sev3", "sev4",
+        "recovered", "restored", "resolved", "fixed", "degraded", "down", "was", "has",
+        "returns", "returned", "failing", "failed", "fails",
     }
 )  # fmt: skip
 """Words a service pattern can catch that never name a service: articles, adjectives,
-incident labels, traffic and resources."""
+incident labels, traffic, resources, and the states and verbs that follow the word
+"service" ("service recovered", "service is down")."""
 _TECHNOLOGIES = (
     "postgresql", "postgres", "mysql", "mariadb", "mongodb", "redis", "cassandra",
     "elasticsearch", "kafka", "rabbitmq", "nginx", "haproxy", "kubernetes",
