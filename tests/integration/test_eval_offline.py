@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -36,3 +37,8 @@ def test_offline_engine_scores_at_least_the_floor(measured: EvalResult) -> None:
 def test_floor_is_the_measured_score_rounded_down(measured: EvalResult) -> None:
     expected = math.floor(measured.score * 10) / 10
     assert floor() == expected, f"set `score` in {FLOOR_FILE} to {expected}"
+
+
+def test_readme_shows_the_floor() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"The offline engine scores **{floor():.1f} %**" in readme
