@@ -44,6 +44,8 @@ class CaseResult(BaseModel):
     """Every check passed."""
     checks: list[Check]
     tools_called: list[ToolCall] = Field(default_factory=list)
+    asked: list[str] = Field(default_factory=list)
+    """Questions the run put to a person (each answered "reject")."""
     http_requests: int = 0
     """Requests the tools sent to the integrations."""
     duration_s: float
@@ -99,6 +101,7 @@ def case_result(case: EvalCase, run: CaseRun, checks: list[Check]) -> CaseResult
         passed=bool(decided) and passed == len(decided),
         checks=checks,
         tools_called=run.tools,
+        asked=run.asked,
         http_requests=len(run.http),
         duration_s=run.duration_s,
         error=run.error or (run.result.error if run.result else None),

@@ -13,6 +13,7 @@ from infra_team.errors import ConfigError
 from infra_team.evals import load_cases
 from infra_team.evals._load import default_cases_dir
 from infra_team.registry import ROLE_TYPES
+from infra_team.scrub import scrub
 
 VALID = {
     "title": "Replica lag",
@@ -48,6 +49,18 @@ def test_shipped_cases_cover_six_roles_and_both_flows() -> None:
     # Integrations are exercised: some cases serve recorded Prometheus and Alertmanager answers.
     services = {response.service for case in cases for response in case.http}
     assert {"prometheus", "alertmanager"} <= services
+
+
+def test_shipped_case_files_carry_no_internal_ids() -> None:
+    for path in sorted(default_cases_dir().glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        assert scrub(text) == text, path
+
+
+def test_a_single_case_file_can_be_given(tmp_path: Path) -> None:
+    path = write(tmp_path, "one.yaml", VALID)
+    write(tmp_path, "two.yaml", VALID)
+    assert [case.id for case in load_cases(path)] == ["one"]
 
 
 def test_shipped_cases_live_in_the_data_folder() -> None:
