@@ -166,23 +166,32 @@ def _handle_request(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.
 
 
 @contextlib.contextmanager
-def eval_integrations() -> Iterator[None]:
-    """Route the eval hosts to the recorded answers and point the settings at them.
-
-    The user's config file and ``INFRA_TEAM_*`` integration variables are set aside for
-    the duration (an empty config file, the eval values above) and restored afterwards.
-    """
+def _routed_transport() -> Iterator[None]:
+    """Send requests to the eval hosts to ``_MOCK``; nested uses share one patch."""
     global _patch_depth
-    from infra_team.settings import CONFIG_ENV, reset_settings
-
     with _PATCH_LOCK:
         _patch_depth += 1
         if _patch_depth == 1:
             httpx.HTTPTransport.handle_request = _handle_request  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        with _PATCH_LOCK:
+            _patch_depth -= 1
+            if _patch_depth == 0:
+                httpx.HTTPTransport.handle_request = _original_handle  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def _eval_settings() -> Iterator[None]:
+    """The eval's settings in place of the user's: an empty config file and the variables
+    above; every ``INFRA_TEAM_*`` variable but the model is set aside and restored after."""
+    from infra_team.settings import CONFIG_ENV, reset_settings
+
     saved = {
         name: value
         for name, value in os.environ.items()
-        if name.startswith("INFRA_TEAM_") and name not in {"INFRA_TEAM_MODEL"}
+        if name.startswith("INFRA_TEAM_") and name != "INFRA_TEAM_MODEL"
     }
     with tempfile.TemporaryDirectory(prefix="infra-team-eval-") as folder:
         empty = Path(folder) / "config.toml"
@@ -190,8 +199,7 @@ def eval_integrations() -> Iterator[None]:
         try:
             for name in saved:
                 del os.environ[name]
-            os.environ.update(_SETTINGS)
-            os.environ[CONFIG_ENV] = str(empty)
+            os.environ.update({**_SETTINGS, CONFIG_ENV: str(empty)})
             reset_settings()
             yield
         finally:
@@ -199,10 +207,17 @@ def eval_integrations() -> Iterator[None]:
                 os.environ.pop(name, None)
             os.environ.update(saved)
             reset_settings()
-            with _PATCH_LOCK:
-                _patch_depth -= 1
-                if _patch_depth == 0:
-                    httpx.HTTPTransport.handle_request = _original_handle  # type: ignore[method-assign]
+
+
+@contextlib.contextmanager
+def eval_integrations() -> Iterator[None]:
+    """Route the eval hosts to the recorded answers and point the settings at them.
+
+    The user's config file and ``INFRA_TEAM_*`` integration variables are set aside for
+    the duration and restored afterwards, so no credential of theirs is read or sent.
+    """
+    with _routed_transport(), _eval_settings():
+        yield
 
 
 @contextlib.contextmanager
