@@ -5,8 +5,11 @@ Every check is deterministic except statements with a ``claim`` when a judge is 
 matcher and no judge); skipped checks count neither way.
 
 Text is matched against the report and the protocol messages (artifacts) with case
-ignored, runs of white space collapsed to one space and Markdown emphasis and code marks
-(``*``, `````) removed, so ``**Severity:** P1`` reads ``severity: p1``.
+ignored, runs of white space collapsed to one space, and Markdown emphasis, code marks and
+quote markers (``*``, `````, ``>``) removed, so ``**Severity:** P1`` reads ``severity: p1``.
+The request itself is cut out of that text wherever the report quotes it in full: a fact
+the user stated is not found just because the report repeats the question, and a word in
+the question ("is the replica healthy?") is not a claim the report makes.
 """
 
 from __future__ import annotations
@@ -61,12 +64,19 @@ class Verdict(Protocol):
 
 
 _MARKS = re.compile(r"[*`]")
+_QUOTE = re.compile(r"^[ \t]*>[ \t]?", re.MULTILINE)
 _SPACE = re.compile(r"\s+")
 
 
 def normalise(text: str) -> str:
     """The text as statements are matched against it (see the module docstring)."""
-    return _SPACE.sub(" ", _MARKS.sub("", text)).strip().lower()
+    return _SPACE.sub(" ", _MARKS.sub("", _QUOTE.sub("", text))).strip().lower()
+
+
+def without_request(text: str, request: str) -> str:
+    """Normalised ``text`` with every full quotation of the (normalised) request cut out."""
+    quoted = normalise(request)
+    return normalise(text).replace(quoted, " ") if quoted else normalise(text)
 
 
 def report_text(result: TaskResult | None) -> str:
@@ -123,7 +133,7 @@ def score(case: EvalCase, run: CaseRun, *, judge: Verdict | None = None) -> list
     result = run.result
     checks: list[Check] = []
     raw = report_text(result)
-    text = normalise(raw)
+    text = without_request(raw, case.request)
     kind = result.kind if result else None
     status = result.status if result else "failed"
     engaged = set(result.engaged_roles) if result else set()
@@ -202,4 +212,5 @@ __all__ = [
     "normalise",
     "report_text",
     "score",
+    "without_request",
 ]

@@ -156,6 +156,18 @@ def test_text_matching_ignores_case_spacing_and_markdown() -> None:
     assert score(case(facts=["SEVERITY: p2 · replica db2 is 9 minutes"]), run())[0].passed
 
 
+def test_the_quoted_request_is_not_the_answer() -> None:
+    quoted = result(
+        report="# Incident\n\n> The replica is far\n> behind the primary.\n\nLag: 540 s."
+    )
+    checks = score(case(facts=["far behind", "540 s"], absent=["primary"]), run(quoted))
+    assert [(c.name, c.passed) for c in checks] == [
+        ("far behind", False),
+        ("540 s", True),
+        ("primary", True),
+    ]
+
+
 def test_artifacts_count_as_report_text() -> None:
     assert score(case(facts=["STATUS: Fixing"]), run())[0].passed
 
