@@ -49,19 +49,20 @@ class CaseRun(BaseModel):
     """None when the run raised before it produced a result."""
     tools: list[ToolCall] = Field(default_factory=list)
     asked: list[str] = Field(default_factory=list)
-    """Questions put to a person: gate names and the write tools awaiting approval."""
+    """Questions put to a person, in order, one entry per time asked: the gate, then the
+    write tool awaiting approval when there is one (``Change Approval``, ``pagerduty_event``)."""
     http: list[ServedRequest] = Field(default_factory=list)
     duration_s: float
     error: str | None = None
     """Why the run produced no result."""
 
 
-def _questions(result: TaskResult) -> list[str]:
-    names: list[str] = []
-    for question in result.interrupts:
-        tool = question.details.get("tool")
-        names += [question.gate, *([tool] if isinstance(tool, str) else [])]
-    return names
+def _question(result: TaskResult) -> list[str]:
+    """The question the next resume answers (the first pending one): its gate, and the
+    write tool it asks about, if any."""
+    question = result.interrupts[0]
+    tool = question.details.get("tool")
+    return [question.gate, *([tool] if isinstance(tool, str) else [])]
 
 
 def run_case(case: EvalCase, model: ModelArg) -> CaseRun:
@@ -96,7 +97,7 @@ def run_case(case: EvalCase, model: ModelArg) -> CaseRun:
                         result = event.result
                 if result is None or result.status != "interrupted":
                     break
-                asked += [name for name in _questions(result) if name not in asked]
+                asked += _question(result)
                 events = stream(
                     case.subagent_type,
                     model=model,
