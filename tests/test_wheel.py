@@ -79,3 +79,12 @@ def test_wheel_installs_and_lists_agents_from_anywhere(tmp_path: Path):
     rows = json.loads(listed.stdout)
     assert len(rows) == 7
     assert leaks(listed.stdout) == []
+    cases = subprocess.run(
+        [str(python), "-c", "import infra_team._paths as p; print(p.evals_dir())"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=workdir,
+    ).stdout.strip()
+    assert cases.startswith(str(env_dir)), cases
+    assert len(list((Path(cases) / "cases").glob("*.yaml"))) >= 50

@@ -1,6 +1,6 @@
 """Where the package's data folders are: the only module that builds those paths.
 
-An installed wheel carries agents/, prompts/ and graphs/ under ``infra_team/_data``;
+An installed wheel carries agents/, prompts/, graphs/ and evals/ under ``infra_team/_data``;
 a source checkout keeps them at the repository root.
 """
 
@@ -32,6 +32,11 @@ def prompts_dir() -> Path:
 
 def graphs_dir() -> Path:
     return data_root() / "graphs"
+
+
+def evals_dir() -> Path:
+    """Eval cases (``cases/``), the judge's prompt and the offline engine's score floor."""
+    return data_root() / "evals"
 
 
 def plugin_dir() -> Path:

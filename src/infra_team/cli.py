@@ -293,6 +293,30 @@ def mcp(
     run_mcp_server(model, checkpointer=checkpoint or default_checkpoint())
 
 
+@app.command(name="eval")
+def eval_command(
+    model: Annotated[str | None, typer.Option(help="Model: offline, openai:gpt-4.1, ...")] = None,
+    cases: Annotated[
+        Path | None, typer.Option(help="Case file or folder (default: shipped).")
+    ] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="Write results as JSON.")] = None,
+    compare: Annotated[
+        tuple[Path, Path] | None, typer.Option(help="Compare two --json results: A.json B.json.")
+    ] = None,
+    judge: Annotated[str | None, typer.Option(help="Model deciding free-text claims.")] = None,
+    workers: Annotated[int, typer.Option(help="Cases run at the same time.")] = 1,
+    fail_under: Annotated[float | None, typer.Option(help="Exit 1 below this score (%).")] = None,
+) -> None:
+    """Measure answer quality: run the eval cases and score every expectation."""
+    from infra_team.evals._command import eval_main
+
+    try:
+        code = eval_main(model, cases, json_path, compare, judge, workers, fail_under, out, err)
+    except InfraTeamError as exc:
+        _fail(str(exc))
+    raise typer.Exit(code)
+
+
 def main() -> None:
     """Console entry point: maps errors to exit codes and one-line messages."""
     try:
