@@ -166,10 +166,14 @@ class FakeOpenAIServer:
         self.requests: list[dict[str, Any]] = []
         self.usages: list[dict[str, int]] = []
         """Usage of every reply sent, as reported to the client."""
+        self.clients: list[Any] = []
+        """HTTP clients made by ``chat_model`` for this server, closed with it."""
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_class(self))
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -181,6 +185,8 @@ class FakeOpenAIServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        for client in self.clients:
+            client.close()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
@@ -343,19 +349,26 @@ def _handler_class(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
         def _send_json(self, status: int, data: dict[str, Any], **kwargs: Any) -> None:
             self._send_bytes(status, json.dumps(data).encode(), **kwargs)
 
-        def _send_stream(self, request: ChatRequest, reply: Reply) -> None:
+        def _send_stream(self, request: ChatRequest, reply: Reply, *, delay: float = 0.0) -> None:
+            events = [json.dumps(item) for item in server.chunks(request, reply)]
+            self._send_events(events, delay=delay)
+
+        def _send_events(self, events: list[str], *, delay: float = 0.0) -> None:
+            """Server-sent events, then ``[DONE]``; with ``delay``, one byte at a time."""
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-cache")
             self.send_header("Connection", "close")
             self.end_headers()
             self.close_connection = True
+            payload = "".join(f"data: {event}\n\n" for event in [*events, "[DONE]"]).encode()
+            step = 1 if delay else len(payload)
             try:
-                for item in server.chunks(request, reply):
-                    self.wfile.write(f"data: {json.dumps(item)}\n\n".encode())
+                for start in range(0, len(payload), step):
+                    self.wfile.write(payload[start : start + step])
                     self.wfile.flush()
-                self.wfile.write(b"data: [DONE]\n\n")
-                self.wfile.flush()
+                    if delay:
+                        time.sleep(delay)
             except (BrokenPipeError, ConnectionResetError):
                 return
 
@@ -381,19 +394,29 @@ def _handler_class(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
             elif fault.kind == "slow":
                 reply = fault.reply or Reply(content="slow")
+                if request.stream:
+                    self._send_stream(request, reply, delay=fault.seconds)
+                    return
                 payload = json.dumps(server.completion(request, reply)).encode()
                 self._send_bytes(200, payload, delay=fault.seconds)
             elif fault.kind == "bad_json":
-                self._send_bytes(200, b'{"id": "chatcmpl-bad", "choices": [{"index": 0, "mess')
+                broken = '{"id": "chatcmpl-bad", "choices": [{"index": 0, "mess'
+                if request.stream:
+                    self._send_events([broken])
+                    return
+                self._send_bytes(200, broken.encode())
             elif fault.kind == "empty_choices":
                 data = {
                     "id": "chatcmpl-empty",
-                    "object": "chat.completion",
+                    "object": "chat.completion.chunk" if request.stream else "chat.completion",
                     "created": int(time.time()),
                     "model": request.body.get("model", "fake"),
                     "choices": [],
                     "usage": {"prompt_tokens": 1, "completion_tokens": 0, "total_tokens": 1},
                 }
+                if request.stream:
+                    self._send_events([json.dumps(data)])
+                    return
                 self._send_json(200, data)
 
     return Handler
@@ -403,8 +426,15 @@ def chat_model(
     server: FakeOpenAIServer, *, model: str = "qwen2.5-coder-1.5b-instruct", **kwargs: Any
 ) -> Any:
     """A real ``langchain_openai.ChatOpenAI`` pointed at ``server`` (no retries, short timeout)."""
+    import httpx
     from langchain_openai import ChatOpenAI
 
     options: dict[str, Any] = {"api_key": "sk-fake", "max_retries": 0, "timeout": 10}
     options.update(kwargs)
+    # Plain-HTTP clients: loopback needs no CA bundle, and loading one costs ~0.4 s a model.
+    timeout = options["timeout"]
+    client = httpx.Client(verify=False, timeout=timeout)
+    server.clients.append(client)
+    options.setdefault("http_client", client)
+    options.setdefault("http_async_client", httpx.AsyncClient(verify=False, timeout=timeout))
     return ChatOpenAI(model=model, base_url=server.base_url, **options)

@@ -150,8 +150,7 @@ def team_responder(
                 tool_calls=(ToolCallReply(tool, json.dumps(data) + " I hope this helps!"),)
             )
         if chosen == "unreadable_then_tool" and not any(
-            m.get("role") == "tool" and "was not run" in str(m.get("content"))
-            for m in request.messages
+            "was not run" in str(m.get("content")) for m in request.messages
         ):
             return Reply(tool_calls=(ToolCallReply(tool, "summary: done, findings: none"),))
         return Reply(tool_calls=(ToolCallReply(tool, data),))

@@ -341,7 +341,7 @@ class StructuredAnswerMiddleware(AgentMiddleware[Any, Any, Any]):
 
 class AnswerReminderMiddleware(AgentMiddleware[Any, Any, Any]):
     """After a model call that gave no answer, go back to the model: with a reminder of the
-    answer tool after prose, straight back after a tool error the model must act on.
+    answer tool after prose, with the tool error repeated after unreadable arguments.
 
     Put it first in the middleware list: its ``after_model`` then runs after the call
     limit has counted the call, so the limit still ends the loop.
@@ -358,7 +358,8 @@ class AnswerReminderMiddleware(AgentMiddleware[Any, Any, Any]):
         messages: list[BaseMessage] = state.get("messages", [])
         last = messages[-1] if messages else None
         if isinstance(last, ToolMessage) and last.status == "error":
-            return {"jump_to": "model"}
+            # Repeated as a user message: some servers drop ``role: tool`` messages.
+            return {"messages": [HumanMessage(content=last.text)], "jump_to": "model"}
         if isinstance(last, AIMessage) and not last.tool_calls:
             return {"messages": [HumanMessage(content=reminder(self.schema))], "jump_to": "model"}
         return None
