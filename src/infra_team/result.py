@@ -72,7 +72,12 @@ class RunUsage(BaseModel):
         )
 
     def render(self) -> str:
-        """A small table: role, input, output and total tokens."""
+        """A small table: role, input, output and total tokens (or why there are none)."""
+        if not self.total.total_tokens:
+            return (
+                "none reported (the offline engine uses no tokens; a provider that sends no "
+                "usage, e.g. in streamed replies, reports none)"
+            )
         rows = [("Role", "Input tokens", "Output tokens", "Total")]
         for role, usage in self.by_role.items():
             rows.append(
