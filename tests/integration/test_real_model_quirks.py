@@ -203,3 +203,37 @@ def test_an_authentication_failure_ends_the_run_failed_with_a_message():
     assert "invalid api key" in (result.error or "")
     # An auth error is not a refused request shape: no fallback to another answer mode.
     assert {body.get("tool_choice") for body in server.requests} == {"required"}
+
+
+async def test_the_async_path_copes_with_the_same_quirks():
+    from infra_team import atask
+
+    responder = team_responder(lambda role, tool: "prose" if role == "Network Engineer" else "text")
+    with FakeOpenAIServer(responder, quirks=LLAMA_CPP) as server:
+        result = await atask("infrastructure-team", REQUEST, model=chat_model(server))
+    assert result.status == "completed", result.error
+    assert result.unstructured_roles == ["network-engineer"]
+    assert "As the Network Engineer, I reviewed the request" in result.report
+    assert [body.get("tool_choice") for body in server.requests].count("required") == 1
+    assert result.usage.total.input_tokens == _usage_sent(server)[0]
+
+
+def test_an_incident_with_no_structure_climbs_to_a_person_with_its_prose():
+    with FakeOpenAIServer(team_responder("prose"), quirks=LLAMA_CPP) as server:
+        result = task(
+            "infrastructure-team",
+            "checkout returns 502 for 40% of requests",
+            model=chat_model(server),
+        )
+    assert result.status == "interrupted", result.error
+    assert result.kind == "incident"  # by rule: "502", "40% of requests"
+    assert result.severity is None  # never guessed from prose
+    assert result.component_owner == "network-engineer"  # a 502 is the load balancer's
+    assert [(s.rung, s.outcome) for s in result.escalation_trail] == [
+        ("on-call", "escalated"),
+        ("component owner", "escalated"),
+        ("architect", "escalated"),
+    ]
+    assert "incident_communication" not in result.artifacts
+    assert "As the Site Reliability Engineer, I reviewed the request" in result.report
+    assert result.interrupts[0].gate == "Human escalation"

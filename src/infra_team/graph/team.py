@@ -43,7 +43,7 @@ from infra_team.graph.role import (
     build_role_agent,
     run_stage,
 )
-from infra_team.offline._routing import classify_kind
+from infra_team.offline._routing import classify_kind, component_ownership
 from infra_team.oncall import ON_CALL_POLICY
 from infra_team.oncall import component_owner as policy_owner
 from infra_team.registry import (
@@ -267,6 +267,8 @@ def _make_report_finish(role: str) -> Callable[[TeamState, Stage, StageOutcome],
             owner = outcome.output.get("component_owner") or policy_owner(
                 outcome.output.get("component", "")
             )
+            if outcome.unstructured:  # no component from the model: the request's words
+                owner = component_ownership(_description(state)).owner
             return {
                 "triage": outcome.output,
                 "component_owner": owner or DEFAULT_OWNER,
