@@ -40,6 +40,40 @@ def _row(name: str, samples: list[float], unit: str = "ms") -> tuple[str, str, s
     )
 
 
+def _usage_rows() -> list[tuple[str, str, str, str]]:
+    """Tokens of one team request by the scripted team behind the fake OpenAI-compatible
+    server, through ``ChatOpenAI`` (usage as that server reports it: 4 characters a
+    token), per role and in total: what each role's prompt costs."""
+    try:
+        from tests.support.openai_server import FakeOpenAIServer, chat_model
+        from tests.support.openai_team import team_responder
+    except ImportError:  # langchain-openai not installed
+        return [("tokens (scripted model)", "skipped: pip install 'infra-team[openai]'", "", "")]
+    from infra_team import task
+    from infra_team.registry import display_name
+
+    with FakeOpenAIServer(team_responder()) as server:
+        result = task("infrastructure-team", REQUEST, model=chat_model(server))
+    if result.status != "completed":
+        msg = f"the scripted model's run ended {result.status}: {result.error}"
+        raise SystemExit(msg)
+    usage = result.usage
+    rows = [
+        (f"tokens in/out, {display_name(role)}", f"{u.input_tokens}/{u.output_tokens}", "", "1")
+        for role, u in usage.by_role.items()
+    ]
+    total = usage.total
+    rows.append(
+        (
+            "tokens in/out, team request (scripted model)",
+            f"{total.input_tokens}/{total.output_tokens}",
+            "",
+            "1",
+        )
+    )
+    return rows
+
+
 def main() -> None:
     import_time = subprocess.run(
         [
@@ -99,6 +133,7 @@ def main() -> None:
         scrubber.flush()
 
     rows.append(_row("stream-scrub 1 MB in 7-char chunks", _timed(streamed, min(RUNS, 3))))
+    rows.extend(_usage_rows())
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows.append(("peak RSS of this process", f"{peak_mib:.0f} MiB", "", ""))
 

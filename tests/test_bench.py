@@ -24,3 +24,4 @@ def test_benchmark_prints_its_table():
     rows = [line.split("  ")[0] for line in result.stdout.splitlines()[1:]]
     assert "team request, sync (6 roles)" in rows
     assert "scrub 1 MB" in rows
+    assert "tokens in/out, team request (scripted model)" in rows

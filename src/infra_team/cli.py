@@ -191,6 +191,7 @@ def _run_events(events: Any, *, as_json: bool, checkpoint: Path | None = None) -
         _print_json(result.model_dump(mode="json"))
     else:
         out.print(Markdown(result.report))
+        err.print(f"\nToken usage\n{result.usage.render()}", highlight=False, markup=False)
     if result.status == "interrupted":
         if len(result.interrupts) > 1:
             first = result.interrupts[0]

@@ -18,6 +18,8 @@ class GateResult(BaseModel):
     passed: bool
     open_items: list[str] = Field(default_factory=list)
     items: list[dict[str, Any]] = Field(default_factory=list)
+    unverified: list[str] = Field(default_factory=list)
+    """Roles whose answers were unstructured prose: nothing they claimed counts here."""
 
 
 class EscalationStep(BaseModel):
@@ -36,6 +38,72 @@ class EscalationStep(BaseModel):
     """What this rung proposes (checks, remediation), also when it passes the incident up."""
     at: str | None = None
     """When the rung finished (ISO 8601, UTC): the incident's timeline."""
+
+
+class TokenUsage(BaseModel):
+    """Tokens the models reported for their calls (``usage_metadata``)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.output_tokens
+
+
+class RunUsage(BaseModel):
+    """Token usage of a run, per role and in total. Zero for a model that reports none
+    (the offline engine calls no language model)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    by_role: dict[str, TokenUsage] = Field(default_factory=dict)
+    """Subagent type -> that role's usage over all its stages."""
+    total: TokenUsage = Field(default_factory=TokenUsage)
+
+    @classmethod
+    def from_state(cls, usage: dict[str, dict[str, int]] | None) -> RunUsage:
+        """From the graph state's per-role counts."""
+        by_role = {role: TokenUsage(**counts) for role, counts in (usage or {}).items()}
+        return cls(
+            by_role=by_role,
+            total=TokenUsage(
+                input_tokens=sum(u.input_tokens for u in by_role.values()),
+                output_tokens=sum(u.output_tokens for u in by_role.values()),
+            ),
+        )
+
+    def render(self) -> str:
+        """A small table: role, input, output and total tokens (or why there are none)."""
+        if not self.total.total_tokens:
+            return (
+                "none reported (the offline engine uses no tokens; a provider that sends no "
+                "usage, e.g. in streamed replies, reports none)"
+            )
+        rows = [("Role", "Input tokens", "Output tokens", "Total")]
+        for role, usage in self.by_role.items():
+            rows.append(
+                (
+                    display_name(role),
+                    str(usage.input_tokens),
+                    str(usage.output_tokens),
+                    str(usage.total_tokens),
+                )
+            )
+        total = self.total
+        rows.append(
+            ("Total", str(total.input_tokens), str(total.output_tokens), str(total.total_tokens))
+        )
+        widths = [max(len(row[i]) for row in rows) for i in range(4)]
+        return "\n".join(
+            "  ".join(
+                cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
+                for i, cell in enumerate(row)
+            )
+            for row in rows
+        )
 
 
 class PendingQuestion(BaseModel):
@@ -75,6 +143,10 @@ class TaskResult(BaseModel):
     thread_id: str
     model: str
     error: str | None = None
+    usage: RunUsage = Field(default_factory=RunUsage)
+    """Input and output tokens per role and in total, from the models' usage metadata."""
+    unstructured_roles: list[str] = Field(default_factory=list)
+    """Subagent types whose answer was prose only: kept in the report, marked unverified."""
 
     @property
     def engaged_role_names(self) -> list[str]:

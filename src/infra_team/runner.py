@@ -40,6 +40,7 @@ from infra_team.result import (
     EscalationStep,
     GateResult,
     PendingQuestion,
+    RunUsage,
     TaskEvent,
     TaskResult,
 )
@@ -262,6 +263,8 @@ def build_result(
         thread_id=thread_id,
         model=model,
         error=error,
+        usage=RunUsage.from_state(values.get("usage")),
+        unstructured_roles=list(values.get("unstructured", [])),
     )
     return scrub_obj(result)
 

@@ -102,8 +102,8 @@ def test_offline_engine_routes_a_postgres_request():
     assert result.model == "offline"
 
 
-def _failing_specialists(model):
-    """Specialists answer in prose instead of their report: each stage gives no result."""
+def _failing_specialists(model, text: str = ""):
+    """Specialists answer ``text`` instead of their report (nothing at all by default)."""
     original = model.script
 
     def script(messages, bound):
@@ -112,7 +112,7 @@ def _failing_specialists(model):
         from tests.fakes import brief_of
 
         if brief_of(messages)["stage"] == "implement":
-            return AIMessage(content="I would rather chat.")
+            return AIMessage(content=text)
         return original(messages, bound)
 
     return model.model_copy(update={"script": script})
@@ -127,6 +127,17 @@ def test_parallel_specialist_failures_end_the_run_once():
     assert "Network Engineer" in (result.error or "")
     assert result.report.count("# Infrastructure Team") == 1
     assert "automation-engineer" not in result.engaged_roles
+
+
+def test_specialists_answering_in_prose_keep_their_prose_unverified():
+    model = _failing_specialists(team_script(), "Use two replicas; I would rather chat.")
+    result = task("infrastructure-team", "New Postgres cluster", model=model)
+    assert result.status in {"completed", "interrupted"}, result.error
+    assert set(result.unstructured_roles) == {"database-administrator", "network-engineer"}
+    assert result.report.count("Use two replicas; I would rather chat.") == 2
+    assert "automation-engineer" in result.engaged_roles
+    for gate in result.gates:
+        assert gate.unverified == ["Database Administrator", "Network Engineer"]
 
 
 def test_a_reused_thread_starts_each_task_afresh():
@@ -194,10 +205,10 @@ def test_a_failed_run_leaves_no_error_for_the_next_task_on_its_thread():
     assert ok.status == "completed"
     assert ok.error is None
 
-    def prose_at_intake(messages, bound):
+    def prose_at_intake(messages, bound):  # nothing readable: the run fails at intake
         from langchain_core.messages import AIMessage
 
-        return AIMessage(content="no idea")
+        return AIMessage(content="")
 
     from tests.fakes import ScriptedChatModel
 

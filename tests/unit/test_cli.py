@@ -105,3 +105,10 @@ def test_graph_is_mermaid_with_role_names():
     for role in ("site-reliability-engineer", "human-escalation", "gates"):
         assert role in result.stdout
     assert leaks(result.stdout) == []
+
+
+def test_task_prints_token_usage_after_the_report():
+    result = runner.invoke(app, ["task", "site-reliability-engineer", "Error budget for 99.9%"])
+    assert result.exit_code == 0, result.output
+    assert "Token usage\nnone reported (the offline engine uses no tokens" in result.stderr
+    assert result.output.index("Token usage") > result.output.index("Model: ")

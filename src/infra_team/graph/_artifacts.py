@@ -75,8 +75,15 @@ def _address(item: object) -> str:
     return str(item.get("address", item)) if isinstance(item, dict) else str(item)
 
 
+def _structured(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stage output that can serve as evidence: present and not unstructured prose."""
+    if not value or value.get("unstructured"):
+        return None
+    return value
+
+
 def change_request(state: TeamState) -> ChangeRequest | None:
-    design = state.get("design")
+    design = _structured(state.get("design"))
     if not design:
         return None
     return ChangeRequest(
@@ -91,7 +98,7 @@ def change_request(state: TeamState) -> ChangeRequest | None:
 
 
 def maintenance_window(state: TeamState) -> MaintenanceNotification | None:
-    design = state.get("design")
+    design = _structured(state.get("design"))
     if not design:
         return None
     started = datetime.fromisoformat(state["started_at"])
@@ -124,7 +131,7 @@ def incident_communication(state: TeamState) -> IncidentCommunication | None:
     over); ``Investigating`` before that. The team proposes remediation and applies nothing
     itself, so it never claims ``Fixing``: the person who applies the fix sends that update.
     """
-    triage = state.get("triage")
+    triage = _structured(state.get("triage"))
     if not triage:
         return None
     trail = state.get("trail", [])
@@ -175,7 +182,7 @@ def postmortem(state: TeamState) -> str | None:
     resolved at a rung, or handed to a person. The timeline is the trail's own timestamps
     from the moment the team received the incident; recovery time is measured only when a
     rung resolved it, and never guessed."""
-    triage = state.get("triage")
+    triage = _structured(state.get("triage"))
     trail = state.get("trail", [])
     if not triage or triage.get("severity") not in POSTMORTEM_SEVERITIES or not trail:
         return None
@@ -233,7 +240,7 @@ def evaluate_gates(state: TeamState, decisions: list[dict[str, Any]]) -> list[di
     """Change Approval and Production Readiness for a request run (none for incidents)."""
     if state.get("kind") != "request":
         return []
-    design = state.get("design") or {}
+    design = _structured(state.get("design")) or {}
     reviews = _tool_data(state, "terraform_plan_review")
     risks = [*design.get("risks", []), *(str(r.get("risk", "")) for r in reviews)]
     alerts = bool(_tool_data(state, "burn_rate_alerts"))
@@ -251,12 +258,14 @@ def evaluate_gates(state: TeamState, decisions: list[dict[str, Any]]) -> list[di
         )
     )
     readiness = evaluate_production_readiness(_readiness(state, alerts=alerts, runbooks=runbooks))
+    unverified = [display_name(role) for role in state.get("unstructured", [])]
     return [
         {
             "gate": decision.gate,
             "passed": decision.passed,
             "items": [item.model_dump(mode="json") for item in decision.items],
             "open_items": [item.name for item in decision.open_items],
+            "unverified": unverified,
         }
         for decision in (change, readiness)
     ]
@@ -265,8 +274,8 @@ def evaluate_gates(state: TeamState, decisions: list[dict[str, Any]]) -> list[di
 def _readiness(state: TeamState, *, alerts: bool, runbooks: bool) -> ReadinessRecord:
     """What the run can show for Production Readiness. The team plans, codes and checks;
     it applies nothing, so provisioning, hardening, monitoring and DR stay open with a
-    note of what was prepared for them."""
-    roles = set(state.get("results", {}))
+    note of what was prepared for them. A role's unstructured answer is no evidence."""
+    roles = set(state.get("results", {})) - set(state.get("unstructured", []))
     audits = _tool_data(state, "audit_sshd_config")
     dr = _tool_data(state, "dr_strategy")
     return ReadinessRecord(
@@ -364,7 +373,8 @@ def _decision(state: TeamState, results: dict[str, dict[str, Any]]) -> str:
             where = f"escalated by the {last.get('role_name')}"
         owner = state.get("component_owner")
         return (
-            f"{triage['severity']} incident, component {triage.get('component') or 'unknown'}"
+            f"{triage.get('severity') or 'Unrated'} incident, component "
+            f"{triage.get('component') or 'unknown'}"
             + (f" (owner {display_name(owner)})" if owner else "")
             + f"; {where}."
         )
@@ -425,6 +435,7 @@ def render_report(
             decisions=state.get("decisions", []),
             artifacts=artifacts,
             titles=_artifact_titles(state),
+            unstructured=[display_name(role) for role in state.get("unstructured", [])],
             tool_log=[
                 {**entry, "role_name": display_name(entry["role"])}
                 for entry in state.get("tool_log", [])

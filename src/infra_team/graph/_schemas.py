@@ -122,3 +122,79 @@ class StageBrief(_Stage):
 
 
 BRIEF_KEY = "infra_team_brief"
+
+
+UNSTRUCTURED_NOTE = (
+    "Unstructured answer: the model gave no structured result, so its prose is kept as "
+    "the deliverable. Nothing in it is verified."
+)
+"""Summary of a stage whose model answered only in prose."""
+
+_SUMMARY_CHARS = 300
+
+
+def _first_paragraph(prose: str) -> str:
+    paragraph = prose.strip().split("\n\n", 1)[0].strip()
+    if len(paragraph) > _SUMMARY_CHARS:
+        paragraph = paragraph[: _SUMMARY_CHARS - 1].rstrip() + "…"
+    return paragraph
+
+
+def unstructured_output(stage: Stage, prose: str) -> dict[str, object]:
+    """The stage's output when its model answered only in prose: the prose kept as the
+    deliverable, marked ``"unstructured": True``, and every judgement left open.
+
+    Nothing is inferred from the prose: an unstructured design assigns no specialist and
+    documents no change, an unstructured triage names no severity, and an unstructured
+    escalation rung does not count as resolved. Gates treat it as unverified evidence.
+    """
+    text = prose.strip()
+    base: dict[str, object] = {"unstructured": True}
+    if stage == "intake":
+        return {**base, "kind": None, "reason": _first_paragraph(text)}
+    if stage == "design":
+        return {
+            **base,
+            "summary": UNSTRUCTURED_NOTE,
+            "design": text,
+            "assignments": [],
+            "change_type": None,
+            "component": "",
+            "justification": "",
+            "timeline": "",
+            "impact": "",
+            "risks": [],
+            "rollback_plan": "",
+        }
+    if stage == "triage":
+        return {
+            **base,
+            "incident": "",
+            "severity": None,
+            "impact": "",
+            "current_action": "",
+            "eta": "",
+            "component": "",
+            "component_owner": None,
+            "resolved": False,
+            "summary": UNSTRUCTURED_NOTE,
+            "findings": [],
+            "deliverable": text,
+        }
+    if stage == "escalation":
+        return {
+            **base,
+            "resolved": False,
+            "escalate_reason": "the answer was unstructured, so the issue is not shown resolved",
+            "summary": _first_paragraph(text),
+            "findings": [],
+            "actions": [],
+            "deliverable": text,
+        }
+    return {
+        **base,
+        "summary": UNSTRUCTURED_NOTE,
+        "findings": [],
+        "actions": [],
+        "deliverable": text,
+    }

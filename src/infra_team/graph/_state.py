@@ -22,6 +22,18 @@ def merge_dicts(left: dict[str, Any] | None, right: dict[str, Any] | None) -> di
     return {**(left or {}), **(right or {})}
 
 
+def add_usage(
+    left: dict[str, dict[str, int]] | None, right: dict[str, dict[str, int]] | None
+) -> dict[str, dict[str, int]]:
+    """Reducer for token usage: per role, input and output tokens add up across stages."""
+    merged = {role: dict(counts) for role, counts in (left or {}).items()}
+    for role, counts in (right or {}).items():
+        current = merged.setdefault(role, {})
+        for key, value in counts.items():
+            current[key] = current.get(key, 0) + int(value)
+    return merged
+
+
 class TeamState(TypedDict):
     """State of one task run. Role outputs are plain dicts (stage schema dumps) so that
     checkpoints stay serialisable and readable."""
@@ -63,3 +75,7 @@ class TeamState(TypedDict):
     artifacts: NotRequired[dict[str, str]]
     report: NotRequired[str]
     error: NotRequired[Annotated[str | None, join_errors]]
+    usage: NotRequired[Annotated[dict[str, dict[str, int]], add_usage]]
+    """Subagent type -> ``input_tokens`` and ``output_tokens`` of its model calls."""
+    unstructured: NotRequired[Annotated[list[str], operator.add]]
+    """Subagent types whose answer was prose only, kept as an unverified deliverable."""

@@ -19,18 +19,30 @@ from langchain.agents.middleware import (
 )
 from langchain.agents.structured_output import ToolStrategy
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 from pydantic import BaseModel
 
 from infra_team.graph._middleware import ScrubOutputMiddleware, ToolEventsMiddleware, tool_result
-from infra_team.graph._schemas import BRIEF_KEY, STAGE_SCHEMAS, Stage, StageBrief
+from infra_team.graph._schemas import (
+    BRIEF_KEY,
+    STAGE_SCHEMAS,
+    Stage,
+    StageBrief,
+    unstructured_output,
+)
+from infra_team.graph._structured import (
+    AnswerReminderMiddleware,
+    StructuredAnswerMiddleware,
+    prose_answer,
+)
 from infra_team.prompts import build_system_prompt
 from infra_team.registry import RoleSpec, display_name
 from infra_team.tools import get_tools
 
 MODEL_CALL_LIMIT = 6
-"""Model calls one role may make at one stage (a tool turn, the answer, one retry)."""
+"""Model calls one role may make at one stage (tool turns, the answer, reminders after
+prose or unreadable arguments)."""
 MODEL_RETRIES = 2
 """Retries of a failed model call (rate limit, timeout) before the run reports a failure."""
 
@@ -43,22 +55,36 @@ _TEMPLATES = jinja2.Environment(
 
 
 def build_role_agent(spec: RoleSpec, model: BaseChatModel, stage: Stage) -> Runnable[Any, Any]:
-    """The agent for one role at one stage: own prompt, own tools, stage schema."""
+    """The agent for one role at one stage: own prompt, own tools, stage schema.
+
+    The answer is asked for in the mode the model's provider accepts, and read from
+    wherever the model put it (``graph._structured``); the reminder comes first so that
+    its jump back to the model follows the call limit's count, and the answer middleware
+    last so that a rejected mode is retried in the next one before any other retry.
+    """
     tools = [] if stage == "intake" else get_tools(spec.name)
+    schema = STAGE_SCHEMAS[stage]
     middleware: list[AgentMiddleware[Any, Any, Any]] = [
+        AnswerReminderMiddleware(schema),
         ModelCallLimitMiddleware(run_limit=MODEL_CALL_LIMIT, exit_behavior="end"),
         ModelRetryMiddleware(max_retries=MODEL_RETRIES, on_failure="error"),
         ScrubOutputMiddleware(spec.name),
         ToolEventsMiddleware(spec.name),
+        StructuredAnswerMiddleware(schema),
     ]
     return create_agent(
         model,
         tools,
         system_prompt=build_system_prompt(spec),
-        response_format=ToolStrategy(STAGE_SCHEMAS[stage]),
+        response_format=ToolStrategy(schema),
         middleware=middleware,
-        name=f"{spec.name}.{stage}",
+        name=agent_name(spec.name, stage),
     )
+
+
+def agent_name(role: str, stage: str) -> str:
+    """The name a role's agent gives its messages at a stage."""
+    return f"{role}.{stage}"
 
 
 @cache
@@ -79,18 +105,40 @@ class StageOutcome:
     """What one role produced at one stage."""
 
     output: dict[str, Any] | None
-    """The structured output, or None when the role gave none within its call limit."""
+    """The structured output; without one, the role's prose as an unstructured output
+    (``"unstructured": True``); None when the role wrote nothing within its call limit."""
     tool_log: list[dict[str, Any]]
+    usage: dict[str, int]
+    """Input and output tokens of the stage's model calls (their ``usage_metadata``)."""
+
+    @property
+    def unstructured(self) -> bool:
+        return bool(self.output and self.output.get("unstructured"))
 
 
-def _outcome(role: str, result: dict[str, Any]) -> StageOutcome:
+def _outcome(brief: StageBrief, result: dict[str, Any]) -> StageOutcome:
+    messages = result.get("messages", [])
     structured = result.get("structured_response")
     output = structured.model_dump(mode="json") if isinstance(structured, BaseModel) else None
+    if output is None:
+        prose = prose_answer(messages, agent_name(brief.role, brief.stage))
+        output = unstructured_output(brief.stage, prose) if prose else None
     log = []
-    for message in result.get("messages", []):
-        if isinstance(message, ToolMessage) and message.name in _tool_names(role):
-            log.append({"role": role, **tool_result(message)})
-    return StageOutcome(output=output, tool_log=log)
+    for message in messages:
+        if isinstance(message, ToolMessage) and message.name in _tool_names(brief.role):
+            log.append({"role": brief.role, **tool_result(message)})
+    return StageOutcome(output=output, tool_log=log, usage=token_usage(messages))
+
+
+def token_usage(messages: list[Any]) -> dict[str, int]:
+    """Input and output tokens summed over the model replies that report them."""
+    totals = {"input_tokens": 0, "output_tokens": 0}
+    for message in messages:
+        usage = message.usage_metadata if isinstance(message, AIMessage) else None
+        if usage:
+            totals["input_tokens"] += int(usage.get("input_tokens", 0))
+            totals["output_tokens"] += int(usage.get("output_tokens", 0))
+    return totals
 
 
 @cache
@@ -101,11 +149,11 @@ def _tool_names(role: str) -> frozenset[str]:
 
 def run_stage(agent: Runnable[Any, Any], brief: StageBrief, config: RunnableConfig) -> StageOutcome:
     result = agent.invoke({"messages": [brief_message(brief)]}, config)
-    return _outcome(brief.role, result)
+    return _outcome(brief, result)
 
 
 async def arun_stage(
     agent: Runnable[Any, Any], brief: StageBrief, config: RunnableConfig
 ) -> StageOutcome:
     result = await agent.ainvoke({"messages": [brief_message(brief)]}, config)
-    return _outcome(brief.role, result)
+    return _outcome(brief, result)

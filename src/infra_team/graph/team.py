@@ -43,6 +43,7 @@ from infra_team.graph.role import (
     build_role_agent,
     run_stage,
 )
+from infra_team.offline._routing import classify_kind, component_ownership
 from infra_team.oncall import ON_CALL_POLICY
 from infra_team.oncall import component_owner as policy_owner
 from infra_team.registry import (
@@ -109,13 +110,19 @@ class _RoleNode:
 
     def _done(self, state: TeamState, stage: Stage, outcome: StageOutcome) -> dict[str, Any]:
         emit({"type": "role_finished", "role": self.role, "stage": stage})
-        update: dict[str, Any] = {"engaged": [self.role], "tool_log": outcome.tool_log}
+        update: dict[str, Any] = {
+            "engaged": [self.role],
+            "tool_log": outcome.tool_log,
+            "usage": {self.role: outcome.usage},
+        }
         if outcome.output is None:
             update["error"] = (
-                f"The {display_name(self.role)} gave no structured {stage} result (it answered "
-                f"in prose, or used up its {MODEL_CALL_LIMIT} model calls)."
+                f"The {display_name(self.role)} gave no {stage} result: it wrote nothing "
+                f"readable in its {MODEL_CALL_LIMIT} model calls."
             )
             return update
+        if outcome.unstructured:
+            update["unstructured"] = [self.role]
         # Scrubbed on the way into the state, so no host reading the state sees an ID.
         return scrub_obj({**update, **self.finish(state, stage, outcome)})
 
@@ -180,6 +187,16 @@ def _intake_choose(state: TeamState) -> tuple[Stage, dict[str, Any]]:
 
 def _intake_finish(state: TeamState, stage: Stage, outcome: StageOutcome) -> dict[str, Any]:
     assert outcome.output is not None
+    if outcome.unstructured:
+        # No kind from the model: the offline engine's transparent rules classify instead.
+        decision = classify_kind(_description(state))
+        words = ", ".join(f"`{word}`" for word in decision.because) or "no decisive words"
+        return {
+            "kind": decision.value,
+            "intake_reason": f"classified by rule ({words}); the model's answer was unstructured",
+            "engaged": [],
+            "unstructured": [],
+        }
     return {
         "kind": outcome.output["kind"],
         "intake_reason": outcome.output["reason"],
@@ -252,6 +269,8 @@ def _make_report_finish(role: str) -> Callable[[TeamState, Stage, StageOutcome],
             owner = outcome.output.get("component_owner") or policy_owner(
                 outcome.output.get("component", "")
             )
+            if outcome.unstructured:  # no component from the model: the request's words
+                owner = component_ownership(_description(state)).owner
             return {
                 "triage": outcome.output,
                 "component_owner": owner or DEFAULT_OWNER,
@@ -368,6 +387,8 @@ _FRESH: dict[str, Any] = {
     "artifacts": {},
     "report": "",
     "error": None,
+    "usage": Overwrite({}),
+    "unstructured": Overwrite([]),
 }
 """What every per-run key starts a task with (reducer keys through ``Overwrite``)."""
 _REDUCED = {key for key, value in _FRESH.items() if isinstance(value, Overwrite)}
