@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import queue
+import threading
 import time
 import uuid
 from collections import OrderedDict
@@ -109,6 +111,7 @@ class _Run:
         self.timeout = timeout
         self._deadline = None if timeout is None else time.monotonic() + timeout
         self._last: TaskResult | None = None
+        self.stop: threading.Event | None = None
 
     def remaining(self) -> float | None:
         """Seconds left before the deadline (None without one)."""
@@ -120,7 +123,7 @@ class _Run:
         """Give the next graph step only the time left: LangGraph stops a step that
         overruns ``step_timeout`` (the run's sync path; the async path is cancelled)."""
         left = self.remaining()
-        if left is not None and left <= 0:
+        if (left is not None and left <= 0) or (self.stop is not None and self.stop.is_set()):
             raise TimeoutError("deadline passed")
         self.graph.step_timeout = None if left is None else max(left, 0.001)
 
@@ -344,7 +347,7 @@ def _options(
         check_subagent_type(subagent_type),
         text,
         model,
-        check_thread_id(thread_id),
+        check_thread_id(thread_id) or (None if resuming else uuid.uuid4().hex),
         resume_with,
         comment if isinstance(comment, str) else str(comment),
         recursion_limit,
@@ -417,18 +420,104 @@ def _require_thread(thread_id: str | None) -> str:
     return thread_id
 
 
-def _execute(checkpointer: CheckpointerArg, options: _Options) -> TaskResult:
+def _sync_events(
+    checkpointer: CheckpointerArg,
+    options: _Options,
+    *,
+    progress: bool,
+    stop: threading.Event | None = None,
+) -> Iterator[TaskEvent]:
+    """Run the graph in this thread: progress events (when asked for), then the result."""
     with sync_persistence(checkpointer) as persistence:
         run, graph_input = _begin(persistence, options)
+        run.stop = stop
         with run.tracked():
+            translator = _EventTranslator()
+            modes: list[StreamMode] = STREAM_MODES if progress else ["updates"]
             failure: BaseException | None = None
             try:
                 run.pace()
-                for _ in run.graph.stream(graph_input, run.config, stream_mode="updates"):
+                for namespace, mode, data in run.graph.stream(
+                    graph_input, run.config, stream_mode=modes, subgraphs=True
+                ):
+                    if progress:
+                        yield from translator.translate(tuple(namespace), str(mode), data)
                     run.pace()
             except Exception as exc:  # reported in the result; the checkpoint keeps the progress
                 failure = exc
-            return run.result(run.graph.get_state(run.config), failure)
+            result = run.result(run.graph.get_state(run.config), failure)
+        yield TaskEvent(type="result", text=result.status, result=result)
+
+
+DEADLINE_GRACE = 1.0
+"""Seconds past a run's deadline before the caller stops waiting for its worker thread
+(the run itself normally stops at the deadline, between two steps)."""
+
+
+def _bounded_events(
+    checkpointer: CheckpointerArg, options: _Options, *, progress: bool
+) -> Iterator[TaskEvent]:
+    """``_sync_events`` held to the run's deadline even when a step blocks in code that
+    cannot be interrupted (a sync HTTP read of a stalled provider): the graph runs in a
+    worker thread, and past the deadline the caller gets a ``failed`` result built from
+    the last checkpoint while the worker is told to stop at its next step."""
+    if options.timeout is None:
+        yield from _sync_events(checkpointer, options, progress=progress)
+        return
+    items: queue.Queue[tuple[str, Any]] = queue.Queue()
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for event in _sync_events(checkpointer, options, progress=progress, stop=stop):
+                items.put(("event", event))
+        except BaseException as exc:  # handed to the caller's thread
+            items.put(("error", exc))
+
+    worker = threading.Thread(target=work, name="infra-team-run", daemon=True)
+    worker.start()
+    deadline = time.monotonic() + options.timeout + DEADLINE_GRACE
+    while True:
+        try:
+            kind, item = items.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            stop.set()
+            yield _overdue(checkpointer, options)
+            return
+        if kind == "error":
+            raise item
+        yield item
+        if item.type == "result":
+            return
+
+
+def _overdue(checkpointer: CheckpointerArg, options: _Options) -> TaskEvent:
+    """The ``failed`` result of a run whose worker overran the deadline."""
+    thread = cast(str, options.thread_id)
+    timeout = cast(float, options.timeout)
+    with sync_persistence(checkpointer) as (saver, _):
+        saved = saver.get_tuple(_thread_config(thread))
+    values = dict(saved.checkpoint.get("channel_values", {})) if saved else {}
+    snapshot = StateSnapshot(
+        values=values,
+        next=(),
+        config=_thread_config(thread),
+        metadata=None,
+        created_at=None,
+        parent_config=None,
+        tasks=(),
+        interrupts=(),
+    )
+    label = str(values.get("model", ""))
+    result = build_result(snapshot, thread, label, deadline_message(timeout, thread))
+    return TaskEvent(type="result", text=result.status, result=result)
+
+
+def _execute(checkpointer: CheckpointerArg, options: _Options) -> TaskResult:
+    for event in _bounded_events(checkpointer, options, progress=False):
+        if event.result is not None:
+            return event.result
+    raise AssertionError("a run always ends with a result")  # pragma: no cover
 
 
 async def _aexecute(checkpointer: CheckpointerArg, options: _Options) -> TaskResult:
@@ -665,22 +754,7 @@ def stream(
         recursion_limit=recursion_limit,
         continuing=continue_run or resume_with is not None,
     )
-    with sync_persistence(checkpointer) as persistence:
-        run, graph_input = _begin(persistence, options)
-        with run.tracked():
-            translator = _EventTranslator()
-            failure: BaseException | None = None
-            try:
-                run.pace()
-                for namespace, mode, data in run.graph.stream(
-                    graph_input, run.config, stream_mode=STREAM_MODES, subgraphs=True
-                ):
-                    yield from translator.translate(tuple(namespace), str(mode), data)
-                    run.pace()
-            except Exception as exc:
-                failure = exc
-            result = run.result(run.graph.get_state(run.config), failure)
-        yield TaskEvent(type="result", text=result.status, result=result)
+    yield from _bounded_events(checkpointer, options, progress=True)
 
 
 async def astream(

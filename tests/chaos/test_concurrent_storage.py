@@ -26,7 +26,10 @@ def _ok(result: TaskResult | BaseException) -> bool:
 async def _gather(count: int, checkpointer: str | Path) -> list[TaskResult | BaseException]:
     model = staged_model()
     return await asyncio.gather(
-        *(atask("network-engineer", REQUEST, model=model, checkpointer=checkpointer) for _ in range(count)),
+        *(
+            atask("network-engineer", REQUEST, model=model, checkpointer=checkpointer)
+            for _ in range(count)
+        ),
         return_exceptions=True,
     )
 
@@ -51,7 +54,11 @@ async def test_fifty_concurrent_runs_on_an_initialised_sqlite_file(tmp_path):
     task("network-engineer", REQUEST, model=staged_model(), checkpointer=path)
     results = await _gather(50, path)
     failures = _failures(results)
-    figure("50 concurrent atask, initialised SQLite file (no `database is locked`)", 50, 50 - len(failures))
+    figure(
+        "50 concurrent atask, initialised SQLite file (no `database is locked`)",
+        50,
+        50 - len(failures),
+    )
     assert not failures, failures[:3]
 
 
@@ -59,7 +66,10 @@ def test_twenty_threads_calling_task_on_one_sqlite_file(tmp_path):
     path = tmp_path / "threads.sqlite"
     model = staged_model()
     with concurrent.futures.ThreadPoolExecutor(20) as pool:
-        futures = [pool.submit(task, "network-engineer", REQUEST, model=model, checkpointer=path) for _ in range(20)]
+        futures = [
+            pool.submit(task, "network-engineer", REQUEST, model=model, checkpointer=path)
+            for _ in range(20)
+        ]
         results: list[TaskResult | BaseException] = []
         for future in futures:
             try:

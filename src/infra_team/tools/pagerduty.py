@@ -21,7 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, infra_tool, ok
-from infra_team.tools._writes import write_key
 from infra_team.tools._http import (
     ApiRequest,
     ApiTarget,
@@ -32,6 +31,7 @@ from infra_team.tools._http import (
     unset_settings,
     with_settings,
 )
+from infra_team.tools._writes import write_key
 
 SERVICE = "PagerDuty"
 TOOL = "pagerduty_event"
