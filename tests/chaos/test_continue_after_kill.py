@@ -40,7 +40,7 @@ def killed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, st
             }
         )
         started[stage] = (folder, process)
-    for stage, (folder, process) in started.items():
+    for folder, process in started.values():
         wait_for(folder / "blocked", process, timeout=180)
         kill9(process)
     return {stage: (folder, f"killed-at-{stage}") for stage, (folder, _) in started.items()}
