@@ -79,7 +79,7 @@ def test_a_role_agent_paused_by_a_write_still_resumes_that_call(tmp_path, monkey
         "infrastructure-team", "checkout 502 for 40% of requests", model=model, checkpointer=path
     )
     assert paused.status == "interrupted"
-    count, namespaces = _checkpoints(path, paused.thread_id)
+    _, namespaces = _checkpoints(path, paused.thread_id)
     assert namespaces == 2  # the team graph, and the one paused role agent
     calls_before = log.read_text().count("triage")
     with respx.mock(assert_all_called=True) as router:
