@@ -188,12 +188,14 @@ def _tune(connection: sqlite3.Connection) -> None:
 
 
 def _sqlite_connect(path: Path, *, autocommit: bool = False) -> sqlite3.Connection:
-    connection = sqlite3.connect(
-        str(path),
-        check_same_thread=False,
-        timeout=BUSY_TIMEOUT_SECONDS,
-        **({"isolation_level": None} if autocommit else {}),
-    )
+    if autocommit:
+        connection = sqlite3.connect(
+            str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None
+        )
+    else:
+        connection = sqlite3.connect(
+            str(path), check_same_thread=False, timeout=BUSY_TIMEOUT_SECONDS
+        )
     try:
         _tune(connection)
     except sqlite3.Error:

@@ -33,8 +33,8 @@ from infra_team.graph import _artifacts
 from infra_team.graph._state import TeamState
 from infra_team.graph.team import build_team_graph, validate_request
 from infra_team.models import ModelArg, resolve_models
+from infra_team.persistence import CheckpointerArg as CheckpointerArg  # re-exported
 from infra_team.persistence import (
-    CheckpointerArg,
     Persistence,
     async_persistence,
     check_checkpointer,
