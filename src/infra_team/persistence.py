@@ -388,6 +388,46 @@ async def _aopen_postgres(url: str) -> tuple[Persistence, Callable[[], Any]]:
     return (saver, store), pool.close
 
 
+# --- pruning ---------------------------------------------------------------------------
+
+_LATEST = (
+    "SELECT checkpoint_ns, max(checkpoint_id) FROM checkpoints WHERE thread_id = ? "
+    "GROUP BY checkpoint_ns"
+)
+_PRUNE = (
+    f"DELETE FROM writes WHERE thread_id = ? AND (checkpoint_ns, checkpoint_id) NOT IN ({_LATEST})",
+    f"DELETE FROM checkpoints WHERE thread_id = ? AND (checkpoint_ns, checkpoint_id) NOT IN ({_LATEST})",
+)
+
+
+def prune_run(saver: BaseCheckpointSaver[Any], thread_id: str) -> None:
+    """Keep only the latest checkpoint of each namespace of a thread (and its pending
+    writes): all that reading a result or resuming needs. The earlier steps of a run are
+    history nobody reads, and kept they made every request grow the file by their sum.
+
+    Done for the SQLite files and Postgres databases this module opens; a checkpointer
+    instance the caller passes keeps its whole history."""
+    if isinstance(saver, SqliteSaver):
+        with saver.cursor() as cursor:
+            for statement in _PRUNE:
+                cursor.execute(statement, (thread_id, thread_id))
+    elif type(saver).__name__ == "PostgresSaver":
+        saver.prune([thread_id], strategy="keep_latest")
+
+
+async def aprune_run(saver: BaseCheckpointSaver[Any], thread_id: str) -> None:
+    """Async twin of ``prune_run``."""
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    if isinstance(saver, AsyncSqliteSaver):
+        async with saver.lock:
+            for statement in _PRUNE:
+                await saver.conn.execute(statement, (thread_id, thread_id))
+            await saver.conn.commit()
+    elif type(saver).__name__ == "AsyncPostgresSaver":
+        await saver.aprune([thread_id], strategy="keep_latest")
+
+
 # --- entry points -----------------------------------------------------------------------
 
 

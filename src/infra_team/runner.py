@@ -13,6 +13,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any, NamedTuple, TypeAlias, cast
 
 from langchain_core.language_models import BaseChatModel
@@ -36,8 +37,10 @@ from infra_team.models import ModelArg, resolve_models
 from infra_team.persistence import CheckpointerArg as CheckpointerArg  # re-exported
 from infra_team.persistence import (
     Persistence,
+    aprune_run,
     async_persistence,
     check_checkpointer,
+    prune_run,
     sync_persistence,
 )
 from infra_team.registry import SPECIALISTS, SUBAGENT_TYPES, TEAM, display_name, resolve_role
@@ -446,6 +449,8 @@ def _sync_events(
             except Exception as exc:  # reported in the result; the checkpoint keeps the progress
                 failure = exc
             result = run.result(run.graph.get_state(run.config), failure)
+        if _opened_here(checkpointer):
+            prune_run(persistence[0], run.thread_id)
         yield TaskEvent(type="result", text=result.status, result=result)
 
 
@@ -530,7 +535,16 @@ async def _aexecute(checkpointer: CheckpointerArg, options: _Options) -> TaskRes
                     await run.graph.ainvoke(graph_input, run.config)
             except Exception as exc:
                 failure = exc
-            return run.result(await run.graph.aget_state(run.config), failure)
+            result = run.result(await run.graph.aget_state(run.config), failure)
+        if _opened_here(checkpointer):
+            await aprune_run(persistence[0], run.thread_id)
+        return result
+
+
+def _opened_here(checkpointer: CheckpointerArg) -> bool:
+    """A SQLite path or Postgres URL: storage this package opened, so it keeps only what
+    resuming needs (``persistence.prune_run``); an instance keeps its whole history."""
+    return isinstance(checkpointer, str | Path)
 
 
 def _thread_config(thread_id: str) -> RunnableConfig:
@@ -798,4 +812,6 @@ async def astream(
             except Exception as exc:
                 failure = exc
             result = run.result(await run.graph.aget_state(run.config), failure)
+        if _opened_here(checkpointer):
+            await aprune_run(persistence[0], run.thread_id)
         yield TaskEvent(type="result", text=result.status, result=result)

@@ -31,24 +31,56 @@ def _checkpoints(path: Path, thread: str) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def test_one_request_writes_few_checkpoints_and_little_data(tmp_path):
+def test_one_request_writes_few_checkpoints(tmp_path):
+    """Counted on a saver instance, which keeps every checkpoint a run writes."""
+    from langgraph.checkpoint.sqlite import SqliteSaver
+
+    path = tmp_path / "history.sqlite"
+    with SqliteSaver.from_conn_string(str(path)) as saver:
+        done = task("infrastructure-team", REQUEST, model=staged_model(), checkpointer=saver)
+    count, namespaces = _checkpoints(path, done.thread_id)
+    figure(
+        f"checkpoints written by one request (at most {MAX_CHECKPOINTS})",
+        1,
+        int(count <= MAX_CHECKPOINTS and namespaces == 1),
+        f"{count} checkpoints in {namespaces} namespace(s)",
+    )
+    assert done.status == "completed"
+    assert count <= MAX_CHECKPOINTS
+    assert namespaces == 1  # role agents keep no checkpoints of their own
+
+
+def test_one_request_grows_a_sqlite_file_little(tmp_path):
+    """On a SQLite path the run keeps only what resuming needs: the latest checkpoint."""
     path = tmp_path / "runs.sqlite"
     model = staged_model()
     task("infrastructure-team", REQUEST, model=model, checkpointer=path)  # tables created
     before = _size(tmp_path)
     done = task("infrastructure-team", REQUEST, model=model, checkpointer=path)
     growth = _size(tmp_path) - before
-    count, namespaces = _checkpoints(path, done.thread_id)
+    kept, _ = _checkpoints(path, done.thread_id)
     figure(
-        "checkpoints per request (team flow, 5 roles)",
-        MAX_CHECKPOINTS,
-        MAX_CHECKPOINTS - max(0, count - MAX_CHECKPOINTS),
-        f"{count} checkpoints in {namespaces} namespace(s), SQLite +{growth / 1024:.0f} KB",
+        f"SQLite growth of one request (at most {MAX_GROWTH // 1024} KB)",
+        1,
+        int(growth <= MAX_GROWTH),
+        f"+{growth / 1024:.0f} KB, {kept} checkpoint kept",
     )
     assert done.status == "completed"
-    assert count <= MAX_CHECKPOINTS
-    assert namespaces == 1  # role agents keep no checkpoints of their own
+    assert kept == 1
     assert growth <= MAX_GROWTH
+
+
+def test_a_pruned_paused_run_still_resumes(tmp_path):
+    model = staged_model(change_type="Remove")
+    path = tmp_path / "runs.sqlite"
+    paused = task(
+        "infrastructure-team", "Remove the legacy billing database", model=model, checkpointer=path
+    )
+    assert paused.status == "interrupted"
+    assert _checkpoints(path, paused.thread_id)[0] == 1
+    done = resume(paused.thread_id, "approve", model=model, checkpointer=path)
+    assert done.status == "completed"
+    assert "must not be executed" not in done.report
 
 
 def test_a_role_agent_paused_by_a_write_still_resumes_that_call(tmp_path, monkeypatch):
