@@ -17,7 +17,7 @@ from infra_team.errors import InvalidRequestError
 from tests.support.chaos import figure, staged_model
 
 REQUEST = "New Postgres cluster for billing with a hot standby"
-STALL = 8.0
+STALL = 20.0
 """Seconds each model call of the stalled provider takes."""
 TIMEOUT = 2.0
 
@@ -36,12 +36,12 @@ def test_task_stops_at_its_deadline_and_keeps_its_checkpoint(tmp_path):
     figure(
         "task(timeout=2) on a stalled provider: stopped in time",
         1,
-        int(took < TIMEOUT + 5),
+        int(took < TIMEOUT + 8),
         f"{took:.1f} s",
     )
     assert stopped.status == "failed"
     assert "deadline of 2 s" in (stopped.error or "")
-    assert took < TIMEOUT + 5
+    assert took < TIMEOUT + 8
     done = resume(stopped.thread_id, model=staged_model(), checkpointer=path)
     assert done.status == "completed"  # the checkpoint was kept: the run continues
 
@@ -59,12 +59,12 @@ async def test_atask_stops_at_its_deadline(tmp_path):
     figure(
         "atask(timeout=2) on a stalled provider: stopped in time",
         1,
-        int(took < TIMEOUT + 5),
+        int(took < TIMEOUT + 8),
         f"{took:.1f} s",
     )
     assert stopped.status == "failed"
     assert "deadline of 2 s" in (stopped.error or "")
-    assert took < TIMEOUT + 5
+    assert took < TIMEOUT + 8
 
 
 def test_stream_stops_at_its_deadline():
@@ -75,7 +75,7 @@ def test_stream_stops_at_its_deadline():
     took = time.monotonic() - started
     assert events[-1].result is not None
     assert events[-1].result.status == "failed"
-    assert took < TIMEOUT + 5
+    assert took < TIMEOUT + 8
 
 
 @pytest.mark.parametrize("bad", [0, -1, float("nan"), "soon", True])
