@@ -5,6 +5,7 @@ test kills with SIGKILL.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -19,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
 
 from tests.fakes import ScriptedChatModel, brief_of, tool_turns
 
@@ -81,14 +83,42 @@ def staged_model(
                 time.sleep(3600)
         if fail_at is not None and stage == fail_at and failure is not None:
             raise failure()
-        if delay:
+        if delay and not _in_event_loop():
             time.sleep(delay)
         if log is not None:
             with log.open("a") as handle:
                 handle.write(f"{role}:{stage}\n")
         return base(messages, bound)
 
+    if delay:
+        return _StallingModel(script=answer, stall=delay)
     return ScriptedChatModel(script=answer)
+
+
+class _StallingModel(ScriptedChatModel):
+    """A provider that stalls for ``stall`` seconds per call: the sync path blocks its
+    thread (as a sync HTTP read does), the async path awaits (and can be cancelled, as an
+    async HTTP read can)."""
+
+    stall: float = 0.0
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: Any = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        await asyncio.sleep(self.stall)
+        return ChatResult(generations=[ChatGeneration(message=self.script(messages, self.bound))])
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 # --- fake PagerDuty -------------------------------------------------------------------

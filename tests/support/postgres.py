@@ -65,14 +65,30 @@ def postgres_server() -> Iterator[str]:
     pid: int | None = None
     try:
         subprocess.run(
-            _as_owner([str(initdb), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]),
+            _as_owner(
+                [str(initdb), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8"]
+            ),
             check=True,
             capture_output=True,
             timeout=120,
         )
         options = f"-p {port} -c listen_addresses=127.0.0.1 -k {folder} -c max_connections=200"
         subprocess.run(
-            _as_owner([str(pg_ctl), "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "-t", "120", "start"]),
+            _as_owner(
+                [
+                    str(pg_ctl),
+                    "-D",
+                    str(data),
+                    "-o",
+                    options,
+                    "-l",
+                    str(folder / "log"),
+                    "-w",
+                    "-t",
+                    "120",
+                    "start",
+                ]
+            ),
             check=True,
             capture_output=True,
             timeout=150,
