@@ -1,6 +1,6 @@
 """Run one task or resume in this process and print its result as JSON (for kill -9 tests).
 
-Argument: one JSON object with ``op`` (``task`` | ``resume``), ``checkpointer``, and
+Argument: one JSON object (or ``{"jobs": [...]}`` of them) with ``op`` (``task`` | ``resume``), ``checkpointer``, and
 optionally ``description``, ``thread_id``, ``decision``, ``subagent_type`` and the
 ``staged_model`` options (``block_at``, ``marker``, ``log``, ``first_tools``, ``resolved_at``).
 """
@@ -9,15 +9,29 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 
 def main(raw: str) -> None:
+    """One job, or ``{"jobs": [...]}``: each job in its own thread (a test that kills the
+    process at several points at once pays for one interpreter start-up)."""
+    args: dict[str, Any] = json.loads(raw)
+    if "jobs" not in args:
+        run(args)
+        return
+    workers = [threading.Thread(target=run, args=(job,), daemon=True) for job in args["jobs"]]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+
+def run(args: dict[str, Any]) -> None:
     from infra_team import resume, task
     from tests.support.chaos import staged_model
 
-    args: dict[str, Any] = json.loads(raw)
     model_options = {
         key: args[key] for key in ("block_at", "first_tools", "resolved_at") if key in args
     }

@@ -22,13 +22,14 @@ KILLED_AT = ORDER[1:]
 
 @pytest.fixture(scope="module")
 def killed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, str]]:
-    """One process per stage, all started together, each killed once it blocks there."""
+    """One process runs a task per stage (each in its own thread and SQLite file) and is
+    killed with SIGKILL once every run blocks at its stage."""
     root = tmp_path_factory.mktemp("stages")
-    started = {}
+    jobs = []
     for stage in KILLED_AT:
         folder = root / stage
         folder.mkdir()
-        process = driver(
+        jobs.append(
             {
                 "op": "task",
                 "description": REQUEST,
@@ -39,11 +40,11 @@ def killed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, st
                 "log": str(folder / "before.log"),
             }
         )
-        started[stage] = (folder, process)
-    for folder, process in started.values():
-        wait_for(folder / "blocked", process, timeout=180)
-        kill9(process)
-    return {stage: (folder, f"killed-at-{stage}") for stage, (folder, _) in started.items()}
+    process = driver({"jobs": jobs})
+    for stage in KILLED_AT:
+        wait_for(root / stage / "blocked", process, timeout=180)
+    kill9(process)
+    return {stage: (root / stage, f"killed-at-{stage}") for stage in KILLED_AT}
 
 
 def _copy(killed: dict[str, tuple[Path, str]], stage: str, tmp_path: Path) -> tuple[Path, str]:
