@@ -18,19 +18,13 @@ from tests.fakes import ScriptedChatModel
 from tests.support.chaos import FakePagerDuty, driver, figure, kill9, staged_model, wait_for
 
 INCIDENT = "checkout 502 for 40% of requests"
-TRIGGER: dict[str, list[tuple[str, dict[str, Any]]]] = {
-    "site-reliability-engineer": [
-        (
-            "pagerduty_event",
-            {
-                "action": "trigger",
-                "summary": "Checkout 502s",
-                "source": "lb-1",
-                "severity": "critical",
-            },
-        )
-    ]
-}
+ANSWERED, CUT_OFF = "Checkout 502s", "Checkout 502s, second page"
+"""Trigger summaries: the fake API answers the first at once and holds the second."""
+
+
+def _trigger(summary: str) -> dict[str, list[tuple[str, dict[str, Any]]]]:
+    args = {"action": "trigger", "summary": summary, "source": "lb-1", "severity": "critical"}
+    return {"site-reliability-engineer": [("pagerduty_event", args)]}
 
 
 def _env(fake: FakePagerDuty) -> dict[str, str]:
@@ -42,8 +36,8 @@ def _env(fake: FakePagerDuty) -> dict[str, str]:
     }
 
 
-def _model() -> ScriptedChatModel:
-    return staged_model(first_tools=TRIGGER, resolved_at="on-call")
+def _model(summary: str) -> ScriptedChatModel:
+    return staged_model(first_tools=_trigger(summary), resolved_at="on-call")
 
 
 class _Env:
@@ -66,51 +60,53 @@ class _Env:
         reset_settings()
 
 
-def _killed_while_writing(folder: Path, *, answered: bool) -> tuple[Path, str, int]:
-    """A run paused for Change Approval of a PagerDuty trigger; a new process approves it
-    and is killed with SIGKILL once the POST reached the API: before the API answered
-    (``answered=False``: the write's outcome is unknown to the run) or after (the model
-    blocks on its next call). Returns the folder of the SQLite files, the thread id and
-    the POSTs the API received."""
-    folder.mkdir()
-    checkpoints = folder / "runs.sqlite"
-    fake = FakePagerDuty(hold=not answered).start()
-    try:
-        with _Env(_env(fake)):
-            paused = task("infrastructure-team", INCIDENT, model=_model(), checkpointer=checkpoints)
-        assert paused.status == "interrupted"
-        marker = folder / "blocked"
-        process = driver(
-            {
-                "op": "resume",
-                "thread_id": paused.thread_id,
-                "decision": "approve",
-                "checkpointer": str(checkpoints),
-                "first_tools": TRIGGER,
-                "resolved_at": "on-call",
-                "block_at": "after-tool",
-                "marker": str(marker),
-            },
-            _env(fake),
-        )
-        if answered:
-            wait_for(marker, process)
-        else:
-            assert fake.received.wait(90), "the POST never reached the fake API"
-        kill9(process)
-        return folder, paused.thread_id, len(fake.events)
-    finally:
-        fake.stop()
-
-
 @pytest.fixture(scope="module")
 def killed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, str, int]]:
-    """Both crash points, each killed once; every test resumes its own copy of the files."""
+    """Two runs paused for Change Approval of a PagerDuty trigger; one new process approves
+    both and is killed with SIGKILL once each POST reached the API: one after the API
+    answered (its model then blocks on the next call), one before (the API holds it, so
+    the write's outcome is unknown to the run). Every test resumes its own copy of the
+    SQLite files; values are the folder, the thread id and the POSTs the API received."""
     root = tmp_path_factory.mktemp("killed")
-    return {
-        "answered": _killed_while_writing(root / "answered", answered=True),
-        "cut_off": _killed_while_writing(root / "cut_off", answered=False),
-    }
+    fake = FakePagerDuty(hold_summary=CUT_OFF).start()
+    try:
+        threads: dict[str, str] = {}
+        jobs = []
+        for name, summary in (("answered", ANSWERED), ("cut_off", CUT_OFF)):
+            folder = root / name
+            folder.mkdir()
+            with _Env(_env(fake)):
+                paused = task(
+                    "infrastructure-team",
+                    INCIDENT,
+                    model=_model(summary),
+                    checkpointer=folder / "runs.sqlite",
+                )
+            assert paused.status == "interrupted"
+            threads[name] = paused.thread_id
+            jobs.append(
+                {
+                    "op": "resume",
+                    "thread_id": paused.thread_id,
+                    "decision": "approve",
+                    "checkpointer": str(folder / "runs.sqlite"),
+                    "first_tools": _trigger(summary),
+                    "resolved_at": "on-call",
+                    "block_at": "after-tool",
+                    "marker": str(folder / "blocked"),
+                }
+            )
+        process = driver({"jobs": jobs}, _env(fake))
+        wait_for(root / "answered" / "blocked", process, timeout=180)
+        assert fake.holding.wait(180), "the second POST never reached the fake API"
+        kill9(process)
+        summaries = [event["payload"]["summary"] for event in fake.events]
+        return {
+            name: (root / name, threads[name], summaries.count(summary))
+            for name, summary in (("answered", ANSWERED), ("cut_off", CUT_OFF))
+        }
+    finally:
+        fake.stop()
 
 
 @pytest.fixture
@@ -123,17 +119,17 @@ def pagerduty(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakePagerDuty]:
     fake.stop()
 
 
-def _resume(killed: tuple[Path, str, int], tmp_path: Path, decision: str) -> Any:
+def _resume(killed: tuple[Path, str, int], tmp_path: Path, decision: str, summary: str) -> Any:
     folder, thread, sent_before = killed
     assert sent_before == 1
     copy = tmp_path / "copy"
     shutil.copytree(folder, copy)
-    return resume(thread, decision, model=_model(), checkpointer=copy / "runs.sqlite")
+    return resume(thread, decision, model=_model(summary), checkpointer=copy / "runs.sqlite")
 
 
 @pytest.mark.parametrize("decision", ["approve", "reject"])
 def test_a_write_answered_before_the_kill_is_not_sent_again(killed, tmp_path, pagerduty, decision):
-    done = _resume(killed["answered"], tmp_path, decision)
+    done = _resume(killed["answered"], tmp_path, decision, ANSWERED)
     sent = "PagerDuty accepted the trigger" in done.report
     held = done.status == "completed" and not pagerduty.events and sent
     held = held and "nothing was changed" not in done.report
@@ -151,7 +147,7 @@ def test_a_write_answered_before_the_kill_is_not_sent_again(killed, tmp_path, pa
 
 def test_a_write_cut_off_then_approved_again_opens_one_alert(killed, tmp_path, pagerduty):
     before = {killed["cut_off"][1]}
-    done = _resume(killed["cut_off"], tmp_path, "approve")
+    done = _resume(killed["cut_off"], tmp_path, "approve", CUT_OFF)
     keys = {event["dedup_key"] for event in pagerduty.events}
     figure(
         "write cut off by kill -9, resume approve: one alert (same dedup_key)",
@@ -168,7 +164,7 @@ def test_a_write_cut_off_then_approved_again_opens_one_alert(killed, tmp_path, p
 
 
 def test_a_write_cut_off_then_rejected_is_reported_as_possibly_sent(killed, tmp_path, pagerduty):
-    done = _resume(killed["cut_off"], tmp_path, "reject")
+    done = _resume(killed["cut_off"], tmp_path, "reject", CUT_OFF)
     honest = "may have changed the external system" in done.report
     figure(
         "write cut off by kill -9, resume reject: not resent, reported possibly sent",
@@ -194,5 +190,5 @@ def test_the_dedup_key_is_the_same_across_the_crash(killed, tmp_path, pagerduty)
     with SqliteStore.from_conn_string(str(incident_log_path(copy / "runs.sqlite"))) as store:
         records = store.search(WRITES_NAMESPACE)
     assert [record.value["state"] for record in records] == ["sending"]
-    resume(thread, "approve", model=_model(), checkpointer=copy / "runs.sqlite")
+    resume(thread, "approve", model=_model(CUT_OFF), checkpointer=copy / "runs.sqlite")
     assert pagerduty.events[0]["dedup_key"] == records[0].key

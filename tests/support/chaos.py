@@ -128,11 +128,14 @@ def _in_event_loop() -> bool:
 class FakePagerDuty:
     """PagerDuty Events API v2 on loopback: ``POST /v2/enqueue`` answers 202 with the
     event's ``dedup_key``; events with the same key make one alert, as PagerDuty does.
-    With ``hold`` set the answer waits until ``release`` (the client may be killed first)."""
+    With ``hold`` set (or for a trigger whose summary is ``hold_summary``) the answer waits
+    until ``release``: the client may be killed first."""
 
     events: list[dict[str, Any]] = field(default_factory=list)
     hold: bool = False
+    hold_summary: str | None = None
     received: threading.Event = field(default_factory=threading.Event)
+    holding: threading.Event = field(default_factory=threading.Event)
     _release: threading.Event = field(default_factory=threading.Event)
     server: ThreadingHTTPServer | None = None
 
@@ -159,7 +162,9 @@ class FakePagerDuty:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.events.append(body)
                 fake.received.set()
-                if fake.hold:
+                summary = (body.get("payload") or {}).get("summary")
+                if fake.hold or (fake.hold_summary is not None and summary == fake.hold_summary):
+                    fake.holding.set()
                     fake._release.wait(60)
                 answer = json.dumps(
                     {
