@@ -225,6 +225,7 @@ def task_command(
         Path | None, typer.Option(help="SQLite checkpoint file (default: user state dir).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the TaskResult as JSON.")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds before the run stops (failed).")] = 900,
 ) -> None:
     """Run a task: the team, or one role, works the request and prints a report."""
     from infra_team.runner import stream
@@ -235,6 +236,7 @@ def task_command(
         model=model,
         thread_id=thread,
         checkpointer=_checkpoint_file(checkpoint),
+        timeout=timeout,
     )
     _run_events(events, as_json=as_json, checkpoint=checkpoint)
 
@@ -250,19 +252,23 @@ def resume_command(
     ] = None,
     checkpoint: Annotated[Path | None, typer.Option(help="SQLite checkpoint file.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the TaskResult as JSON.")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds before the run stops (failed).")] = 900,
 ) -> None:
-    """Answer a paused run's question and let it finish."""
+    """Answer a paused run's question and let it finish; without --approve/--reject,
+    continue a run that stopped part-way from its last checkpoint."""
     from infra_team.runner import stream
 
-    if approve == reject:
-        _fail("give exactly one of --approve or --reject")
+    if approve and reject:
+        _fail("give at most one of --approve or --reject")
     events = stream(
         "infrastructure-team",
         model=model,
         thread_id=thread,
         checkpointer=_checkpoint_file(checkpoint),
-        resume_with=approve,
+        resume_with=approve if approve or reject else None,
         comment=comment,
+        timeout=timeout,
+        continue_run=True,
     )
     _run_events(events, as_json=as_json, checkpoint=checkpoint)
 

@@ -10,9 +10,12 @@ Tree::
     ├── ConfigError                 settings, files or arguments are wrong
     │   ├── RegistryError           an agents/ file is missing or malformed
     │   ├── PromptError             a prompts/ fragment is missing or fails to render
-    │   └── ModelResolutionError    a model spec cannot be turned into a chat model
-    ├── InvalidRequestError         a task call names an unknown type or has no description
+    │   ├── ModelResolutionError    a model spec cannot be turned into a chat model
+    │   └── CheckpointerError       the checkpointer argument cannot store runs
+    ├── InvalidRequestError         a task call names an unknown type, has no or a bad description
     ├── ThreadNotFoundError         resume() names a thread with no saved run
+    ├── CapacityError               the default memory is full of live runs
+    ├── ModelProviderError          the model provider failed or answered something unusable
     ├── GraphBuildError             the supervisor graph failed validation at build time
     └── HostAdapterError            a host integration cannot be set up (missing extra, ...)
 
@@ -39,6 +42,11 @@ class ErrorCode(StrEnum):
     INVALID_FIELD = "INVALID_FIELD"
     GRAPH_INVALID = "GRAPH_INVALID"
     MISSING_EXTRA = "MISSING_EXTRA"
+    INVALID_REQUEST = "INVALID_REQUEST"
+    INVALID_CHECKPOINTER = "INVALID_CHECKPOINTER"
+    DECISION_NEEDED = "DECISION_NEEDED"
+    MEMORY_FULL = "MEMORY_FULL"
+    PROVIDER_ERROR = "PROVIDER_ERROR"
 
 
 class InfraTeamError(Exception):
@@ -90,6 +98,13 @@ class ModelResolutionError(ConfigError):
     code = ErrorCode.UNKNOWN_MODEL
 
 
+class CheckpointerError(ConfigError):
+    """The checkpointer argument is of the wrong type, a folder, not a SQLite file, or a
+    database that cannot be reached or set up."""
+
+    code = ErrorCode.INVALID_CHECKPOINTER
+
+
 class InvalidRequestError(InfraTeamError):
     """A task call names an unknown subagent type or carries no description."""
 
@@ -100,6 +115,19 @@ class ThreadNotFoundError(InfraTeamError):
     """resume() names a thread with no saved run, or one with nothing pending."""
 
     code = ErrorCode.THREAD_NOT_FOUND
+
+
+class CapacityError(InfraTeamError):
+    """The default in-process memory holds only runs in progress or waiting for a person."""
+
+    code = ErrorCode.MEMORY_FULL
+
+
+class ModelProviderError(InfraTeamError):
+    """The model provider failed (network, rate limit, deadline) or answered something
+    unusable (no choices, invalid JSON). A run reports it as ``failed`` with this message."""
+
+    code = ErrorCode.PROVIDER_ERROR
 
 
 class GraphBuildError(InfraTeamError):

@@ -59,7 +59,7 @@ def _from_string(spec: str) -> BaseChatModel:
 
     try:
         return init_chat_model(spec)
-    except (ImportError, ValueError) as exc:
+    except Exception as exc:  # a provider's own error (no API key ...) becomes ours
         msg = (
             f"cannot load model `{spec}`: {exc}. Use `offline`, a `provider:model` string "
             "such as `openai:gpt-4.1` with that provider's package installed, or pass a chat "

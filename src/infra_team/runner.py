@@ -5,8 +5,11 @@ Every value that leaves this module is scrubbed of internal identifiers.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-import sqlite3
+import queue
+import threading
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
@@ -16,18 +19,14 @@ from typing import Any, NamedTuple, TypeAlias, cast
 from langchain_core.language_models import BaseChatModel
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.graph.state import CompiledStateGraph
-from langgraph.store.base import BaseStore
-from langgraph.store.memory import InMemoryStore
-from langgraph.store.sqlite import SqliteStore
 from langgraph.types import Command, Interrupt, StateSnapshot, StreamMode
 
+from infra_team._memory import MEMORY
 from infra_team.approvals import Decision, coerce_decision
 from infra_team.errors import (
     ErrorCode,
-    HostAdapterError,
+    InvalidRequestError,
     ModelResolutionError,
     ThreadNotFoundError,
 )
@@ -35,6 +34,15 @@ from infra_team.graph import _artifacts
 from infra_team.graph._state import TeamState
 from infra_team.graph.team import build_team_graph, validate_request
 from infra_team.models import ModelArg, resolve_models
+from infra_team.persistence import CheckpointerArg as CheckpointerArg  # re-exported
+from infra_team.persistence import (
+    Persistence,
+    aprune_run,
+    async_persistence,
+    check_checkpointer,
+    prune_run,
+    sync_persistence,
+)
 from infra_team.registry import SPECIALISTS, SUBAGENT_TYPES, TEAM, display_name, resolve_role
 from infra_team.result import (
     EscalationStep,
@@ -44,128 +52,23 @@ from infra_team.result import (
     TaskEvent,
     TaskResult,
 )
+from infra_team.run_checks import (
+    check_description,
+    check_model,
+    check_subagent_type,
+    check_thread_id,
+    check_timeout,
+    deadline_message,
+    failure_message,
+)
 from infra_team.scrub import scrub, scrub_obj
 
 RECURSION_LIMIT = 60
 """Graph steps one run may take; the longest documented flow needs about a dozen."""
-
-CheckpointerArg: TypeAlias = BaseCheckpointSaver[Any] | str | Path | None
-_MEMORY = InMemorySaver()
-"""Default checkpointer of library calls: a run can be resumed within the process."""
-MEMORY_THREADS = 256
-"""Runs the default in-process checkpointer keeps; the oldest are dropped beyond that, so a
-long-lived host does not grow without bound (pass a checkpointer to keep every run)."""
-
-
-def _trim_memory(used: str) -> None:
-    """Keep the most recently used runs (a paused run moves to the end each time it is used)."""
-    if used in _MEMORY.storage:
-        _MEMORY.storage[used] = _MEMORY.storage.pop(used)
-    threads = list(_MEMORY.storage)
-    for thread_id in threads[: max(0, len(threads) - MEMORY_THREADS)]:
-        _MEMORY.delete_thread(thread_id)
-
-
-_STORE = InMemoryStore()
-"""Default long-term store (incident log) of library calls."""
-
-
-def _is_postgres(checkpointer: CheckpointerArg) -> bool:
-    return isinstance(checkpointer, str) and checkpointer.startswith(
-        ("postgres://", "postgresql://")
-    )
-
-
-def _postgres_module(name: str) -> Any:
-    import importlib
-
-    try:
-        return importlib.import_module(name)
-    except ImportError as exc:
-        msg = (
-            "a Postgres checkpointer URL needs the optional extra: "
-            "pip install 'infra-team[postgres]'"
-        )
-        raise HostAdapterError(msg, code=ErrorCode.MISSING_EXTRA) from exc
-
-
-Persistence: TypeAlias = tuple[BaseCheckpointSaver[Any], BaseStore]
-"""A run's checkpointer (paused runs) and store (the incident log)."""
-
-
-@contextlib.contextmanager
-def _sync_persistence(checkpointer: CheckpointerArg) -> Iterator[Persistence]:
-    """Checkpointer and store from what the caller gave: an instance, a SQLite path (the
-    incident log beside it), a Postgres URL; nothing means this process's memory."""
-    if isinstance(checkpointer, BaseCheckpointSaver):
-        yield checkpointer, _STORE
-        return
-    if checkpointer is None:
-        yield _MEMORY, _STORE
-        return
-    if _is_postgres(checkpointer):
-        module = _postgres_module("langgraph.checkpoint.postgres")
-        with module.PostgresSaver.from_conn_string(str(checkpointer)) as saver:
-            saver.setup()
-            yield saver, _STORE
-        return
-    path = Path(checkpointer)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with contextlib.ExitStack() as stack:
-        saver = SqliteSaver(stack.enter_context(_connect(path)))
-        # The store manages its own transactions: it wants an autocommit connection.
-        store = SqliteStore(stack.enter_context(_connect(incident_log_path(path), autocommit=True)))
-        saver.setup()  # fails here, before any role runs, if the file is unusable
-        store.setup()
-        yield saver, store
-
-
-def incident_log_path(checkpoints: Path) -> Path:
-    """The incident log beside a SQLite checkpoint file (its own file: SQLite allows one
-    writer per file, and the checkpointer and the store write from different threads)."""
-    if str(checkpoints) == ":memory:":
-        return checkpoints
-    return checkpoints.with_name(f"{checkpoints.stem}-incidents{checkpoints.suffix or '.sqlite'}")
-
-
-@contextlib.contextmanager
-def _connect(path: Path, *, autocommit: bool = False) -> Iterator[sqlite3.Connection]:
-    connection = (
-        sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        if autocommit
-        else sqlite3.connect(str(path), check_same_thread=False)
-    )
-    try:
-        yield connection
-    finally:
-        connection.close()
-
-
-@contextlib.asynccontextmanager
-async def _async_persistence(checkpointer: CheckpointerArg) -> AsyncIterator[Persistence]:
-    """Async twin of ``_sync_persistence``."""
-    if isinstance(checkpointer, BaseCheckpointSaver) or checkpointer is None:
-        yield checkpointer or _MEMORY, _STORE
-        return
-    if _is_postgres(checkpointer):
-        module = _postgres_module("langgraph.checkpoint.postgres.aio")
-        async with module.AsyncPostgresSaver.from_conn_string(str(checkpointer)) as saver:
-            await saver.setup()
-            yield saver, _STORE
-        return
-    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
-    from langgraph.store.sqlite.aio import AsyncSqliteStore
-
-    path = Path(checkpointer)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    async with (
-        AsyncSqliteSaver.from_conn_string(str(path)) as saver,
-        AsyncSqliteStore.from_conn_string(str(incident_log_path(path))) as store,
-    ):
-        await saver.setup()
-        await store.setup()
-        yield saver, store
-
+DEFAULT_TIMEOUT = 900.0
+"""Seconds one call (a task, or a resume up to its next pause) may take before it ends
+``failed``: enough for every role of the longest flow on a slow hosted model, short
+enough that a stalled provider cannot hold a run for ever. ``timeout=None`` lifts it."""
 
 _GRAPH_CACHE: OrderedDict[tuple[int, ...], tuple[Any, CompiledStateGraph[Any, Any, Any, Any]]] = (
     OrderedDict()
@@ -199,6 +102,7 @@ class _Run:
         model: ModelArg,
         thread_id: str | None,
         recursion_limit: int,
+        timeout: float | None,
     ) -> None:
         models, self.model_label, self.model_spec = resolve_models(model)
         saver, store = persistence
@@ -208,6 +112,42 @@ class _Run:
             "configurable": {"thread_id": self.thread_id},
             "recursion_limit": recursion_limit,
         }
+        self.timeout = timeout
+        self._deadline = None if timeout is None else time.monotonic() + timeout
+        self._last: TaskResult | None = None
+        self.stop: threading.Event | None = None
+
+    def remaining(self) -> float | None:
+        """Seconds left before the deadline (None without one)."""
+        if self._deadline is None:
+            return None
+        return max(0.0, self._deadline - time.monotonic())
+
+    def pace(self) -> None:
+        """Give the next graph step only the time left: LangGraph stops a step that
+        overruns ``step_timeout`` (the run's sync path; the async path is cancelled)."""
+        left = self.remaining()
+        if (left is not None and left <= 0) or (self.stop is not None and self.stop.is_set()):
+            raise TimeoutError("deadline passed")
+        self.graph.step_timeout = None if left is None else max(left, 0.001)
+
+    def past_deadline(self, failure: BaseException | None) -> bool:
+        left = self.remaining()
+        return isinstance(failure, TimeoutError) and left is not None and left <= 0.05
+
+    @contextlib.contextmanager
+    def tracked(self) -> Iterator[None]:
+        """Tell the default memory the run is live, then how it ended (a paused run is
+        kept until answered; see ``infra_team._memory``)."""
+        if self.graph.checkpointer is not MEMORY.saver:
+            yield
+            return
+        MEMORY.begin(self.thread_id)
+        try:
+            yield
+        finally:
+            paused = self._last is not None and self._last.status == "interrupted"
+            MEMORY.end(self.thread_id, paused=paused)
 
     def start_input(self, subagent_type: str, description: str) -> dict[str, Any]:
         return {
@@ -221,19 +161,28 @@ class _Run:
         return {"model": self.model_label, "model_spec": self.model_spec}
 
     def result(self, snapshot: StateSnapshot, failure: BaseException | None = None) -> TaskResult:
-        result = build_result(snapshot, self.thread_id, self.model_label, failure)
-        if self.graph.checkpointer is _MEMORY:
-            _trim_memory(self.thread_id)
-        return result
+        reason: str | None = None
+        if failure is not None:
+            past = self.past_deadline(failure) and self.timeout is not None
+            reason = (
+                deadline_message(cast(float, self.timeout), self.thread_id)
+                if past
+                else failure_message(failure)
+            )
+        elif not snapshot.values:
+            reason = "the run's saved state is missing; it was not recorded by the checkpointer"
+        self._last = build_result(snapshot, self.thread_id, self.model_label, reason)
+        return self._last
 
 
 def build_result(
-    snapshot: StateSnapshot, thread_id: str, model: str, failure: BaseException | None = None
+    snapshot: StateSnapshot, thread_id: str, model: str, failure: str | None = None
 ) -> TaskResult:
-    """A ``TaskResult`` from the graph's saved state; every string scrubbed."""
+    """A ``TaskResult`` from the graph's saved state and, when the run stopped on an
+    exception, the words for it; every string scrubbed."""
     values: dict[str, Any] = dict(snapshot.values or {})
-    pending = [i.value for i in _pending(snapshot) if isinstance(i.value, dict)]
-    error = values.get("error") or (f"{type(failure).__name__}: {failure}" if failure else None)
+    pending = [] if failure else [i.value for i in _pending(snapshot) if isinstance(i.value, dict)]
+    error = values.get("error") or failure
     status = "failed" if error else "interrupted" if pending else "completed"
     engaged = list(values.get("engaged", []))
     for task in snapshot.tasks:
@@ -311,12 +260,20 @@ def _resume_command(snapshot: StateSnapshot, decision: Decision, run: _Run) -> C
     return Command(resume=resume, update=run.model_record())
 
 
-def _check_resumable(snapshot: StateSnapshot, thread_id: str) -> None:
+def _check_resumable(snapshot: StateSnapshot, thread_id: str, answer: Decision | None) -> None:
+    """A saved run that waits for a decision (and got one), or that stopped part-way."""
     if not snapshot.values:
         msg = f"no saved run with thread id `{thread_id}`; check the id and the checkpoint store"
         raise ThreadNotFoundError(msg, code=ErrorCode.THREAD_NOT_FOUND)
-    if not snapshot.interrupts:
-        msg = f"the run `{thread_id}` is not waiting for a decision; nothing to resume"
+    if snapshot.interrupts and answer is None:
+        question = _question(_pending(snapshot)[0].value or {}).get("question", "")
+        msg = (
+            f"the run `{thread_id}` waits for a decision: {question} Answer it with "
+            "approve or reject"
+        )
+        raise InvalidRequestError(msg, code=ErrorCode.DECISION_NEEDED)
+    if not snapshot.interrupts and not snapshot.next:
+        msg = f"the run `{thread_id}` has finished; nothing to resume"
         raise ThreadNotFoundError(msg, code=ErrorCode.NOTHING_TO_RESUME)
 
 
@@ -369,18 +326,53 @@ class _Options(NamedTuple):
     resume_with: Answer | None
     comment: str
     recursion_limit: int
+    timeout: float | None
+    continuing: bool = False
+    """Resume a saved run: answer its question, or continue it from its last checkpoint."""
+
+
+def _options(
+    subagent_type: object,
+    description: object,
+    model: ModelArg,
+    thread_id: object,
+    checkpointer: CheckpointerArg,
+    timeout: object,
+    *,
+    resume_with: Answer | None = None,
+    comment: str = "",
+    recursion_limit: int = RECURSION_LIMIT,
+    continuing: bool = False,
+) -> _Options:
+    """Every argument checked, with the package's own typed errors, before any I/O."""
+    check_checkpointer(checkpointer)
+    check_model(model)
+    resuming = continuing or resume_with is not None
+    text = None if resuming else check_description(description)
+    return _Options(
+        check_subagent_type(subagent_type),
+        text,
+        model,
+        check_thread_id(thread_id) or (None if resuming else uuid.uuid4().hex),
+        resume_with,
+        comment if isinstance(comment, str) else str(comment),
+        recursion_limit,
+        check_timeout(timeout),
+        resuming,
+    )
 
 
 def _open(persistence: Persistence, options: _Options, saved: Any) -> tuple[_Run, Any]:
     """The run and, for a new task, its input; for a resume, the ``Decision`` still to be
     turned into a command once the paused state is read (``saved`` is its checkpoint)."""
-    if options.resume_with is None:
+    if not options.continuing:
         text = validate_request(options.subagent_type, options.description or "")
         run = _Run(
             persistence,
             model=options.model,
             thread_id=options.thread_id,
             recursion_limit=options.recursion_limit,
+            timeout=options.timeout,
         )
         return run, run.start_input(options.subagent_type, text)
     thread = _require_thread(options.thread_id)
@@ -389,18 +381,25 @@ def _open(persistence: Persistence, options: _Options, saved: Any) -> tuple[_Run
         model=options.model if options.model is not None else _stored_model(saved, thread),
         thread_id=thread,
         recursion_limit=options.recursion_limit,
+        timeout=options.timeout,
     )
+    if options.resume_with is None:
+        return run, None
     return run, _with_comment(coerce_decision(options.resume_with), options.comment)
 
 
-def _resume_input(run: _Run, snapshot: StateSnapshot, answer: Decision) -> Command[Any]:
-    _check_resumable(snapshot, run.thread_id)
+def _resume_input(run: _Run, snapshot: StateSnapshot, answer: Decision | None) -> Any:
+    """The command answering the first pending question; None (continue from the last
+    checkpoint) for a run that stopped part-way, e.g. a killed process or a deadline."""
+    _check_resumable(snapshot, run.thread_id, answer)
+    if answer is None or not snapshot.interrupts:
+        return None
     return _resume_command(snapshot, answer, run)
 
 
 def _begin(persistence: Persistence, options: _Options) -> tuple[_Run, Any]:
     """A run ready to start: new input, or a resume command after the paused state is checked."""
-    resuming = options.resume_with is not None
+    resuming = options.continuing
     config = _thread_config(_require_thread(options.thread_id)) if resuming else None
     saved = persistence[0].get_tuple(config) if config else None
     run, graph_input = _open(persistence, options, saved)
@@ -411,7 +410,7 @@ def _begin(persistence: Persistence, options: _Options) -> tuple[_Run, Any]:
 
 async def _abegin(persistence: Persistence, options: _Options) -> tuple[_Run, Any]:
     """Async twin of ``_begin``."""
-    resuming = options.resume_with is not None
+    resuming = options.continuing
     config = _thread_config(_require_thread(options.thread_id)) if resuming else None
     saved = await persistence[0].aget_tuple(config) if config else None
     run, graph_input = _open(persistence, options, saved)
@@ -427,26 +426,128 @@ def _require_thread(thread_id: str | None) -> str:
     return thread_id
 
 
-def _execute(checkpointer: CheckpointerArg, options: _Options) -> TaskResult:
-    with _sync_persistence(checkpointer) as persistence:
+def _sync_events(
+    checkpointer: CheckpointerArg,
+    options: _Options,
+    *,
+    progress: bool,
+    stop: threading.Event | None = None,
+) -> Iterator[TaskEvent]:
+    """Run the graph in this thread: progress events (when asked for), then the result."""
+    with sync_persistence(checkpointer) as persistence:
         run, graph_input = _begin(persistence, options)
-        failure: BaseException | None = None
+        run.stop = stop
+        with run.tracked():
+            translator = _EventTranslator()
+            modes: list[StreamMode] = STREAM_MODES if progress else ["updates"]
+            failure: BaseException | None = None
+            try:
+                run.pace()
+                for namespace, mode, data in run.graph.stream(
+                    graph_input, run.config, stream_mode=modes, subgraphs=True
+                ):
+                    if progress:
+                        yield from translator.translate(tuple(namespace), str(mode), data)
+                    run.pace()
+            except Exception as exc:  # reported in the result; the checkpoint keeps the progress
+                failure = exc
+            result = run.result(run.graph.get_state(run.config), failure)
+        if _opened_here(checkpointer):
+            prune_run(persistence[0], run.thread_id)
+        yield TaskEvent(type="result", text=result.status, result=result)
+
+
+DEADLINE_GRACE = 1.0
+"""Seconds past a run's deadline before the caller stops waiting for its worker thread
+(the run itself normally stops at the deadline, between two steps)."""
+
+
+def _bounded_events(
+    checkpointer: CheckpointerArg, options: _Options, *, progress: bool
+) -> Iterator[TaskEvent]:
+    """``_sync_events`` held to the run's deadline even when a step blocks in code that
+    cannot be interrupted (a sync HTTP read of a stalled provider): the graph runs in a
+    worker thread, and past the deadline the caller gets a ``failed`` result built from
+    the last checkpoint while the worker is told to stop at its next step."""
+    if options.timeout is None:
+        yield from _sync_events(checkpointer, options, progress=progress)
+        return
+    items: queue.Queue[tuple[str, Any]] = queue.Queue()
+    stop = threading.Event()
+
+    def work() -> None:
         try:
-            run.graph.invoke(graph_input, run.config)
-        except Exception as exc:  # reported in the result; the checkpoint keeps the progress
-            failure = exc
-        return run.result(run.graph.get_state(run.config), failure)
+            for event in _sync_events(checkpointer, options, progress=progress, stop=stop):
+                items.put(("event", event))
+        except BaseException as exc:  # handed to the caller's thread
+            items.put(("error", exc))
+
+    worker = threading.Thread(target=work, name="infra-team-run", daemon=True)
+    worker.start()
+    deadline = time.monotonic() + options.timeout + DEADLINE_GRACE
+    while True:
+        try:
+            kind, item = items.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            stop.set()
+            yield _overdue(checkpointer, options)
+            return
+        if kind == "error":
+            raise item
+        yield item
+        if item.type == "result":
+            return
+
+
+def _overdue(checkpointer: CheckpointerArg, options: _Options) -> TaskEvent:
+    """The ``failed`` result of a run whose worker overran the deadline."""
+    thread = cast(str, options.thread_id)
+    timeout = cast(float, options.timeout)
+    with sync_persistence(checkpointer) as (saver, _):
+        saved = saver.get_tuple(_thread_config(thread))
+    values = dict(saved.checkpoint.get("channel_values", {})) if saved else {}
+    snapshot = StateSnapshot(
+        values=values,
+        next=(),
+        config=_thread_config(thread),
+        metadata=None,
+        created_at=None,
+        parent_config=None,
+        tasks=(),
+        interrupts=(),
+    )
+    label = str(values.get("model", ""))
+    result = build_result(snapshot, thread, label, deadline_message(timeout, thread))
+    return TaskEvent(type="result", text=result.status, result=result)
+
+
+def _execute(checkpointer: CheckpointerArg, options: _Options) -> TaskResult:
+    for event in _bounded_events(checkpointer, options, progress=False):
+        if event.result is not None:
+            return event.result
+    raise AssertionError("a run always ends with a result")  # pragma: no cover
 
 
 async def _aexecute(checkpointer: CheckpointerArg, options: _Options) -> TaskResult:
-    async with _async_persistence(checkpointer) as persistence:
+    async with async_persistence(checkpointer) as persistence:
         run, graph_input = await _abegin(persistence, options)
-        failure: BaseException | None = None
-        try:
-            await run.graph.ainvoke(graph_input, run.config)
-        except Exception as exc:
-            failure = exc
-        return run.result(await run.graph.aget_state(run.config), failure)
+        with run.tracked():
+            failure: BaseException | None = None
+            try:
+                async with asyncio.timeout(run.remaining()):
+                    await run.graph.ainvoke(graph_input, run.config)
+            except Exception as exc:
+                failure = exc
+            result = run.result(await run.graph.aget_state(run.config), failure)
+        if _opened_here(checkpointer):
+            await aprune_run(persistence[0], run.thread_id)
+        return result
+
+
+def _opened_here(checkpointer: CheckpointerArg) -> bool:
+    """A SQLite path or Postgres URL: storage this package opened, so it keeps only what
+    resuming needs (``persistence.prune_run``); an instance keeps its whole history."""
+    return isinstance(checkpointer, str | Path)
 
 
 def _thread_config(thread_id: str) -> RunnableConfig:
@@ -461,6 +562,7 @@ def task(
     thread_id: str | None = None,
     checkpointer: CheckpointerArg = None,
     recursion_limit: int = RECURSION_LIMIT,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> TaskResult:
     """Run a task for a subagent type and return its result.
 
@@ -469,15 +571,31 @@ def task(
         description: The request or incident, in full.
         model: A chat model, a ``provider:model`` string, a per-role mapping, or None
             (``INFRA_TEAM_MODEL``, else the offline engine).
-        thread_id: Id to save the run under (new one when None).
+        thread_id: Id to save the run under (new one when None). A thread that already
+            holds a run starts a new task on it; to continue a stopped run, ``resume``.
         checkpointer: A LangGraph checkpointer, a path to a SQLite file, or a
-            ``postgresql://`` URL (extra ``infra-team[postgres]``). Default: an in-process
-            store, enough to resume within this process.
+            ``postgresql://`` URL (extra ``infra-team[postgres]``). Default: the bounded
+            in-process memory (see ``infra_team._memory``), enough to resume within
+            this process.
         recursion_limit: Graph steps allowed.
+        timeout: Seconds the run may take (None: no deadline). Past it the run ends
+            ``failed`` and keeps its checkpoint, so ``resume(thread_id)`` continues it.
+
+    Raises:
+        InfraTeamError: a subclass naming what is wrong with an argument, before any role
+            runs. Failures while roles work end the run ``failed`` with ``error`` set.
     """
     return _execute(
         checkpointer,
-        _Options(subagent_type, description, model, thread_id, None, "", recursion_limit),
+        _options(
+            subagent_type,
+            description,
+            model,
+            thread_id,
+            checkpointer,
+            timeout,
+            recursion_limit=recursion_limit,
+        ),
     )
 
 
@@ -489,46 +607,81 @@ async def atask(
     thread_id: str | None = None,
     checkpointer: CheckpointerArg = None,
     recursion_limit: int = RECURSION_LIMIT,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> TaskResult:
     """Async twin of ``task``."""
     return await _aexecute(
         checkpointer,
-        _Options(subagent_type, description, model, thread_id, None, "", recursion_limit),
+        _options(
+            subagent_type,
+            description,
+            model,
+            thread_id,
+            checkpointer,
+            timeout,
+            recursion_limit=recursion_limit,
+        ),
     )
 
 
 def resume(
     thread_id: str,
-    decision: Answer,
+    decision: Answer | None = None,
     *,
     comment: str = "",
     model: ModelArg = None,
     checkpointer: CheckpointerArg = None,
     recursion_limit: int = RECURSION_LIMIT,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> TaskResult:
-    """Answer a paused run's question (approve or reject) and let it finish.
+    """Answer a paused run's question (approve or reject) and let it finish; without a
+    decision, continue a run that stopped part-way (a killed process, a deadline, a
+    provider failure) from its last checkpoint: roles that finished do not run again.
 
     ``model`` defaults to the model the run started with, when that was named by a string.
     """
     return _execute(
         checkpointer,
-        _Options(TEAM, None, model, thread_id, decision, comment, recursion_limit),
+        _options(
+            TEAM,
+            None,
+            model,
+            thread_id,
+            checkpointer,
+            timeout,
+            resume_with=decision,
+            comment=comment,
+            recursion_limit=recursion_limit,
+            continuing=True,
+        ),
     )
 
 
 async def aresume(
     thread_id: str,
-    decision: Answer,
+    decision: Answer | None = None,
     *,
     comment: str = "",
     model: ModelArg = None,
     checkpointer: CheckpointerArg = None,
     recursion_limit: int = RECURSION_LIMIT,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> TaskResult:
     """Async twin of ``resume``."""
     return await _aexecute(
         checkpointer,
-        _Options(TEAM, None, model, thread_id, decision, comment, recursion_limit),
+        _options(
+            TEAM,
+            None,
+            model,
+            thread_id,
+            checkpointer,
+            timeout,
+            resume_with=decision,
+            comment=comment,
+            recursion_limit=recursion_limit,
+            continuing=True,
+        ),
     )
 
 
@@ -600,25 +753,25 @@ def stream(
     resume_with: Answer | None = None,
     comment: str = "",
     recursion_limit: int = RECURSION_LIMIT,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    continue_run: bool = False,
 ) -> Iterator[TaskEvent]:
-    """Run a task (or resume one with ``resume_with``) and yield scrubbed progress events;
-    the last event has ``type="result"`` and carries the ``TaskResult``."""
-    options = _Options(
-        subagent_type, description, model, thread_id, resume_with, comment, recursion_limit
+    """Run a task (or resume one with ``resume_with``, or continue a stopped one with
+    ``continue_run=True``) and yield scrubbed progress events; the last event has
+    ``type="result"`` and carries the ``TaskResult``."""
+    options = _options(
+        subagent_type,
+        description,
+        model,
+        thread_id,
+        checkpointer,
+        timeout,
+        resume_with=resume_with,
+        comment=comment,
+        recursion_limit=recursion_limit,
+        continuing=continue_run or resume_with is not None,
     )
-    with _sync_persistence(checkpointer) as persistence:
-        run, graph_input = _begin(persistence, options)
-        translator = _EventTranslator()
-        failure: BaseException | None = None
-        try:
-            for namespace, mode, data in run.graph.stream(
-                graph_input, run.config, stream_mode=STREAM_MODES, subgraphs=True
-            ):
-                yield from translator.translate(tuple(namespace), str(mode), data)
-        except Exception as exc:
-            failure = exc
-        result = run.result(run.graph.get_state(run.config), failure)
-        yield TaskEvent(type="result", text=result.status, result=result)
+    yield from _bounded_events(checkpointer, options, progress=True)
 
 
 async def astream(
@@ -631,22 +784,37 @@ async def astream(
     resume_with: Answer | None = None,
     comment: str = "",
     recursion_limit: int = RECURSION_LIMIT,
+    timeout: float | None = DEFAULT_TIMEOUT,
+    continue_run: bool = False,
 ) -> AsyncIterator[TaskEvent]:
     """Async twin of ``stream``."""
-    options = _Options(
-        subagent_type, description, model, thread_id, resume_with, comment, recursion_limit
+    options = _options(
+        subagent_type,
+        description,
+        model,
+        thread_id,
+        checkpointer,
+        timeout,
+        resume_with=resume_with,
+        comment=comment,
+        recursion_limit=recursion_limit,
+        continuing=continue_run or resume_with is not None,
     )
-    async with _async_persistence(checkpointer) as persistence:
+    async with async_persistence(checkpointer) as persistence:
         run, graph_input = await _abegin(persistence, options)
-        translator = _EventTranslator()
-        failure: BaseException | None = None
-        try:
-            async for namespace, mode, data in run.graph.astream(
-                graph_input, run.config, stream_mode=STREAM_MODES, subgraphs=True
-            ):
-                for event in translator.translate(tuple(namespace), str(mode), data):
-                    yield event
-        except Exception as exc:
-            failure = exc
-        result = run.result(await run.graph.aget_state(run.config), failure)
+        with run.tracked():
+            translator = _EventTranslator()
+            failure: BaseException | None = None
+            try:
+                async with asyncio.timeout(run.remaining()):
+                    async for namespace, mode, data in run.graph.astream(
+                        graph_input, run.config, stream_mode=STREAM_MODES, subgraphs=True
+                    ):
+                        for event in translator.translate(tuple(namespace), str(mode), data):
+                            yield event
+            except Exception as exc:
+                failure = exc
+            result = run.result(await run.graph.aget_state(run.config), failure)
+        if _opened_here(checkpointer):
+            await aprune_run(persistence[0], run.thread_id)
         yield TaskEvent(type="result", text=result.status, result=result)

@@ -197,7 +197,7 @@ def test_each_pending_write_needs_its_own_decision(monkeypatch):
 def test_incident_log_lives_beside_the_sqlite_checkpoints(tmp_path):
     from langgraph.store.sqlite import SqliteStore
 
-    from infra_team.runner import incident_log_path
+    from infra_team.persistence import incident_log_path
 
     path = tmp_path / "runs.sqlite"
     model = team_script(
@@ -243,15 +243,14 @@ def test_a_folder_as_checkpoint_is_a_usage_error(tmp_path):
 
 
 def test_the_default_memory_keeps_a_bounded_number_of_runs(monkeypatch):
-    from infra_team import runner
+    from infra_team._memory import MEMORY
 
-    monkeypatch.setattr(runner, "MEMORY_THREADS", 2)
+    monkeypatch.setattr(MEMORY, "limit", MEMORY.live() + 2)
     ids = [
         task("network-engineer", "Plan subnets", model=team_script()).thread_id for _ in range(4)
     ]
-    assert ids[-1] in runner._MEMORY.storage
-    assert ids[0] not in runner._MEMORY.storage
-    assert len(runner._MEMORY.storage) <= 2
+    assert MEMORY.holds(ids[-1])
+    assert not MEMORY.holds(ids[0])
 
 
 async def test_astream_streams_scrubbed_tokens():

@@ -15,7 +15,6 @@ from langchain.agents import create_agent
 from langchain.agents.middleware import (
     AgentMiddleware,
     ModelCallLimitMiddleware,
-    ModelRetryMiddleware,
 )
 from langchain.agents.structured_output import ToolStrategy
 from langchain_core.language_models import BaseChatModel
@@ -43,8 +42,9 @@ from infra_team.tools import get_tools
 MODEL_CALL_LIMIT = 6
 """Model calls one role may make at one stage (tool turns, the answer, reminders after
 prose or unreadable arguments)."""
-MODEL_RETRIES = 2
-"""Retries of a failed model call (rate limit, timeout) before the run reports a failure."""
+# Failed model calls are retried in one layer only: the provider's client (``max_retries``
+# of ChatOpenAI, ChatAnthropic ...), which honours Retry-After. A second layer here made one
+# model call up to 3 x 3 HTTP requests.
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("infra_team.graph", "templates"),
@@ -67,7 +67,6 @@ def build_role_agent(spec: RoleSpec, model: BaseChatModel, stage: Stage) -> Runn
     middleware: list[AgentMiddleware[Any, Any, Any]] = [
         AnswerReminderMiddleware(schema),
         ModelCallLimitMiddleware(run_limit=MODEL_CALL_LIMIT, exit_behavior="end"),
-        ModelRetryMiddleware(max_retries=MODEL_RETRIES, on_failure="error"),
         ScrubOutputMiddleware(spec.name),
         ToolEventsMiddleware(spec.name),
         StructuredAnswerMiddleware(schema),

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from infra_team.approvals import ApprovalRequest, can_interrupt, request_decision
 from infra_team.scrub import scrub, scrub_obj
+from infra_team.tools._writes import WriteLedger, WriteRecord, sending_with
 
 logger = logging.getLogger(__name__)
 
@@ -99,12 +100,29 @@ def _validation_message(name: str, exc: ValidationError) -> str:
     return f"invalid arguments for `{name}`: {problems}. Fix the arguments and call again."
 
 
+_CALL_ID = "__infra_team_tool_call_id"
+
+
+class _InfraTool(StructuredTool):
+    """A ``StructuredTool`` that hands a write tool the id of the model's tool call (part
+    of its idempotency key, see ``tools._writes``)."""
+
+    def _to_args_and_kwargs(
+        self, tool_input: str | dict[str, Any], tool_call_id: str | None
+    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        args, kwargs = super()._to_args_and_kwargs(tool_input, tool_call_id)
+        if (self.metadata or {}).get("writes"):
+            kwargs = {**kwargs, _CALL_ID: tool_call_id}
+        return args, kwargs
+
+
 def infra_tool(
     *,
     name: str,
     description: str,
     args_schema: type[BaseModel],
     writes: bool = False,
+    resend_safe: bool = False,
 ) -> Callable[[Callable[..., ToolResult]], BaseTool]:
     """Build a LangChain tool from a function returning ``ToolResult``.
 
@@ -112,34 +130,42 @@ def infra_tool(
     and any other exception become an error result (a model can react to it; a traceback
     would end the run). With ``writes=True`` the call first asks for Change Approval: inside
     a checkpointed graph it pauses with ``interrupt()``; elsewhere it returns
-    ``approval_required`` without acting.
+    ``approval_required`` without acting. An approved write is recorded before it is
+    sent and never sent twice (``tools._writes``); ``resend_safe`` marks an API that
+    deduplicates by the idempotency key the tool sends, so a write cut off mid-request
+    may be sent again with the same key.
     """
 
     def decorator(func: Callable[..., ToolResult]) -> BaseTool:
         @functools.wraps(func)
+        def call(call_args: dict[str, Any]) -> ToolResult:
+            try:
+                return func(**call_args)
+            except ToolInputError as exc:
+                return error(name, str(exc), code=exc.code)
+            except Exception as exc:  # the one broad catch: tools never raise into the graph
+                logger.warning("tool %s failed: %s", name, scrub(repr(exc)))
+                return error(name, f"{type(exc).__name__}: {exc}", code="internal_error")
+
         def run(**kwargs: Any) -> tuple[str, ToolResult]:
+            call_id = kwargs.pop(_CALL_ID, None)
             try:
                 args = args_schema.model_validate(kwargs)
             except ValidationError as exc:
                 return _render(error(name, _validation_message(name, exc)))
             call_args = {field: getattr(args, field) for field in type(args).model_fields}
-            if writes:
-                gate = _approve_write(name, args.model_dump(mode="json"))
-                if gate is not None:
-                    return _render(gate)
-            try:
-                result = func(**call_args)
-            except ToolInputError as exc:
-                result = error(name, str(exc), code=exc.code)
-            except Exception as exc:  # the one broad catch: tools never raise into the graph
-                logger.warning("tool %s failed: %s", name, scrub(repr(exc)))
-                result = error(name, f"{type(exc).__name__}: {exc}", code="internal_error")
-            return _render(result)
+            if not writes:
+                return _render(call(call_args))
+            arguments = args.model_dump(mode="json")
+            ledger = WriteLedger.current(name, arguments, call_id)
+            return _render(
+                _write_once(name, arguments, ledger, resend_safe, lambda: call(call_args))
+            )
 
         def on_invalid(exc: ValidationError) -> str:
             return _render(error(name, _validation_message(name, exc)))[0]
 
-        tool = StructuredTool.from_function(
+        tool = _InfraTool.from_function(
             func=run,
             name=name,
             description=description,
@@ -152,6 +178,67 @@ def infra_tool(
         return tool
 
     return decorator
+
+
+def _write_once(
+    name: str,
+    arguments: dict[str, Any],
+    ledger: WriteLedger | None,
+    resend_safe: bool,
+    send: Callable[[], ToolResult],
+) -> ToolResult:
+    """Ask, record, send, record: the write path that survives a crash at any point."""
+    recorded = ledger.record() if ledger is not None else None
+    if recorded is not None and recorded.state == "sent":
+        return _already_sent(recorded)
+    gate = _approve_write(name, arguments)
+    if recorded is not None:  # "sending": the process stopped while the request was out
+        if gate is not None and gate.status == "rejected":
+            return _maybe_sent(recorded, "a later reject cannot undo it")
+        if gate is None and not resend_safe:
+            return _maybe_sent(recorded, "it is not sent again, as the API cannot tell a repeat")
+    if gate is not None:
+        return gate
+    if ledger is None:
+        return send()
+    ledger.mark_sending()
+    with sending_with(ledger.key):
+        result = send()
+    if result.status == "success":
+        ledger.mark_sent(result.model_dump(mode="json"))
+        result.data.setdefault("idempotency_key", ledger.key)
+    elif result.code == "http_error":
+        ledger.forget()  # the API refused it: nothing changed
+    return result
+
+
+def _already_sent(record: WriteRecord) -> ToolResult:
+    """A write the record shows as done: reported as done, never sent again."""
+    done = ToolResult.model_validate(record.result or {"tool": record.tool, "status": "success"})
+    return done.model_copy(
+        update={
+            "summary": f"Already done before the run was interrupted (not sent again): "
+            f"{done.summary}",
+            "data": {**done.data, "idempotency_key": record.key, "replayed": True},
+        }
+    )
+
+
+def _maybe_sent(record: WriteRecord, why: str) -> ToolResult:
+    """A write that was approved and on its way when the process stopped."""
+    text = (
+        f"`{record.tool}` was approved and being sent when the run stopped, so it may have "
+        f"changed the external system; {why}. Check it there (idempotency key "
+        f"`{record.key}`) before acting again."
+    )
+    return ToolResult(
+        tool=record.tool,
+        status="error",
+        code="outcome_unknown",
+        summary=text,
+        error=text,
+        data={"idempotency_key": record.key, "arguments": record.arguments},
+    )
 
 
 def _approve_write(name: str, call_args: dict[str, Any]) -> ToolResult | None:

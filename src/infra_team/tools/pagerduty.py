@@ -4,9 +4,10 @@ Request and answer follow PagerDuty's "Send an Alert Event" reference
 (developer.pagerduty.com, Events API v2): ``POST /v2/enqueue`` with ``routing_key``,
 ``event_action``, ``dedup_key`` and, for a trigger, ``payload`` {summary, source,
 severity, ...}; the answer is ``202 {"status": "success", "message": "Event processed",
-"dedup_key": ...}``. PagerDuty asks clients to retry 429 and 5xx; a trigger without a
-``dedup_key`` is sent with a generated one, so a retried trigger cannot open a second
-alert.
+"dedup_key": ...}``. PagerDuty asks clients to retry 429 and 5xx, and merges events with the
+same ``dedup_key`` into one alert. A trigger without a ``dedup_key`` is sent with the
+write's idempotency key (derived from the run and the tool call, see ``tools._writes``),
+so neither a retried request nor a run resumed after a crash can open a second alert.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from infra_team.tools._http import (
     unset_settings,
     with_settings,
 )
+from infra_team.tools._writes import write_key
 
 SERVICE = "PagerDuty"
 TOOL = "pagerduty_event"
@@ -147,7 +149,7 @@ def send_event(
     if key is None:
         return not_configured(TOOL, SERVICE, unset_settings("pagerduty", config, "routing_key"))
     target = ApiTarget(service=SERVICE, base_url=str(config.url), body_secrets=(key,))
-    dedup_key = args.dedup_key or uuid.uuid4().hex
+    dedup_key = args.dedup_key or write_key() or uuid.uuid4().hex
     body = event_body(args, key.get_secret_value(), dedup_key)
     request = ApiRequest(method="POST", json_body=body)
 
@@ -166,7 +168,11 @@ def send_event(
 
 
 @infra_tool(
-    name=TOOL, description=PAGERDUTY_EVENT_DESCRIPTION, args_schema=PagerDutyEventArgs, writes=True
+    name=TOOL,
+    description=PAGERDUTY_EVENT_DESCRIPTION,
+    args_schema=PagerDutyEventArgs,
+    writes=True,
+    resend_safe=True,
 )
 def pagerduty_event(**fields: Any) -> ToolResult:
     """Writes: a trigger wakes a person up, so a person approves it first."""
