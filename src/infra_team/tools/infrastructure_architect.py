@@ -35,6 +35,10 @@ COST_TREND_DESCRIPTION = (
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 _ROUND = 4
 _MAX_PROJECTION_MONTHS = 120
+MAX_HORIZON_MONTHS = 1200
+"""Longest planning horizon accepted: 100 years; compounding past it only overflows."""
+MAX_QUANTITY = 1e15
+"""Largest peak or unit capacity accepted, in any unit."""
 
 
 # --- capacity_plan -------------------------------------------------------------------------
@@ -117,8 +121,8 @@ def plan_capacity(
             f"got {growth_rate}. Pass {growth_rate / 100:g} if you meant {growth_rate:g} %."
         )
         raise ToolInputError(msg)
-    if months < 0:
-        msg = f"`months` must be zero or more; got {months}."
+    if not 0 <= months <= MAX_HORIZON_MONTHS:
+        msg = f"`months` must be from 0 to {MAX_HORIZON_MONTHS} (100 years); got {months}."
         raise ToolInputError(msg)
     if not 0 < target_utilization <= 1:
         hint = (
@@ -135,9 +139,18 @@ def plan_capacity(
         msg = f"`unit_capacity` must be greater than zero; got {unit_capacity}."
         raise ToolInputError(msg)
 
-    factor = (1 + growth_rate) ** months
+    try:
+        factor = float(1 + growth_rate) ** months
+    except OverflowError:
+        factor = math.inf
     projected = peak * factor
     needed = projected / target_utilization
+    if not math.isfinite(needed):
+        msg = (
+            f"{growth_rate * 100:g} % a month for {months} months grows the peak beyond any "
+            "number this plan can show; use a shorter horizon or a lower growth rate."
+        )
+        raise ToolInputError(msg)
     headroom = needed - projected
     shown = min(months, _MAX_PROJECTION_MONTHS)
     monthly = [round(peak * (1 + growth_rate) ** m, _ROUND) for m in range(shown + 1)]
@@ -174,16 +187,24 @@ class CapacityPlanArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    peak: float = Field(description="Current peak load (requests/s, GB, cores ...).")
-    growth_rate: float = Field(
-        description="Growth per month as a fraction: 0.05 means 5 % a month (compounded)."
+    peak: float = Field(
+        ge=0, le=MAX_QUANTITY, description="Current peak load (requests/s, GB, cores ...)."
     )
-    months: int = Field(description="Planning horizon in months.")
+    growth_rate: float = Field(
+        ge=-100,
+        le=100,
+        description="Growth per month as a fraction: 0.05 means 5 % a month (compounded).",
+    )
+    months: int = Field(ge=0, le=MAX_HORIZON_MONTHS, description="Planning horizon in months.")
     target_utilization: float = Field(
-        description="Highest acceptable utilisation at peak, as a fraction (0.7 = 70 %)."
+        gt=0,
+        le=100,
+        description="Highest acceptable utilisation at peak, as a fraction (0.7 = 70 %).",
     )
     unit_capacity: float | None = Field(
         default=None,
+        gt=0,
+        le=MAX_QUANTITY,
         description="Load one server/instance handles at 100 %, same unit as peak; "
         "adds an N+2 unit count.",
     )

@@ -89,10 +89,10 @@ def test_capacity_plan_negative_growth_models_decline() -> None:
     [
         ({"growth_rate": 5}, "Pass 0.05 if you meant 5 %"),
         ({"target_utilization": 70}, "Pass 0.7 if you meant 70 %"),
-        ({"target_utilization": 0}, "`target_utilization` is a fraction"),
-        ({"peak": -1}, "`peak` must be zero or more"),
-        ({"months": -3}, "`months` must be zero or more"),
-        ({"unit_capacity": 0}, "`unit_capacity` must be greater than zero"),
+        ({"target_utilization": 0}, "`target_utilization`: Input should be greater than 0"),
+        ({"peak": -1}, "`peak`: Input should be greater than or equal to 0"),
+        ({"months": -3}, "`months`: Input should be greater than or equal to 0"),
+        ({"unit_capacity": 0}, "`unit_capacity`: Input should be greater than 0"),
     ],
 )
 def test_capacity_plan_rejects_bad_values(args: dict[str, Any], fragment: str) -> None:
@@ -288,3 +288,26 @@ def test_cost_trend_tool_summary_and_wrong_type() -> None:
     wrong = call(cost_trend, {"monthly_costs": "100,95"})
     assert wrong.status == "error"
     assert "`monthly_costs`" in (wrong.error or "")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"months": 1e9},
+        {"months": 10**18},
+        {"growth_rate": 1.0, "months": 1200, "peak": 1e15},
+        {"peak": 1e300},
+    ],
+)
+def test_capacity_plan_huge_inputs_are_argument_errors(args: dict[str, Any]) -> None:
+    call = {"peak": 100, "growth_rate": 0.05, "months": 12, "target_utilization": 0.7, **args}
+    result = parse_tool_output(capacity_plan.invoke(call))
+    assert result.status == "error"
+    assert result.code == "invalid_arguments"
+
+
+def test_plan_capacity_overflow_is_an_input_error() -> None:
+    with pytest.raises(ToolInputError, match="beyond any number"):
+        plan_capacity(10, 1, 1200, 0.7)
+    with pytest.raises(ToolInputError, match="`months` must be from 0 to 1200"):
+        plan_capacity(10, 0.05, 10**9, 0.7)
