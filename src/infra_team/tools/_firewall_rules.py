@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from infra_team.tools._base import ToolInputError
 from infra_team.tools._cidr import IPNetwork
+from infra_team.tools._limits import parse_json_document
 
 PortRanges = tuple[tuple[int, int], ...]
 
@@ -366,7 +367,7 @@ def load_ruleset(rules: str | dict[str, Any] | list[Any]) -> Ruleset:
         raise ToolInputError(msg)
     if text[0] in "{[":
         try:
-            document = json.loads(text)
+            document = parse_json_document(text, "rules")
         except json.JSONDecodeError as exc:
             msg = f"`rules` is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}."
             raise ToolInputError(msg) from exc

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field
 
 from infra_team.tools._base import ToolInputError, ToolResult, infra_tool, ok
+from infra_team.tools._limits import MAX_COUNT
 
 CAPACITY_PLAN_DESCRIPTION = (
     "Project a peak load with compound monthly growth and size capacity for a target "
@@ -37,8 +38,10 @@ _ROUND = 4
 _MAX_PROJECTION_MONTHS = 120
 MAX_HORIZON_MONTHS = 1200
 """Longest planning horizon accepted: 100 years; compounding past it only overflows."""
-MAX_QUANTITY = 1e15
+MAX_QUANTITY = float(MAX_COUNT)
 """Largest peak or unit capacity accepted, in any unit."""
+MAX_OBJECTIVE_MINUTES = 5_256_000
+"""Longest RPO or RTO accepted: ten years, in minutes."""
 
 
 # --- capacity_plan -------------------------------------------------------------------------
@@ -394,8 +397,16 @@ class DrStrategyArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    rpo_minutes: float = Field(description="Recovery point objective: data loss allowed, minutes.")
-    rto_minutes: float = Field(description="Recovery time objective: downtime allowed, minutes.")
+    rpo_minutes: float = Field(
+        ge=0,
+        le=MAX_OBJECTIVE_MINUTES,
+        description="Recovery point objective: data loss allowed, minutes.",
+    )
+    rto_minutes: float = Field(
+        ge=0,
+        le=MAX_OBJECTIVE_MINUTES,
+        description="Recovery time objective: downtime allowed, minutes.",
+    )
 
 
 @infra_tool(name="dr_strategy", description=DR_STRATEGY_DESCRIPTION, args_schema=DrStrategyArgs)
@@ -517,7 +528,7 @@ class AvailabilityBudgetArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    slo_percent: float = Field(description="Availability SLO in percent, e.g. 99.9.")
+    slo_percent: float = Field(gt=0, le=100, description="Availability SLO in percent, e.g. 99.9.")
 
 
 @infra_tool(
@@ -628,9 +639,10 @@ class CostTrendArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    monthly_costs: list[float] = Field(
+    monthly_costs: list[Annotated[float, Field(le=MAX_COUNT)]] = Field(
+        max_length=MAX_HORIZON_MONTHS,
         description="Monthly spend, oldest month first; 24+ values compare the last 12 months "
-        "with the 12 before, 13-23 compare the last month with the same month a year earlier."
+        "with the 12 before, 13-23 compare the last month with the same month a year earlier.",
     )
 
 

@@ -167,7 +167,7 @@ def test_dr_strategy_tool_and_negative_input() -> None:
     assert [tier["min_objective_minutes"] for tier in result.data["tiers"]] == [60, 10, 1, 0]
     bad = call(dr_strategy, {"rpo_minutes": -1, "rto_minutes": 30})
     assert bad.status == "error"
-    assert "`rpo_minutes` must be zero or more" in (bad.error or "")
+    assert "`rpo_minutes`: Input should be greater than or equal to 0" in (bad.error or "")
 
 
 def test_dr_strategy_rejects_missing_argument() -> None:
@@ -211,7 +211,11 @@ def test_availability_budget_hundred_percent_allows_nothing() -> None:
 
 
 @pytest.mark.parametrize(
-    ("slo", "fragment"), [(0.999, "looks like a fraction"), (100.5, "(0, 100]")]
+    ("slo", "fragment"),
+    [
+        (0.999, "looks like a fraction"),
+        (100.5, "`slo_percent`: Input should be less than or equal to 100"),
+    ],
 )
 def test_availability_budget_rejects_bad_slo(slo: float, fragment: str) -> None:
     result = call(availability_budget, {"slo_percent": slo})

@@ -337,7 +337,7 @@ def test_iptables_cases(rules: str, expected: list[tuple[str, str, str]]) -> Non
         ("-A INPUT -j ACCEPT\n", "rule before any `*table` line"),
         ('{"IpPermissions": [{"IpProtocol": "tcp", "IpRanges": []}]}', "needs integer `FromPort`"),
         ('{"IpPermissions": [{"FromPort": 22}]}', "each permission needs `IpProtocol`"),
-        (42, "`rules.str`: Input should be a valid string"),
+        (42, "`rules`: Input should be text, a JSON object or a JSON array"),
         ("   ", "`rules` is empty"),
     ],
 )
@@ -583,7 +583,7 @@ def test_lb_health_tool() -> None:
         ({"backends": [{"name": "a", "healthy": True, "capacity": -1}]}, "`backends.0.capacity`"),
         (
             {"backends": [{"name": "a", "healthy": True}], "required_capacity": -5},
-            "`required_capacity` must be zero or more",
+            "`required_capacity`: Input should be greater than or equal to 0",
         ),
     ],
 )
