@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from infra_team.tools._ansible_playbook import check_playbook
 from infra_team.tools._base import ToolResult, infra_tool, no_data, ok
 from infra_team.tools._iac_coverage import IAC_TARGET_PERCENT, compute_iac_coverage
-from infra_team.tools._limits import MAX_SERIES, Document, DocumentOrObject, Line
+from infra_team.tools._limits import JSON_NOTE, MAX_SERIES, Document, DocumentOrObject, Line
 from infra_team.tools._terraform_plan import review_terraform_plan
 
 TERRAFORM_PLAN_REVIEW_DESCRIPTION = (
@@ -40,8 +40,9 @@ class TerraformPlanReviewArgs(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    plan_json: DocumentOrObject
-    """Output of ``terraform show -json <planfile>``, as JSON text or an object."""
+    plan_json: DocumentOrObject = Field(
+        description=f"`terraform show -json` output, text or object. {JSON_NOTE}"
+    )
 
 
 @infra_tool(

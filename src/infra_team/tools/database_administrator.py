@@ -37,6 +37,7 @@ from infra_team.tools._limits import (
 from infra_team.tools._query_plan import (
     DEFAULT_COST_THRESHOLD,
     DEFAULT_ROWS_THRESHOLD,
+    MAX_PLAN_DEPTH,
     QueryPlanReport,
     analyze_postgres_plan,
     analyze_sqlite_query,
@@ -95,8 +96,11 @@ class AnalyzeQueryPlanArgs(BaseModel):
 
     model_config = _ARGS
 
-    plan: PlanInput | None = None
-    """PostgreSQL ``EXPLAIN (FORMAT JSON)`` output, as JSON text or parsed."""
+    plan: PlanInput | None = Field(
+        default=None,
+        description=f"PostgreSQL EXPLAIN (FORMAT JSON) output, text or parsed. At most "
+        f"{MAX_PLAN_DEPTH} plan levels deep.",
+    )
     sqlite_path: str | None = Field(default=None, max_length=PATH_CHARS)
     """Path of a SQLite database file, opened read-only."""
     query: Query | None = None

@@ -121,6 +121,48 @@ def test_every_tool_is_fuzzed() -> None:
     assert len(TOOL_NAMES) == 32
 
 
+def _unbounded(
+    schema: dict[str, Any], path: str, defs: dict[str, Any], note: str = ""
+) -> list[str]:
+    """Paths in a JSON schema where a string, array or number has no upper bound."""
+    note = schema.get("description", note)
+    if "$ref" in schema:
+        schema = defs[schema["$ref"].rsplit("/", 1)[-1]]
+    found: list[str] = []
+    options = schema.get("anyOf", [])
+    numeric_twin = any(o.get("type") == "number" and "maximum" in o for o in options)
+    for option in options:
+        if numeric_twin and option == {"type": "string"}:
+            continue  # a Decimal's text form: its value is capped by the number's maximum
+        found += _unbounded(option, path, defs, note)
+    kind = schema.get("type")
+    if kind == "string" and not {"maxLength", "enum", "const", "format"} & set(schema):
+        found.append(f"{path}: string without maxLength")
+    if kind in {"number", "integer"} and not {"maximum", "exclusiveMaximum"} & set(schema):
+        found.append(f"{path}: {kind} without maximum")
+    if kind == "array":
+        if "maxItems" not in schema:
+            found.append(f"{path}: array without maxItems")
+        found += _unbounded(schema.get("items", {}), f"{path}[]", defs)
+        for index, item in enumerate(schema.get("prefixItems", [])):
+            found += _unbounded(item, f"{path}[{index}]", defs)
+    if kind == "object":
+        properties = schema.get("properties", {})
+        if not properties and "levels deep" not in note:
+            found.append(f"{path}: free-form object whose description gives no depth cap")
+        for key, value in properties.items():
+            found += _unbounded(value, f"{path}.{key}", defs)
+    return found
+
+
+@pytest.mark.parametrize("name", TOOL_NAMES)
+def test_every_argument_is_bounded_in_the_schema(name: str) -> None:
+    """The model sees each cap (maxLength, maxItems, maximum) in the tool's JSON schema."""
+    schema = TOOL_CATALOG[name].tool_call_schema.model_json_schema()
+    top = {key: value for key, value in schema.items() if key != "description"}
+    assert _unbounded(top, name, schema.get("$defs", {})) == []
+
+
 @pytest.mark.parametrize("name", TOOL_NAMES)
 @FUZZ
 @given(data=st.data())
