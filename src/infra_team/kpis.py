@@ -49,7 +49,9 @@ def _aware_utc(value: datetime) -> datetime:
 
 
 UtcDatetime = Annotated[datetime, AfterValidator(_aware_utc)]
-Money = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)]
+MAX_AMOUNT = 10**15
+"""Largest count or amount accepted in a record: far above any real one."""
+Money = Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, max_digits=32, allow_inf_nan=False)]
 
 
 class IncidentRecord(BaseModel):
@@ -105,9 +107,9 @@ class ResourceInventory(BaseModel):
 
     model_config = _VALUE
 
-    total: int = Field(ge=0)
+    total: int = Field(ge=0, le=MAX_AMOUNT)
     """Resources in the inventory."""
-    managed_by_iac: int = Field(ge=0)
+    managed_by_iac: int = Field(ge=0, le=MAX_AMOUNT)
     """Of those, resources declared in Terraform, Ansible or another IaC tool."""
 
     @model_validator(mode="after")

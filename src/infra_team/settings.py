@@ -9,12 +9,20 @@ environment wins over the file, and explicit keyword arguments win over both.
 Credentials are ``SecretStr``: their repr, ``str()`` and JSON dump show ``**********``,
 and validation errors never echo an input value (``hide_input_in_errors``), so a
 mistyped token cannot leak through an error message or a log line.
+
+Tokens, URLs and names are checked for control characters at load. A token read with
+its trailing newline (``echo token > file``, a TOML ``"...\\n"``) would otherwise fail
+later inside the HTTP client, whose message (``Illegal header value b'Bearer ...\\n'``)
+carries the token escaped, past any redaction of the raw value. Tokens sent in a header
+must also be visible ASCII (RFC 9110 §5.5: a field value is visible US-ASCII; RFC 6750
+§2.1: a bearer token has no spaces).
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+import unicodedata
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,6 +31,7 @@ import platformdirs
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     HttpUrl,
@@ -49,6 +58,66 @@ STATUSPAGE_API_URL = "https://api.statuspage.io/v1"
 _SECTION_CONFIG = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
 
+_CONTROL_MESSAGE = (
+    "contains a control character (newline, carriage return, tab, NUL ...); remove it "
+    "(a trailing newline often comes from `echo` or the end of a file)"
+)
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(char) in {"Cc", "Zl", "Zp"} for char in text)
+
+
+def _no_control(value: Any) -> Any:
+    """Reject text with control characters before any parser can strip or keep them.
+
+    Runs before URL parsing on purpose: the URL parser silently drops tabs and newlines,
+    so ``https://prom\\n.example`` would otherwise load as a different host. The error
+    names the problem, never the value.
+    """
+    if isinstance(value, str) and _has_control(value):
+        raise ValueError(_CONTROL_MESSAGE)
+    return value
+
+
+def _secret_no_control(value: SecretStr) -> SecretStr:
+    if _has_control(value.get_secret_value()):
+        raise ValueError(_CONTROL_MESSAGE)
+    return value
+
+
+def _header_token(value: SecretStr) -> SecretStr:
+    """A credential sent in the ``Authorization`` header: visible ASCII only, no spaces."""
+    text = value.get_secret_value()
+    if _has_control(text):
+        raise ValueError(_CONTROL_MESSAGE)
+    if not text:
+        msg = "is empty; set the token or remove the key"
+        raise ValueError(msg)
+    if not all("!" <= char <= "~" for char in text):
+        msg = (
+            "must be visible ASCII without spaces: it is sent in the HTTP `Authorization` "
+            "header (RFC 9110 §5.5); check that the whole token, and only it, was copied"
+        )
+        raise ValueError(msg)
+    return value
+
+
+def _user_name(value: str) -> str:
+    if ":" in value:
+        msg = "must not contain `:` (HTTP basic auth, RFC 7617 §2)"
+        raise ValueError(msg)
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_control)]
+"""A name or identifier from the environment: no control characters."""
+Secret = Annotated[SecretStr, AfterValidator(_secret_no_control)]
+"""A credential sent in a request body or through basic auth: no control characters."""
+HeaderToken = Annotated[SecretStr, AfterValidator(_header_token)]
+"""A credential sent as ``Authorization: <scheme> <token>``: visible ASCII, no spaces."""
+
+
 def _without_credentials(url: HttpUrl) -> HttpUrl:
     """Reject ``https://user:pass@host``: a URL is shown in messages, a password never is."""
     if url.username or url.password:
@@ -57,8 +126,8 @@ def _without_credentials(url: HttpUrl) -> HttpUrl:
     return url
 
 
-ApiUrl = Annotated[HttpUrl, AfterValidator(_without_credentials)]
-"""An http(s) URL with no user info in it."""
+ApiUrl = Annotated[HttpUrl, BeforeValidator(_no_control), AfterValidator(_without_credentials)]
+"""An http(s) URL with no user info and no control characters in it."""
 
 
 class EndpointSettings(BaseModel):
@@ -68,11 +137,11 @@ class EndpointSettings(BaseModel):
 
     url: ApiUrl | None = None
     """Base URL of the server, without the ``/api/...`` path."""
-    bearer_token: SecretStr | None = None
+    bearer_token: HeaderToken | None = None
     """Sent as ``Authorization: Bearer <token>``."""
-    username: str | None = None
+    username: Annotated[Text, AfterValidator(_user_name)] | None = None
     """HTTP basic auth user name; needs ``password``."""
-    password: SecretStr | None = None
+    password: Secret | None = None
     """HTTP basic auth password; needs ``username``."""
 
     @model_validator(mode="after")
@@ -99,7 +168,7 @@ class PagerDutySettings(BaseModel):
 
     model_config = _SECTION_CONFIG
 
-    routing_key: SecretStr | None = None
+    routing_key: Secret | None = None
     """The 32-character integration key of an Events API v2 integration."""
     url: ApiUrl = HttpUrl(PAGERDUTY_EVENTS_URL)
     """Full enqueue endpoint (the EU service region uses ``events.eu.pagerduty.com``)."""
@@ -112,7 +181,7 @@ class GrafanaSettings(BaseModel):
 
     url: ApiUrl | None = None
     """Base URL of Grafana, e.g. ``https://grafana.example.com``."""
-    token: SecretStr | None = None
+    token: HeaderToken | None = None
     """Service account token, sent as ``Authorization: Bearer <token>``."""
 
 
@@ -121,9 +190,9 @@ class StatuspageSettings(BaseModel):
 
     model_config = _SECTION_CONFIG
 
-    page_id: str | None = None
+    page_id: Text | None = None
     """The page the incidents are opened on."""
-    token: SecretStr | None = None
+    token: HeaderToken | None = None
     """API key, sent as ``Authorization: OAuth <key>``."""
     url: ApiUrl = HttpUrl(STATUSPAGE_API_URL)
     """API base URL including the ``/v1`` version segment."""
@@ -159,7 +228,7 @@ class Settings(BaseSettings):
         hide_input_in_errors=True,
     )
 
-    model: str | None = None
+    model: Text | None = None
     """Chat model spec (``provider:model`` or ``offline``); unset means the embedded default."""
     state_dir: Path | None = None
     """Folder for checkpoints and the incident log; unset means the platform data folder."""

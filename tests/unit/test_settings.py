@@ -179,6 +179,70 @@ def test_invalid_values_name_the_variable(
     assert expected in str(info.value)
 
 
+TOKEN_VALUE = "Zq7tKn8Xw4vB3Lp"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("INFRA_TEAM_PROMETHEUS_BEARER_TOKEN", TOKEN_VALUE + "\n"),
+        ("INFRA_TEAM_ALERTMANAGER_BEARER_TOKEN", TOKEN_VALUE + "\r"),
+        ("INFRA_TEAM_GRAFANA_TOKEN", TOKEN_VALUE + "\r\n"),
+        ("INFRA_TEAM_STATUSPAGE_TOKEN", "\t" + TOKEN_VALUE),
+        ("INFRA_TEAM_GRAFANA_TOKEN", TOKEN_VALUE + " x"),
+        ("INFRA_TEAM_GRAFANA_TOKEN", TOKEN_VALUE + "é"),
+        ("INFRA_TEAM_PAGERDUTY_ROUTING_KEY", TOKEN_VALUE + "\n"),
+        ("INFRA_TEAM_PROMETHEUS_URL", "http://prom.example\n"),
+        ("INFRA_TEAM_PROMETHEUS_URL", "http://prom\r.example"),
+        ("INFRA_TEAM_STATUSPAGE_PAGE_ID", TOKEN_VALUE + "\n"),
+        ("INFRA_TEAM_MODEL", "openai:gpt-4o\u2028"),
+    ],
+)
+def test_control_characters_are_rejected_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    message = str(info.value)
+    assert variable in message
+    assert value.strip() not in message
+    assert TOKEN_VALUE[:6] not in message
+
+
+@pytest.mark.parametrize("escape", ["\\u0000", "\\n", "\\r", "\\u001b"])
+def test_control_characters_in_the_config_file_are_rejected(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, escape: str
+) -> None:
+    text = f'[grafana]\nurl = "http://g"\ntoken = "{TOKEN_VALUE}{escape}"\n'
+    monkeypatch.setenv(CONFIG_ENV, str(write_config(tmp_path, text)))
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    message = str(info.value)
+    assert "`token` under `[grafana]`" in message
+    assert "control character" in message
+    assert TOKEN_VALUE[:6] not in message
+
+
+def test_basic_auth_user_name_without_colon(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INFRA_TEAM_PROMETHEUS_USERNAME", "ops:team")
+    monkeypatch.setenv("INFRA_TEAM_PROMETHEUS_PASSWORD", TOKEN_VALUE)
+    with pytest.raises(ConfigError, match=r"INFRA_TEAM_PROMETHEUS_USERNAME.*must not contain"):
+        load_settings()
+
+
+def test_clean_tokens_of_every_shape_load(monkeypatch: pytest.MonkeyPatch) -> None:
+    token = "eyJhbGciOiJIUzI1NiJ9.e30.a+b/c=~_-!$*"
+    monkeypatch.setenv("INFRA_TEAM_GRAFANA_TOKEN", token)
+    monkeypatch.setenv("INFRA_TEAM_PAGERDUTY_ROUTING_KEY", "clé-routing ключ")
+    monkeypatch.setenv("INFRA_TEAM_PROMETHEUS_USERNAME", "ops")
+    monkeypatch.setenv("INFRA_TEAM_PROMETHEUS_PASSWORD", "pässwörd with spaces")
+    settings = load_settings()
+    assert settings.grafana.token is not None
+    assert settings.grafana.token.get_secret_value() == token
+    assert settings.prometheus.password is not None
+
+
 def test_get_settings_is_cached_until_reset(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INFRA_TEAM_MODEL", "first")
     first = get_settings()

@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict
 
 from infra_team.tools._base import ToolInputError
+from infra_team.tools._limits import JSON_DEPTH, bounded_document
 
 # fmt: off
 PLAY_KEYWORDS = frozenset(
@@ -359,15 +360,30 @@ def check_playbook(playbook_yaml: str) -> AnsibleReport:
     where no task, block or play ``become`` (or a root ``remote_user``) applies.
 
     Raises:
-        ToolInputError: the text is not YAML.
+        ToolInputError: the text is not YAML, or holds no play at all (empty, a scalar).
     """
     try:
-        document = yaml.load(playbook_yaml, Loader=_PlaybookLoader)
+        document = bounded_document(
+            yaml.load(playbook_yaml, Loader=_PlaybookLoader), "playbook_yaml"
+        )
+    except RecursionError as exc:
+        msg = f"`playbook_yaml` is nested deeper than {JSON_DEPTH} levels; pass the playbook"
+        raise ToolInputError(msg) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         msg = f"`playbook_yaml` is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}"
         raise ToolInputError(msg) from exc
+    looks_like_play = isinstance(document, dict) and bool(
+        {"hosts", "tasks", "roles", "import_playbook"} & set(map(str, document))
+    )
+    if not document or not (isinstance(document, list) or looks_like_play):
+        # Nothing to check, or a lone scalar: "no findings" would read as a passed check.
+        msg = (
+            "`playbook_yaml` holds no plays: a playbook is a YAML list of plays "
+            "(`- hosts: all` with `tasks:`); pass the playbook file's text."
+        )
+        raise ToolInputError(msg)
     checker = _PlaybookChecker()
     plays = 0
     if not isinstance(document, list):

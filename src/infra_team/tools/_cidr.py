@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from infra_team.tools._base import ToolInputError
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 
 AWS_RESERVED_PER_SUBNET = 5
@@ -77,6 +78,24 @@ def _network(text: str, name: str) -> IPNetwork:
         raise ToolInputError(msg) from exc
 
 
+def _block(vpc: IPNetwork, start: int, prefix: int) -> IPNetwork:
+    """The block at integer address ``start`` in the VPC's own IP version.
+
+    ``ipaddress.ip_network((start, prefix))`` guesses the version from the integer, so an
+    IPv6 block at a low address (``::/0`` starts at 0) came back as IPv4.
+    """
+    if vpc.version == 4:
+        return ipaddress.IPv4Network((start, prefix))
+    return ipaddress.IPv6Network((start, prefix))
+
+
+def _address(vpc: IPNetwork, value: int) -> IPAddress:
+    """The address ``value`` in the VPC's own IP version (see ``_block``)."""
+    if vpc.version == 4:
+        return ipaddress.IPv4Address(value)
+    return ipaddress.IPv6Address(value)
+
+
 def _usable_classic(network: IPNetwork) -> int:
     if network.version == 6:
         return network.num_addresses
@@ -131,7 +150,7 @@ def plan_cidr(vpc_cidr: str, subnet_prefixes: list[int]) -> CidrPlan:
     for index in order:
         size = sizes[index]
         cursor = -(-cursor // size) * size  # align up to the block size
-        block = ipaddress.ip_network((cursor, subnet_prefixes[index]))
+        block = _block(vpc, cursor, subnet_prefixes[index])
         allocated[index] = SubnetAllocation(
             request_index=index,
             prefix=subnet_prefixes[index],
@@ -146,8 +165,7 @@ def plan_cidr(vpc_cidr: str, subnet_prefixes: list[int]) -> CidrPlan:
     end = int(vpc.broadcast_address)
     free_blocks: list[str] = []
     if cursor <= end:
-        first = ipaddress.ip_address(cursor)
-        last = ipaddress.ip_address(end)
+        first, last = _address(vpc, cursor), _address(vpc, end)
         free_blocks = [str(net) for net in ipaddress.summarize_address_range(first, last)]
     return CidrPlan(
         vpc_cidr=str(vpc),

@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from infra_team.tools._base import ToolInputError
+from infra_team.tools._limits import NAME_CHARS, TEXT_CHARS
 from infra_team.tools._severity import SEVERITY_ORDER, Severity, count_by_severity
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -25,9 +26,16 @@ class DnsRecord(BaseModel):
 
     model_config = _ARGS
 
-    name: str = Field(description="Owner name, absolute or relative to `zone`; `@` is the apex.")
-    type: str = Field(description="Record type: A, AAAA, CNAME, MX, NS, TXT, SOA ...")
-    value: str = Field(description="Record data; for MX `10 mail.example.com.`.")
+    name: str = Field(
+        max_length=NAME_CHARS,
+        description="Owner name, absolute or relative to `zone`; `@` is the apex.",
+    )
+    type: str = Field(
+        max_length=16, description="Record type: A, AAAA, CNAME, MX, NS, TXT, SOA ..."
+    )
+    value: str = Field(
+        max_length=TEXT_CHARS, description="Record data; for MX `10 mail.example.com.`."
+    )
     ttl: int | None = Field(default=None, ge=0, le=2**31 - 1, description="TTL in seconds.")
 
     @field_validator("type")

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from infra_team.tools._base import ToolInputError
 from infra_team.tools._cidr import IPNetwork
+from infra_team.tools._limits import parse_json_document
 
 PortRanges = tuple[tuple[int, int], ...]
 
@@ -233,6 +234,12 @@ def _parse_iptables_save(text: str) -> Ruleset:
                 "(:INPUT DROP [0:0]), rule (-A ...) or COMMIT line."
             )
             raise ToolInputError(msg)
+    if not rules and not policies:
+        msg = (
+            "the iptables-save text has no chains and no rules, so nothing was audited; pass "
+            "the full output (`*filter`, `:INPUT DROP [0:0]`, `-A INPUT ...`, `COMMIT`)."
+        )
+        raise ToolInputError(msg)
     return Ruleset(format="iptables_save", rules=rules, policies=policies, notes=[])
 
 
@@ -250,9 +257,26 @@ def _security_groups(document: Any) -> list[dict[str, Any]]:
             '({"SecurityGroups": [...]}), one security group, or a list of them.'
         )
         raise ToolInputError(msg)
-    if not all(isinstance(group, dict) for group in groups):
-        msg = "every security group must be a JSON object with `IpPermissions`."
+    if not groups:
+        # An empty input audits nothing; "0 rules, no findings" would read as a clean bill.
+        msg = (
+            "no security groups in the input, so nothing was audited; pass the groups to "
+            'check (`aws ec2 describe-security-groups` output, {"SecurityGroups": [...]}).'
+        )
         raise ToolInputError(msg)
+    for number, group in enumerate(groups, start=1):
+        if not isinstance(group, dict) or "IpPermissions" not in group:
+            keys = (
+                ", ".join(f"`{str(key)[:40]}`" for key in list(group)[:5])
+                if isinstance(group, dict)
+                else ""
+            )
+            seen = f" (it has {keys})" if keys else ""
+            msg = (
+                f"security group #{number} is not a security group: each needs an "
+                f"`IpPermissions` list, as `aws ec2 describe-security-groups` returns{seen}."
+            )
+            raise ToolInputError(msg)
     return [dict(group) for group in groups]
 
 
@@ -343,7 +367,7 @@ def load_ruleset(rules: str | dict[str, Any] | list[Any]) -> Ruleset:
         raise ToolInputError(msg)
     if text[0] in "{[":
         try:
-            document = json.loads(text)
+            document = parse_json_document(text, "rules")
         except json.JSONDecodeError as exc:
             msg = f"`rules` is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}."
             raise ToolInputError(msg) from exc

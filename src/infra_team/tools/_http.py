@@ -13,13 +13,15 @@ a result a model can act on; nothing here raises into a tool:
 - base URL or credential missing: ``status="not_configured"``.
 
 Secret values of the target (tokens, passwords, routing keys) are removed from the
-result and from log lines, even when an API echoes them back.
+result and from log lines, even when an API echoes them back, in every encoding the
+``_redact`` module knows, and before any text is cut to length.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import ssl
 import time
 from collections.abc import Callable
@@ -45,6 +47,7 @@ from infra_team.settings import (
     get_settings,
 )
 from infra_team.tools._base import ToolResult, error
+from infra_team.tools._redact import Redactor, basic_credentials
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +60,9 @@ RATE_LIMITED = frozenset({420, 429})
 """429 Too Many Requests (RFC 6585 §4); Statuspage still answers 420 to some clients."""
 NOT_RETRYABLE_5XX = frozenset({501, 505})
 """Not Implemented and HTTP Version Not Supported do not change on a retry (RFC 9110 §15.6)."""
-REDACTED = "**********"
-_MIN_SECRET_LENGTH = 4  # shorter values would blank out ordinary words
 _MAX_ERROR_TEXT = 1000
+_VISIBLE_HEADER = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*")
+"""A header value of visible ASCII words separated by single spaces (RFC 9110 §5.5)."""
 _RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 
 
@@ -91,14 +94,21 @@ class ApiTarget(BaseModel):
     body_secrets: tuple[SecretStr, ...] = ()
     """Secrets sent inside the request body (a PagerDuty routing key), redacted likewise."""
 
-    def secret_values(self) -> tuple[str, ...]:
-        """Every credential value, longest first so no secret is half-redacted."""
+    def redactor(self) -> Redactor:
+        """Removes every credential of this target, bare and as sent, from text and data."""
         values = [
             s.get_secret_value() for s in (self.token, self.password, *self.body_secrets) if s
         ]
-        return tuple(
-            sorted({v for v in values if len(v) >= _MIN_SECRET_LENGTH}, key=len, reverse=True)
-        )
+        decorated = []
+        if self.auth_scheme is not None and self.token is not None:
+            decorated.append(f"{self.auth_scheme} {self.token.get_secret_value()}")
+        if self.username is not None and self.password is not None:
+            password = self.password.get_secret_value()
+            decorated += [
+                f"{self.username}:{password}",
+                basic_credentials(self.username, password),
+            ]
+        return Redactor.of(values, decorated)
 
     def headers(self) -> dict[str, str]:
         headers = {"Accept": "application/json", "User-Agent": f"infra-team/{__version__}"}
@@ -240,9 +250,9 @@ def call_api(
     ``parse`` receives the decoded JSON body of a 2xx answer; a ``ValidationError`` it
     raises (a body of an unexpected shape) becomes ``code="unexpected_response"``.
     """
-    secrets = target.secret_values()
-    result = _exchange(tool, target, request, parse, http=http, sleep=sleep, secrets=secrets)
-    return ToolResult.model_validate(_redact(result.model_dump(mode="json"), secrets))
+    redactor = target.redactor()
+    result = _exchange(tool, target, request, parse, http=http, sleep=sleep, redactor=redactor)
+    return ToolResult.model_validate(redactor.obj(result.model_dump(mode="json")))
 
 
 def call_endpoint(
@@ -283,7 +293,7 @@ def _exchange(
     *,
     http: HttpSettings,
     sleep: Sleep,
-    secrets: tuple[str, ...],
+    redactor: Redactor,
 ) -> ToolResult:
     url = target.base_url.rstrip("/") + request.path
     what = f"{target.service} {request.method} {urlsplit(url).path or '/'}"
@@ -306,7 +316,7 @@ def _exchange(
         logger.warning(
             "%s: %s; retrying in %.1f s (attempt %d of %d)",
             what,
-            _redact(reason, secrets),
+            redactor.text(reason),
             wait,
             state.attempt_number + 1,
             http.retries + 1,
@@ -321,22 +331,40 @@ def _exchange(
         reraise=True,
     )
     tries = f"{http.retries + 1} attempt(s)"
+    headers = target.headers()
+    if not all(_VISIBLE_HEADER.fullmatch(value) for value in headers.values()):
+        # Checked before httpx sees it: h11 would refuse the header and quote it, token and
+        # all, in its exception and in httpcore's debug log.
+        message = (
+            f"{what}: a configured credential holds a control character, a space or a "
+            "non-ASCII character, which an HTTP header cannot carry; nothing was sent. "
+            "Check the token setting."
+        )
+        return _failure(tool, message, "invalid_settings", attempts)
     try:
         with httpx.Client(
             timeout=http.timeout,
-            headers=target.headers(),
+            headers=headers,
             auth=target.basic_auth(),
             verify=_tls_context(),
         ) as client:
             response = retrying(send, client)
     except _RetryableStatus as exc:
         status = exc.response.status_code
-        detail = api_error_text(_decode(exc.response))
+        detail = api_error_text(_decode(exc.response), redact=redactor.text)
         message = f"{what}: HTTP {status} after {tries}" + (f": {detail}" if detail else "")
         return _failure(tool, message, "retries_exhausted", attempts, http_status=status)
     except httpx.TimeoutException as exc:
         message = f"{what}: no answer within {http.timeout:g} s after {tries} ({_reason(exc)})"
         return _failure(tool, message, "timeout", attempts)
+    except httpx.LocalProtocolError:
+        # h11 refused to send the request (e.g. a control character in a header value);
+        # its message quotes the header, so it is never shown.
+        message = (
+            f"{what}: the request is not valid HTTP (a header or the URL holds a character "
+            "HTTP forbids); nothing was sent. Check the configured URL and credentials."
+        )
+        return _failure(tool, message, "invalid_settings", attempts)
     except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
         message = f"{what}: cannot reach {target.base_url} after {tries} ({_reason(exc)})"
         return _failure(tool, message, "retries_exhausted", attempts)
@@ -346,7 +374,7 @@ def _exchange(
 
     body = _decode(response)
     if not response.is_success:
-        detail = api_error_text(body)
+        detail = api_error_text(body, redact=redactor.text)
         message = f"{what}: HTTP {response.status_code}" + (f": {detail}" if detail else "")
         return _failure(tool, message, "http_error", attempts, http_status=response.status_code)
     try:
@@ -381,11 +409,11 @@ def _decode(response: httpx.Response) -> Any:
         return None
     try:
         return json.loads(response.content)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested too deep to decode
         return response.text
 
 
-def api_error_text(body: Any) -> str:
+def api_error_text(body: Any, *, redact: Callable[[str], str] = str) -> str:
     """The API's own explanation of a failure, from the error shapes of the five APIs.
 
     - Prometheus HTTP API: ``{"status": "error", "errorType": ..., "error": ...}``;
@@ -394,12 +422,13 @@ def api_error_text(body: Any) -> str:
     - Grafana HTTP API: ``{"message": ...}``;
     - Statuspage: ``{"error": "..."}`` or ``{"error": ["...", ...]}``.
 
-    Anything else is shown as compact text, cut to a readable length.
+    Anything else is shown as compact text. ``redact`` runs on the whole text before it
+    is cut to a readable length, so a secret across the cut is still removed.
     """
     if body is None:
         return ""
     if isinstance(body, str):
-        return _clip(body.strip())
+        return _clip(redact(body.strip()))
     if isinstance(body, dict):
         parts = [
             text
@@ -407,8 +436,12 @@ def api_error_text(body: Any) -> str:
             for text in _texts(body.get(key))
         ]
         if parts:
-            return _clip(": ".join(dict.fromkeys(parts)))
-    return _clip(json.dumps(body, separators=(",", ":"), ensure_ascii=False))
+            return _clip(redact(": ".join(dict.fromkeys(parts))))
+    try:
+        text = json.dumps(body, separators=(",", ":"), ensure_ascii=False)
+    except RecursionError:
+        return "(an error body nested too deeply to show)"
+    return _clip(redact(text))
 
 
 def _texts(value: Any) -> list[str]:
@@ -422,21 +455,6 @@ def _texts(value: Any) -> list[str]:
 
 def _clip(text: str) -> str:
     return text if len(text) <= _MAX_ERROR_TEXT else text[: _MAX_ERROR_TEXT - 1] + "…"
-
-
-def _redact(value: Any, secrets: tuple[str, ...]) -> Any:
-    """``value`` with every secret replaced by ``**********``, through nested containers."""
-    if not secrets:
-        return value
-    if isinstance(value, str):
-        for secret in secrets:
-            value = value.replace(secret, REDACTED)
-        return value
-    if isinstance(value, dict):
-        return {_redact(k, secrets): _redact(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact(item, secrets) for item in value]
-    return value
 
 
 __all__ = [

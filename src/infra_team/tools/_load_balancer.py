@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from infra_team.tools._base import ToolInputError
+from infra_team.tools._limits import MAX_COUNT, NAME_CHARS
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 _ARGS = ConfigDict(extra="forbid", allow_inf_nan=False)
@@ -21,15 +22,20 @@ class Backend(BaseModel):
 
     model_config = _ARGS
 
-    name: str = Field(description="Backend name or address.")
+    name: str = Field(max_length=NAME_CHARS, description="Backend name or address.")
     healthy: bool = Field(description="Whether the health check passes.")
     capacity: float | None = Field(
-        default=None, ge=0, description="Load it can serve (rps, connections ...)."
+        default=None, ge=0, le=MAX_COUNT, description="Load it can serve (rps, connections ...)."
     )
     weight: float | None = Field(
-        default=None, ge=0, description="LB weight; used as capacity when capacity is absent."
+        default=None,
+        ge=0,
+        le=MAX_COUNT,
+        description="LB weight; used as capacity when capacity is absent.",
     )
-    active_connections: int | None = Field(default=None, ge=0, description="Current connections.")
+    active_connections: int | None = Field(
+        default=None, ge=0, le=MAX_COUNT, description="Current connections."
+    )
 
     @property
     def effective_capacity(self) -> float:

@@ -28,6 +28,11 @@ on the order of 1,000 pages, 8 MB, read)."""
 MISESTIMATE_FACTOR = 10.0
 """Estimated vs actual rows differing by this factor (and by at least 1,000 rows) is reported."""
 MISESTIMATE_MIN_ROWS = 1_000
+MAX_PLAN_DEPTH = 200
+"""Deepest plan node accepted. Each join adds about one level, so real plans stay far
+below; a deeper input is not a plan, and walking it would exhaust the stack."""
+MAX_PLAN_NODES = 20_000
+"""Most plan nodes examined in one call."""
 
 
 class PlanFinding(BaseModel):
@@ -144,6 +149,9 @@ def _load_plan(plan: str | list[Any] | dict[str, Any]) -> list[dict[str, Any]]:
     if isinstance(plan, str):
         try:
             plan = json.loads(plan)
+        except RecursionError as exc:
+            msg = f"`plan` is nested too deeply to be EXPLAIN output (over {MAX_PLAN_DEPTH} levels)"
+            raise ToolInputError(msg) from exc
         except json.JSONDecodeError as exc:
             if "cost=" in plan or "->" in plan:
                 msg = (
@@ -173,10 +181,28 @@ def _load_plan(plan: str | list[Any] | dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield node
-    for child in node.get("Plans") or ():
-        if isinstance(child, dict):
-            yield from _walk(child)
+    """Every node, parents before children, without recursion (a hostile plan can be deep).
+
+    Raises:
+        ToolInputError: past ``MAX_PLAN_DEPTH`` levels or ``MAX_PLAN_NODES`` nodes.
+    """
+    stack: list[tuple[dict[str, Any], int]] = [(node, 1)]
+    seen = 0
+    while stack:
+        current, depth = stack.pop()
+        seen += 1
+        if depth > MAX_PLAN_DEPTH or seen > MAX_PLAN_NODES:
+            msg = (
+                f"`plan` has more than {MAX_PLAN_DEPTH} levels or {MAX_PLAN_NODES} nodes; "
+                "pass the `EXPLAIN (FORMAT JSON)` output of one query"
+            )
+            raise ToolInputError(msg)
+        yield current
+        children = current.get("Plans")
+        if isinstance(children, list):
+            stack.extend(
+                (child, depth + 1) for child in reversed(children) if isinstance(child, dict)
+            )
 
 
 def _number(node: dict[str, Any], key: str) -> float | None:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from infra_team.tools._base import ToolInputError
+from infra_team.tools._limits import parse_json_document
 
 SUPPORTED_FORMAT_MAJOR = "1"
 Risk = Literal["none", "low", "medium", "high"]
@@ -71,7 +72,7 @@ def _plan_object(plan: str | dict[str, Any]) -> dict[str, Any]:
     if isinstance(plan, dict):
         return plan
     try:
-        loaded = json.loads(plan)
+        loaded = parse_json_document(plan, "plan_json")
     except json.JSONDecodeError as exc:
         msg = (
             f"`plan_json` is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); "

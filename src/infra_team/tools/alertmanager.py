@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator,
 from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, infra_tool, no_data, ok
 from infra_team.tools._http import ApiRequest, Sleep, UtcDatetime, call_endpoint, with_settings
+from infra_team.tools._limits import Line, Name, Text
 
 SERVICE = "Alertmanager"
 LIST_TOOL = "list_alertmanager_alerts"
@@ -40,13 +41,17 @@ MAX_ALERTS = 50
 _MATCHER = re.compile(r'^\s*("[^"]+"|[^\s=!~{}",]+)\s*(=~|!~|!=|=)\s*(".*"|[^\s"]*)\s*$')
 
 
+MAX_MATCHERS = 100
+
+
 class AlertFilterArgs(BaseModel):
     """Arguments of ``list_alertmanager_alerts``; the flags mirror the API's query flags."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    filter: list[str] | None = Field(
+    filter: list[Line] | None = Field(
         default=None,
+        max_length=MAX_MATCHERS,
         description='Label matchers, all must hold: `alertname="X"`, `severity=~"crit.*"`, `team!="db"`.',
     )
     active: bool = Field(default=True, description="Include active (firing, not muted) alerts.")
@@ -66,10 +71,10 @@ class AlertFilterArgs(BaseModel):
 class SilenceMatcher(BaseModel):
     """One matcher of a silence (the API's ``matcher`` object)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    name: str = Field(min_length=1, description="Label name, e.g. `alertname`.")
-    value: str = Field(description="Label value, or a regular expression when `is_regex`.")
+    name: Name = Field(min_length=1, description="Label name, e.g. `alertname`.")
+    value: Line = Field(description="Label value, or a regular expression when `is_regex`.")
     is_regex: bool = Field(default=False, description="Match `value` as an RE2 expression.")
     is_equal: bool = Field(default=True, description="False negates the match (`!=`, `!~`).")
 
@@ -81,15 +86,17 @@ class SilenceMatcher(BaseModel):
 class SilenceArgs(BaseModel):
     """Arguments of ``create_alertmanager_silence``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     matchers: list[SilenceMatcher] = Field(
-        min_length=1, description="Alerts matching all of these are silenced."
+        min_length=1,
+        max_length=MAX_MATCHERS,
+        description="Alerts matching all of these are silenced.",
     )
     starts_at: UtcDatetime = Field(description="Start, RFC 3339 (UTC when no zone is given).")
     ends_at: UtcDatetime = Field(description="End, RFC 3339; after `starts_at`.")
-    created_by: str = Field(min_length=1, description="Who is responsible for the silence.")
-    comment: str = Field(min_length=1, description="Why: the incident, change or ticket.")
+    created_by: Name = Field(min_length=1, description="Who is responsible for the silence.")
+    comment: Text = Field(min_length=1, description="Why: the incident, change or ticket.")
 
     @model_validator(mode="after")
     def _window(self) -> SilenceArgs:

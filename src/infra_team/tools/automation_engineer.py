@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from infra_team.tools._ansible_playbook import check_playbook
 from infra_team.tools._base import ToolResult, infra_tool, no_data, ok
 from infra_team.tools._iac_coverage import IAC_TARGET_PERCENT, compute_iac_coverage
+from infra_team.tools._limits import JSON_NOTE, MAX_SERIES, Document, DocumentOrObject, Line
 from infra_team.tools._terraform_plan import review_terraform_plan
 
 TERRAFORM_PLAN_REVIEW_DESCRIPTION = (
@@ -37,10 +38,11 @@ IAC_COVERAGE_DESCRIPTION = (
 class TerraformPlanReviewArgs(BaseModel):
     """Arguments of ``terraform_plan_review``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    plan_json: str | dict[str, Any]
-    """Output of ``terraform show -json <planfile>``, as JSON text or an object."""
+    plan_json: DocumentOrObject = Field(
+        description=f"`terraform show -json` output, text or object. {JSON_NOTE}"
+    )
 
 
 @infra_tool(
@@ -66,9 +68,9 @@ def terraform_plan_review(*, plan_json: str | dict[str, Any]) -> ToolResult:
 class AnsibleCheckArgs(BaseModel):
     """Arguments of ``ansible_check``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    playbook_yaml: str = Field(min_length=1)
+    playbook_yaml: Document = Field(min_length=1)
     """The playbook file's text."""
 
 
@@ -92,11 +94,11 @@ def ansible_check(*, playbook_yaml: str) -> ToolResult:
 class IacCoverageArgs(BaseModel):
     """Arguments of ``iac_coverage``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    inventory: list[str]
+    inventory: list[Line] = Field(max_length=MAX_SERIES)
     """IDs of every resource that exists (cloud inventory, CMDB)."""
-    managed: list[str]
+    managed: list[Line] = Field(max_length=MAX_SERIES)
     """IDs of resources under IaC (e.g. from `terraform state list` or state `id`s)."""
 
     @field_validator("inventory", "managed", mode="before")

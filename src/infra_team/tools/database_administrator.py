@@ -9,16 +9,35 @@ the result into a ``ToolResult``.
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Annotated, Any
 
 from langchain_core.tools import BaseTool
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    WithJsonSchema,
+    model_validator,
+)
 
 from infra_team.tools._backup_policy import DEFAULT_MIN_RETENTION_DAYS, evaluate_backup_policy
 from infra_team.tools._base import ToolResult, infra_tool, ok
+from infra_team.tools._limits import (
+    DOCUMENT_CHARS,
+    MAX_COUNT,
+    MAX_ITEMS,
+    MAX_SERIES,
+    Document,
+    Instant,
+    Query,
+    json_kind,
+)
 from infra_team.tools._query_plan import (
     DEFAULT_COST_THRESHOLD,
     DEFAULT_ROWS_THRESHOLD,
+    MAX_PLAN_DEPTH,
     QueryPlanReport,
     analyze_postgres_plan,
     analyze_sqlite_query,
@@ -35,6 +54,34 @@ BACKUP_POLICY_CHECK_DESCRIPTION = (
     "backups against a recovery point objective (RPO) in minutes; without a backup history "
     "it judges the proposed policy only."
 )
+_ARGS = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+PlanInput = Annotated[
+    Annotated[Document, Tag("text")]
+    | Annotated[list[Any], Field(max_length=MAX_ITEMS), Tag("array")]
+    | Annotated[dict[str, Any], Tag("object")],
+    Discriminator(
+        json_kind,
+        custom_error_type="document_kind",
+        custom_error_message="Input should be text, a JSON object or a JSON array",
+    ),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "maxLength": DOCUMENT_CHARS},
+                {"type": "array", "items": {}, "maxItems": MAX_ITEMS},
+                {"type": "object", "additionalProperties": True},
+            ]
+        }
+    ),
+]
+"""EXPLAIN JSON as text or parsed; its depth is bounded by the analyser (``MAX_PLAN_DEPTH``)."""
+PATH_CHARS = 4096
+"""Longest path accepted (Linux PATH_MAX)."""
+MAX_MINUTES = 5_256_000
+"""Ten years in minutes: the longest schedule or RPO accepted."""
+MAX_DAYS = 36_500
+"""A hundred years: the longest retention accepted."""
+
 REPLICATION_HEALTH_DESCRIPTION = (
     "Summarise replica lag samples in seconds (max, p95, latest, least-squares trend) and "
     "judge the replica healthy, lagging or falling behind against a threshold."
@@ -47,17 +94,20 @@ REPLICATION_HEALTH_DESCRIPTION = (
 class AnalyzeQueryPlanArgs(BaseModel):
     """Arguments of ``analyze_query_plan``: a PostgreSQL plan, or a SQLite file and a query."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _ARGS
 
-    plan: str | list[Any] | dict[str, Any] | None = None
-    """PostgreSQL ``EXPLAIN (FORMAT JSON)`` output, as JSON text or parsed."""
-    sqlite_path: str | None = None
+    plan: PlanInput | None = Field(
+        default=None,
+        description=f"PostgreSQL EXPLAIN (FORMAT JSON) output, text or parsed. At most "
+        f"{MAX_PLAN_DEPTH} plan levels deep.",
+    )
+    sqlite_path: str | None = Field(default=None, max_length=PATH_CHARS)
     """Path of a SQLite database file, opened read-only."""
-    query: str | None = None
+    query: Query | None = None
     """SQL statement to plan on ``sqlite_path`` (literal values, no placeholders)."""
-    rows_threshold: int = Field(default=DEFAULT_ROWS_THRESHOLD, ge=1)
+    rows_threshold: int = Field(default=DEFAULT_ROWS_THRESHOLD, ge=1, le=MAX_COUNT)
     """Rows read from which a full scan is reported as large."""
-    cost_threshold: float = Field(default=DEFAULT_COST_THRESHOLD, gt=0)
+    cost_threshold: float = Field(default=DEFAULT_COST_THRESHOLD, gt=0, le=MAX_COUNT)
     """PostgreSQL only: planner cost from which a Seq Scan is reported as large."""
 
     @model_validator(mode="after")
@@ -110,20 +160,20 @@ def analyze_query_plan(
 class BackupPolicyCheckArgs(BaseModel):
     """Arguments of ``backup_policy_check``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _ARGS
 
-    schedule: str | float
+    schedule: Instant | Annotated[float, Field(ge=0, le=MAX_MINUTES)]
     """Minutes between backups (``60``, ``"6h"``) or cron (``"*/15 * * * *"``, ``"0 2 * * *"``)."""
-    retention: str | float
+    retention: Instant | Annotated[float, Field(ge=0, le=MAX_DAYS)]
     """Days kept (``14``) or a duration (``"14d"``, ``"2w"``)."""
-    last_success_times: list[str] | None = None
+    last_success_times: list[Instant] | None = Field(default=None, max_length=MAX_ITEMS)
     """ISO-8601 times of recent successful backups (no offset = UTC). Omit it to judge a
     proposed policy (schedule and retention only); ``[]`` means no backup has succeeded."""
-    rpo_minutes: float = Field(gt=0)
+    rpo_minutes: float = Field(gt=0, le=MAX_MINUTES)
     """Recovery point objective in minutes."""
-    now: str | None = None
+    now: Instant | None = None
     """Evaluation time of the history, ISO-8601; default the current UTC time."""
-    min_retention_days: float = Field(default=DEFAULT_MIN_RETENTION_DAYS, gt=0)
+    min_retention_days: float = Field(default=DEFAULT_MIN_RETENTION_DAYS, gt=0, le=MAX_DAYS)
 
 
 @infra_tool(
@@ -172,13 +222,15 @@ def backup_policy_check(
 class ReplicationHealthArgs(BaseModel):
     """Arguments of ``replication_health``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _ARGS
 
-    lag_samples_seconds: list[float] = Field(min_length=1)
+    lag_samples_seconds: list[Annotated[float, Field(le=MAX_COUNT)]] = Field(
+        min_length=1, max_length=MAX_SERIES
+    )
     """Lag samples in seconds, oldest first, taken at a regular interval."""
-    threshold_seconds: float = Field(gt=0)
+    threshold_seconds: float = Field(gt=0, le=MAX_COUNT)
     """Acceptable lag in seconds."""
-    sample_interval_seconds: float | None = Field(default=None, gt=0)
+    sample_interval_seconds: float | None = Field(default=None, gt=0, le=MAX_COUNT)
     """Seconds between samples, to express the trend per minute."""
 
     @model_validator(mode="after")

@@ -26,6 +26,7 @@ from infra_team.tools._http import (
     unset_settings,
     with_settings,
 )
+from infra_team.tools._limits import Name, Text
 
 SERVICE = "Grafana"
 TOOL = "create_grafana_annotation"
@@ -35,23 +36,35 @@ CREATE_GRAFANA_ANNOTATION_DESCRIPTION = (
 )
 
 
+MAX_TAGS = 50
+MAX_EPOCH_MS = 253_402_300_799_999
+"""9999-12-31T23:59:59.999Z, the last instant an RFC 3339 timestamp can name."""
+
+
 class AnnotationArgs(BaseModel):
     """Arguments of ``create_grafana_annotation``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    text: str = Field(min_length=1, description="What happened; shown on hover.")
-    tags: list[str] | None = Field(default=None, description="Tags, e.g. `deploy`, `incident`.")
+    text: Text = Field(min_length=1, description="What happened; shown on hover.")
+    tags: list[Name] | None = Field(
+        default=None, max_length=MAX_TAGS, description="Tags, e.g. `deploy`, `incident`."
+    )
     time_ms: int | None = Field(
-        default=None, ge=0, description="Start, epoch milliseconds; default now."
+        default=None, ge=0, le=MAX_EPOCH_MS, description="Start, epoch milliseconds; default now."
     )
     time_end_ms: int | None = Field(
-        default=None, ge=0, description="End of a region annotation, epoch milliseconds."
+        default=None,
+        ge=0,
+        le=MAX_EPOCH_MS,
+        description="End of a region annotation, epoch milliseconds.",
     )
-    dashboard_uid: str | None = Field(
+    dashboard_uid: Name | None = Field(
         default=None, min_length=1, description="Dashboard UID; default org-wide."
     )
-    panel_id: int | None = Field(default=None, ge=0, description="Panel on that dashboard.")
+    panel_id: int | None = Field(
+        default=None, ge=0, le=2**31 - 1, description="Panel on that dashboard."
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> AnnotationArgs:

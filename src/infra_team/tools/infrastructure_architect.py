@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field
 
 from infra_team.tools._base import ToolInputError, ToolResult, infra_tool, ok
+from infra_team.tools._limits import MAX_COUNT
 
 CAPACITY_PLAN_DESCRIPTION = (
     "Project a peak load with compound monthly growth and size capacity for a target "
@@ -35,6 +36,12 @@ COST_TREND_DESCRIPTION = (
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 _ROUND = 4
 _MAX_PROJECTION_MONTHS = 120
+MAX_HORIZON_MONTHS = 1200
+"""Longest planning horizon accepted: 100 years; compounding past it only overflows."""
+MAX_QUANTITY = float(MAX_COUNT)
+"""Largest peak or unit capacity accepted, in any unit."""
+MAX_OBJECTIVE_MINUTES = 5_256_000
+"""Longest RPO or RTO accepted: ten years, in minutes."""
 
 
 # --- capacity_plan -------------------------------------------------------------------------
@@ -117,8 +124,8 @@ def plan_capacity(
             f"got {growth_rate}. Pass {growth_rate / 100:g} if you meant {growth_rate:g} %."
         )
         raise ToolInputError(msg)
-    if months < 0:
-        msg = f"`months` must be zero or more; got {months}."
+    if not 0 <= months <= MAX_HORIZON_MONTHS:
+        msg = f"`months` must be from 0 to {MAX_HORIZON_MONTHS} (100 years); got {months}."
         raise ToolInputError(msg)
     if not 0 < target_utilization <= 1:
         hint = (
@@ -135,9 +142,18 @@ def plan_capacity(
         msg = f"`unit_capacity` must be greater than zero; got {unit_capacity}."
         raise ToolInputError(msg)
 
-    factor = (1 + growth_rate) ** months
+    try:
+        factor = float(1 + growth_rate) ** months
+    except OverflowError:
+        factor = math.inf
     projected = peak * factor
     needed = projected / target_utilization
+    if not math.isfinite(needed):
+        msg = (
+            f"{growth_rate * 100:g} % a month for {months} months grows the peak beyond any "
+            "number this plan can show; use a shorter horizon or a lower growth rate."
+        )
+        raise ToolInputError(msg)
     headroom = needed - projected
     shown = min(months, _MAX_PROJECTION_MONTHS)
     monthly = [round(peak * (1 + growth_rate) ** m, _ROUND) for m in range(shown + 1)]
@@ -174,16 +190,24 @@ class CapacityPlanArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    peak: float = Field(description="Current peak load (requests/s, GB, cores ...).")
-    growth_rate: float = Field(
-        description="Growth per month as a fraction: 0.05 means 5 % a month (compounded)."
+    peak: float = Field(
+        ge=0, le=MAX_QUANTITY, description="Current peak load (requests/s, GB, cores ...)."
     )
-    months: int = Field(description="Planning horizon in months.")
+    growth_rate: float = Field(
+        ge=-100,
+        le=100,
+        description="Growth per month as a fraction: 0.05 means 5 % a month (compounded).",
+    )
+    months: int = Field(ge=0, le=MAX_HORIZON_MONTHS, description="Planning horizon in months.")
     target_utilization: float = Field(
-        description="Highest acceptable utilisation at peak, as a fraction (0.7 = 70 %)."
+        gt=0,
+        le=100,
+        description="Highest acceptable utilisation at peak, as a fraction (0.7 = 70 %).",
     )
     unit_capacity: float | None = Field(
         default=None,
+        gt=0,
+        le=MAX_QUANTITY,
         description="Load one server/instance handles at 100 %, same unit as peak; "
         "adds an N+2 unit count.",
     )
@@ -373,8 +397,16 @@ class DrStrategyArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    rpo_minutes: float = Field(description="Recovery point objective: data loss allowed, minutes.")
-    rto_minutes: float = Field(description="Recovery time objective: downtime allowed, minutes.")
+    rpo_minutes: float = Field(
+        ge=0,
+        le=MAX_OBJECTIVE_MINUTES,
+        description="Recovery point objective: data loss allowed, minutes.",
+    )
+    rto_minutes: float = Field(
+        ge=0,
+        le=MAX_OBJECTIVE_MINUTES,
+        description="Recovery time objective: downtime allowed, minutes.",
+    )
 
 
 @infra_tool(name="dr_strategy", description=DR_STRATEGY_DESCRIPTION, args_schema=DrStrategyArgs)
@@ -496,7 +528,7 @@ class AvailabilityBudgetArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    slo_percent: float = Field(description="Availability SLO in percent, e.g. 99.9.")
+    slo_percent: float = Field(gt=0, le=100, description="Availability SLO in percent, e.g. 99.9.")
 
 
 @infra_tool(
@@ -607,9 +639,10 @@ class CostTrendArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    monthly_costs: list[float] = Field(
+    monthly_costs: list[Annotated[float, Field(le=MAX_COUNT)]] = Field(
+        max_length=MAX_HORIZON_MONTHS,
         description="Monthly spend, oldest month first; 24+ values compare the last 12 months "
-        "with the 12 before, 13-23 compare the last month with the same month a year earlier."
+        "with the 12 before, 13-23 compare the last month with the same month a year earlier.",
     )
 
 

@@ -7,7 +7,7 @@ same answer for the same input.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -16,6 +16,13 @@ from infra_team.tools._base import ToolInputError, ToolResult, infra_tool, ok
 from infra_team.tools._cidr import plan_cidr
 from infra_team.tools._dns import DnsRecord, check_dns
 from infra_team.tools._firewall_audit import audit_firewall
+from infra_team.tools._limits import (
+    JSON_NOTE,
+    MAX_COUNT,
+    MAX_ITEMS,
+    NAME_CHARS,
+    DocumentOrJson,
+)
 from infra_team.tools._load_balancer import Backend, evaluate_lb_health
 from infra_team.tools._severity import SEVERITY_ORDER
 
@@ -36,6 +43,7 @@ LB_HEALTH_DESCRIPTION = (
     "quorum and connection balance, with an ok/degraded/critical verdict."
 )
 _ARGS = ConfigDict(extra="forbid", allow_inf_nan=False)
+MAX_SUBNETS = 1024
 
 
 # --- cidr_plan -----------------------------------------------------------------------------
@@ -46,9 +54,12 @@ class CidrPlanArgs(BaseModel):
 
     model_config = _ARGS
 
-    vpc_cidr: str = Field(description="VPC block, e.g. 10.0.0.0/16 or 2600:1f18:abc:de00::/56.")
-    subnet_prefixes: list[int] = Field(
-        description='Prefix length of each subnet wanted, e.g. [24, 24, 22] ("/24" also works).'
+    vpc_cidr: str = Field(
+        max_length=64, description="VPC block, e.g. 10.0.0.0/16 or 2600:1f18:abc:de00::/56."
+    )
+    subnet_prefixes: list[Annotated[int, Field(ge=0, le=128)]] = Field(
+        max_length=MAX_SUBNETS,
+        description='Prefix length of each subnet wanted, e.g. [24, 24, 22] ("/24" also works).',
     )
 
     @field_validator("subnet_prefixes", mode="before")
@@ -79,9 +90,9 @@ class FirewallAuditArgs(BaseModel):
 
     model_config = _ARGS
 
-    rules: str | dict[str, Any] | list[Any] = Field(
+    rules: DocumentOrJson = Field(
         description="`aws ec2 describe-security-groups` JSON (string or object) or "
-        "`iptables-save` output text."
+        f"`iptables-save` output text. {JSON_NOTE}"
     )
 
 
@@ -109,9 +120,12 @@ class DnsCheckArgs(BaseModel):
 
     model_config = _ARGS
 
-    records: list[DnsRecord] = Field(description="Records: name, type, value, ttl (seconds).")
+    records: list[DnsRecord] = Field(
+        max_length=MAX_ITEMS, description="Records: name, type, value, ttl (seconds)."
+    )
     zone: str | None = Field(
         default=None,
+        max_length=NAME_CHARS,
         description="Zone apex, e.g. example.com; inferred from SOA/NS or common suffix if omitted.",
     )
 
@@ -138,9 +152,14 @@ class LbHealthArgs(BaseModel):
 
     model_config = _ARGS
 
-    backends: list[Backend] = Field(description="Pool members: name, healthy, capacity/weight.")
+    backends: list[Backend] = Field(
+        max_length=MAX_ITEMS, description="Pool members: name, healthy, capacity/weight."
+    )
     required_capacity: float | None = Field(
-        default=None, description="Capacity the service needs now, same unit as capacity."
+        default=None,
+        ge=0,
+        le=MAX_COUNT,
+        description="Capacity the service needs now, same unit as capacity.",
     )
 
 

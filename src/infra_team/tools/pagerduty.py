@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
@@ -31,6 +31,7 @@ from infra_team.tools._http import (
     unset_settings,
     with_settings,
 )
+from infra_team.tools._limits import JSON_NOTE, LINE_CHARS, JsonObject, Line, Name
 from infra_team.tools._writes import write_key
 
 SERVICE = "PagerDuty"
@@ -42,6 +43,7 @@ PAGERDUTY_EVENT_DESCRIPTION = (
 MAX_SUMMARY = 1024
 """Longest ``payload.summary`` PagerDuty accepts."""
 MAX_DEDUP_KEY = 255
+MAX_LINKS = 50
 """Longest ``dedup_key`` PagerDuty accepts."""
 
 EventAction = Literal["trigger", "acknowledge", "resolve"]
@@ -51,22 +53,22 @@ Severity = Literal["critical", "error", "warning", "info"]
 class EventLink(BaseModel):
     """A link shown on the alert (runbook, dashboard)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    href: HttpUrl
-    text: str | None = None
+    href: Annotated[HttpUrl, Field(max_length=LINE_CHARS)]
+    text: Line | None = None
 
 
 class PagerDutyEventArgs(BaseModel):
     """Arguments of ``pagerduty_event``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     action: EventAction = Field(description="`trigger`, `acknowledge` or `resolve`.")
     summary: str | None = Field(
         default=None, min_length=1, max_length=MAX_SUMMARY, description="Trigger: alert title."
     )
-    source: str | None = Field(
+    source: Name | None = Field(
         default=None, min_length=1, description="Trigger: affected system, e.g. a hostname."
     )
     severity: Severity | None = Field(
@@ -81,18 +83,20 @@ class PagerDutyEventArgs(BaseModel):
     timestamp: UtcDatetime | None = Field(
         default=None, description="Trigger: when it was detected."
     )
-    component: str | None = Field(
+    component: Name | None = Field(
         default=None, description="Trigger: broken part, e.g. `postgres`."
     )
-    group: str | None = Field(default=None, description="Trigger: logical group, e.g. `app-stack`.")
-    event_class: str | None = Field(
+    group: Name | None = Field(
+        default=None, description="Trigger: logical group, e.g. `app-stack`."
+    )
+    event_class: Name | None = Field(
         default=None, description="Trigger: event type, e.g. `cpu load`."
     )
-    custom_details: dict[str, Any] | None = Field(
-        default=None, description="Trigger: free-form facts."
+    custom_details: JsonObject | None = Field(
+        default=None, description=f"Trigger: free-form facts. {JSON_NOTE}"
     )
     links: list[EventLink] | None = Field(
-        default=None, description="Trigger: runbook or dashboard links."
+        default=None, max_length=MAX_LINKS, description="Trigger: runbook or dashboard links."
     )
 
     @model_validator(mode="after")

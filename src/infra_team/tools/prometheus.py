@@ -12,7 +12,7 @@ import math
 import re
 import time
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator,
 from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, error, infra_tool, no_data, ok
 from infra_team.tools._http import ApiRequest, Sleep, UtcDatetime, call_endpoint, with_settings
+from infra_team.tools._limits import MAX_COUNT, Instant, Query
 
 SERVICE = "Prometheus"
 QUERY_TOOL = "query_prometheus"
@@ -80,9 +81,9 @@ def parse_step(value: str | float) -> float:
 class PrometheusQueryArgs(BaseModel):
     """Arguments of ``query_prometheus``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    query: str = Field(min_length=1, description="PromQL expression, e.g. `up == 0`.")
+    query: Query = Field(min_length=1, description="PromQL expression, e.g. `up == 0`.")
     time: UtcDatetime | None = Field(
         default=None,
         description="Evaluation instant, RFC 3339 or Unix seconds; default now (server time).",
@@ -92,12 +93,14 @@ class PrometheusQueryArgs(BaseModel):
 class PrometheusRangeArgs(BaseModel):
     """Arguments of ``query_prometheus_range``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    query: str = Field(min_length=1, description="PromQL expression.")
+    query: Query = Field(min_length=1, description="PromQL expression.")
     start: UtcDatetime = Field(description="Range start, RFC 3339 or Unix seconds.")
     end: UtcDatetime = Field(description="Range end, RFC 3339 or Unix seconds.")
-    step: str | float = Field(description="Resolution: seconds or a duration like `30s`, `5m`.")
+    step: Instant | Annotated[float, Field(gt=0, le=MAX_COUNT)] = Field(
+        description="Resolution: seconds or a duration like `30s`, `5m`."
+    )
 
     @field_validator("step")
     @classmethod

@@ -14,6 +14,7 @@ from infra_team.kpis import (
     evaluate_kpis,
 )
 from infra_team.tools._base import ToolResult, infra_tool, no_data, ok
+from infra_team.tools._limits import MAX_ITEMS, MAX_SERIES
 
 KPI_REPORT_DESCRIPTION = (
     "Compute the team's five KPIs (availability, mean time to recovery, change success rate, "
@@ -25,10 +26,11 @@ KPI_REPORT_DESCRIPTION = (
 class KpiReportArgs(BaseModel):
     """Arguments of ``kpi_report``: every record set is optional."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     incidents: list[IncidentRecord] = Field(
         default_factory=list,
+        max_length=MAX_ITEMS,
         description="Outages with `opened_at` and `resolved_at` (ISO 8601 with timezone, "
         "e.g. 2026-03-05T10:00:00Z; leave `resolved_at` out while open). "
         "Used for availability and MTTR.",
@@ -40,6 +42,7 @@ class KpiReportArgs(BaseModel):
     )
     changes: list[ChangeOutcome] = Field(
         default_factory=list,
+        max_length=MAX_SERIES,
         description='Completed changes, each `{"success": true|false}`.',
     )
     inventory: ResourceInventory | None = Field(

@@ -25,6 +25,7 @@ from infra_team.tools._incidents import (
     open_incident,
     update_incident,
 )
+from infra_team.tools._limits import MAX_COUNT, Instant, Line, Name, Text
 from infra_team.tools._oncall_now import evaluate_oncall_now
 from infra_team.tools._runbook import render_runbook
 from infra_team.tools._slo import DEFAULT_METRIC, build_burn_rate_alerts, compute_error_budget
@@ -62,8 +63,13 @@ RUNBOOK_DESCRIPTION = (
 # --------------------------------------------------------------------------- error budget
 
 
+_ARGS = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+MAX_WINDOW_DAYS = 3660
+"""Longest SLO window accepted: ten years."""
+
+
 class _SloArgs(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _ARGS
 
     slo_percent: float = Field(gt=0, lt=100)
     """SLO target in percent, e.g. 99.9."""
@@ -72,10 +78,10 @@ class _SloArgs(BaseModel):
 class ErrorBudgetArgs(_SloArgs):
     """Arguments of ``error_budget``."""
 
-    window_days: float = Field(gt=0)
+    window_days: float = Field(gt=0, le=MAX_WINDOW_DAYS)
     """SLO window in days, e.g. 30 or 28."""
-    good_events: int = Field(ge=0)
-    total_events: int = Field(ge=0)
+    good_events: int = Field(ge=0, le=MAX_COUNT)
+    total_events: int = Field(ge=0, le=MAX_COUNT)
 
 
 @infra_tool(name="error_budget", description=ERROR_BUDGET_DESCRIPTION, args_schema=ErrorBudgetArgs)
@@ -101,13 +107,13 @@ def error_budget(
 class BurnRateAlertsArgs(_SloArgs):
     """Arguments of ``burn_rate_alerts``."""
 
-    metric: str = DEFAULT_METRIC
+    metric: Name = DEFAULT_METRIC
     """Error-ratio recording rule name with ``{window}``, e.g. the default."""
-    selector: str = ""
+    selector: Line = ""
     """Label matchers added to every series, e.g. ``job="api"``."""
-    service: str = ""
+    service: Name = ""
     """Service name for alert names, the group name and a ``service`` label."""
-    window_days: float = Field(default=30, gt=0)
+    window_days: float = Field(default=30, gt=0, le=MAX_WINDOW_DAYS)
     """SLO window in days (the Workbook's table assumes 30)."""
 
 
@@ -140,13 +146,13 @@ def burn_rate_alerts(
 class OnCallNowArgs(BaseModel):
     """Arguments of ``oncall_now``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _ARGS
 
-    at: str | None = None
+    at: Instant | None = None
     """ISO-8601 time to ask about; default now (UTC). No offset = UTC."""
-    incident_opened_at: str | None = None
+    incident_opened_at: Instant | None = None
     """ISO-8601 time an incident opened, to also get its current holder."""
-    component: str | None = None
+    component: Name | None = None
     """Failing component (``postgres``, ``dns``) or specialist role, for the owner rung."""
 
 
@@ -178,7 +184,7 @@ def _incident_data(record: IncidentLogRecord) -> dict[str, Any]:
 
 
 class _IncidentArgs(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _ARGS
 
     @field_validator("severity", "status", mode="before", check_fields=False)
     @classmethod
@@ -192,30 +198,30 @@ class _IncidentArgs(BaseModel):
 class IncidentCreateArgs(_IncidentArgs):
     """Arguments of ``incident_create``."""
 
-    title: str = Field(min_length=3)
+    title: Line = Field(min_length=3)
     """Brief description, e.g. ``Checkout API returning 502``."""
     severity: Severity
-    impact: str = Field(min_length=3)
+    impact: Text = Field(min_length=3)
     """What is affected, for whom."""
     status: OpenStatus = "Investigating"
-    current_action: str = "Investigating the cause"
-    eta: str = "unknown"
-    opened_at: str | None = None
+    current_action: Line = "Investigating the cause"
+    eta: Line = "unknown"
+    opened_at: Instant | None = None
     """ISO-8601 opening time; default now (UTC)."""
 
 
 class IncidentUpdateArgs(_IncidentArgs):
     """Arguments of ``incident_update``; a status of Resolved goes through ``incident_close``."""
 
-    incident_id: str
-    note: str = Field(min_length=3)
+    incident_id: Name
+    note: Text = Field(min_length=3)
     """What happened or was found, for the timeline."""
     status: OpenStatus | None = None
     severity: Severity | None = None
-    impact: str | None = None
-    current_action: str | None = None
-    eta: str | None = None
-    at: str | None = None
+    impact: Text | None = None
+    current_action: Line | None = None
+    eta: Line | None = None
+    at: Instant | None = None
     """ISO-8601 time of the update; default now (UTC)."""
 
     @model_validator(mode="before")
@@ -230,15 +236,18 @@ class IncidentUpdateArgs(_IncidentArgs):
 class IncidentCloseArgs(BaseModel):
     """Arguments of ``incident_close``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _ARGS
 
-    incident_id: str
-    resolution: str = Field(min_length=3)
+    incident_id: Name
+    resolution: Text = Field(min_length=3)
     """What restored service."""
-    at: str | None = None
+    at: Instant | None = None
     """ISO-8601 resolution time; default now (UTC)."""
     postmortem_required: bool | None = None
     """Override the default (required for P1 and P2)."""
+
+
+MAX_SYMPTOMS = 100
 
 
 def _now_or(value: str | None, name: str) -> datetime:
@@ -332,11 +341,11 @@ def incident_close(
 class RunbookArgs(BaseModel):
     """Arguments of ``runbook``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = _ARGS
 
-    service: str = Field(min_length=1)
+    service: Name = Field(min_length=1)
     """Service name, e.g. ``checkout-api``."""
-    symptoms: list[str] = Field(min_length=1)
+    symptoms: list[Line] = Field(min_length=1, max_length=MAX_SYMPTOMS)
     """Observed symptoms in plain words, e.g. ``502 errors``, ``p99 latency up``."""
 
     @field_validator("symptoms", mode="before")

@@ -27,6 +27,7 @@ from infra_team.tools._http import (
     unset_settings,
     with_settings,
 )
+from infra_team.tools._limits import Line, Name, Text
 
 SERVICE = "Statuspage"
 TOOL = "create_statuspage_incident"
@@ -40,23 +41,26 @@ IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved"
 Impact = Literal["none", "maintenance", "minor", "major", "critical"]
 
 
+MAX_COMPONENTS = 100
+
+
 class IncidentArgs(BaseModel):
     """Arguments of ``create_statuspage_incident``."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    name: str = Field(min_length=1, description="Incident title customers see.")
+    name: Line = Field(min_length=1, description="Incident title customers see.")
     status: IncidentStatus = Field(
         description="`investigating`, `identified`, `monitoring` or `resolved`."
     )
-    body: str | None = Field(
+    body: Text | None = Field(
         default=None, min_length=1, description="First customer-facing update."
     )
     impact_override: Impact | None = Field(
         default=None, description="`none`, `maintenance`, `minor`, `major` or `critical`."
     )
-    component_ids: list[str] | None = Field(
-        default=None, description="IDs of the affected components."
+    component_ids: list[Name] | None = Field(
+        default=None, max_length=MAX_COMPONENTS, description="IDs of the affected components."
     )
 
 

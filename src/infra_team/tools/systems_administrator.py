@@ -7,11 +7,14 @@ the same findings for the same input.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field
 
 from infra_team.tools._base import ToolInputError, ToolResult, infra_tool, no_data, ok
 from infra_team.tools._host_health import HealthThresholds, evaluate_host_health, read_host_snapshot
+from infra_team.tools._limits import Document
 from infra_team.tools._patch_listing import parse_patch_listing
 from infra_team.tools._severity import SEVERITY_ORDER
 from infra_team.tools._sshd_audit import audit_sshd
@@ -30,6 +33,10 @@ HOST_HEALTH_DESCRIPTION = (
 )
 
 _ARGS = ConfigDict(extra="forbid", allow_inf_nan=False)
+PATH_CHARS = 4096
+"""Longest path accepted (Linux PATH_MAX)."""
+MAX_PATHS = 64
+MAX_LOAD_PER_CPU = 1000.0
 
 
 # --- audit_sshd_config ---------------------------------------------------------------------
@@ -40,7 +47,7 @@ class AuditSshdConfigArgs(BaseModel):
 
     model_config = _ARGS
 
-    config_text: str = Field(description="Full text of /etc/ssh/sshd_config.")
+    config_text: Document = Field(description="Full text of /etc/ssh/sshd_config.")
 
 
 @infra_tool(
@@ -50,6 +57,12 @@ class AuditSshdConfigArgs(BaseModel):
 )
 def audit_sshd_config(*, config_text: str) -> ToolResult:
     """sshd_config audit (CIS Distribution Independent Linux 5.2.x, dev-sec ssh-baseline)."""
+    if not config_text.strip():
+        msg = (
+            "`config_text` is empty, so nothing was audited; pass the text of "
+            "/etc/ssh/sshd_config (a file of only comments is audited as OpenSSH defaults)."
+        )
+        raise ToolInputError(msg)
     audit = audit_sshd(config_text)
     worst = [f"{audit.counts[level]} {level}" for level in SEVERITY_ORDER if audit.counts[level]]
     summary = (
@@ -69,7 +82,9 @@ class PatchStatusArgs(BaseModel):
 
     model_config = _ARGS
 
-    listing: str = Field(description="Output of `apt list --upgradable` or `dnf check-update`.")
+    listing: Document = Field(
+        description="Output of `apt list --upgradable` or `dnf check-update`."
+    )
     security_only: bool = Field(
         default=False,
         description="True when the listing holds only security updates "
@@ -103,15 +118,17 @@ class HostHealthArgs(BaseModel):
 
     model_config = _ARGS
 
-    paths: list[str] = Field(
-        default_factory=lambda: ["/"], description="Filesystem paths to check; default `/`."
+    paths: list[Annotated[str, Field(min_length=1, max_length=PATH_CHARS)]] = Field(
+        default_factory=lambda: ["/"],
+        max_length=MAX_PATHS,
+        description="Filesystem paths to check; default `/`.",
     )
     disk_warn_percent: float = Field(default=80.0, ge=0, le=100)
     disk_critical_percent: float = Field(default=90.0, ge=0, le=100)
     memory_warn_percent: float = Field(default=85.0, ge=0, le=100)
     memory_critical_percent: float = Field(default=95.0, ge=0, le=100)
-    load_warn_per_cpu: float = Field(default=1.0, gt=0)
-    load_critical_per_cpu: float = Field(default=2.0, gt=0)
+    load_warn_per_cpu: float = Field(default=1.0, gt=0, le=MAX_LOAD_PER_CPU)
+    load_critical_per_cpu: float = Field(default=2.0, gt=0, le=MAX_LOAD_PER_CPU)
 
 
 @infra_tool(name="host_health", description=HOST_HEALTH_DESCRIPTION, args_schema=HostHealthArgs)

@@ -348,3 +348,19 @@ def test_iac_tool_errors(arguments: dict[str, Any]) -> None:
     result = parse_tool_output(iac_coverage.invoke(arguments))
     assert result.status == "error"
     assert "iac_coverage" in (result.error or "")
+
+
+@pytest.mark.parametrize(
+    "text", ["", "[]", "hello world", '{"foo": "bar"}', "{}", "42", "[" * 5000 + "]" * 5000]
+)
+def test_text_that_is_no_playbook_is_an_error(text: str) -> None:
+    result = parse_tool_output(ansible_check.invoke({"playbook_yaml": text}))
+    assert result.status == "error"
+    assert result.code == "invalid_arguments"
+
+
+def test_deeply_nested_terraform_plan_is_an_argument_error() -> None:
+    text = '{"a": [' * 5_000 + "1" + "]}" * 5_000
+    result = parse_tool_output(terraform_plan_review.invoke({"plan_json": text}))
+    assert result.code == "invalid_arguments"
+    assert "nested deeper than 64 levels" in (result.error or "")

@@ -214,6 +214,34 @@ def test_bad_plans_are_errors_a_model_can_fix(plan: str, fragment: str) -> None:
     assert fragment in (result.error or "")
 
 
+def _nested_plan(depth: int) -> dict[str, object]:
+    node: dict[str, object] = {"Node Type": "Seq Scan", "Relation Name": "t"}
+    for _ in range(depth):
+        node = {"Node Type": "Nested Loop", "Plans": [node]}
+    return node
+
+
+@pytest.mark.parametrize("depth", [250, 5_000, 40_000])
+def test_deeply_nested_plan_text_is_an_argument_error(depth: int) -> None:
+    text = '{"Node Type": "Nested Loop", "Plans": [' * depth + "{}" + "]}" * depth
+    result = parse_tool_output(analyze_query_plan.invoke({"plan": text}))
+    assert result.status == "error"
+    assert result.code == "invalid_arguments"
+    assert "200 levels" in (result.error or "")
+
+
+def test_deeply_nested_plan_object_is_an_argument_error() -> None:
+    with pytest.raises(ToolInputError, match="more than 200 levels"):
+        analyze_postgres_plan([{"Plan": _nested_plan(300)}])
+    result = parse_tool_output(analyze_query_plan.invoke({"plan": [{"Plan": _nested_plan(300)}]}))
+    assert result.code == "invalid_arguments"
+
+
+def test_plan_at_the_depth_limit_is_read() -> None:
+    report = analyze_postgres_plan([{"Plan": _nested_plan(199)}])
+    assert report.nodes == 200
+
+
 def test_tool_wraps_postgres_plan() -> None:
     result = parse_tool_output(
         analyze_query_plan.invoke({"plan": _fixture("pg_seq_scan_filter.json")})

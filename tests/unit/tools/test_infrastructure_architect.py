@@ -89,10 +89,10 @@ def test_capacity_plan_negative_growth_models_decline() -> None:
     [
         ({"growth_rate": 5}, "Pass 0.05 if you meant 5 %"),
         ({"target_utilization": 70}, "Pass 0.7 if you meant 70 %"),
-        ({"target_utilization": 0}, "`target_utilization` is a fraction"),
-        ({"peak": -1}, "`peak` must be zero or more"),
-        ({"months": -3}, "`months` must be zero or more"),
-        ({"unit_capacity": 0}, "`unit_capacity` must be greater than zero"),
+        ({"target_utilization": 0}, "`target_utilization`: Input should be greater than 0"),
+        ({"peak": -1}, "`peak`: Input should be greater than or equal to 0"),
+        ({"months": -3}, "`months`: Input should be greater than or equal to 0"),
+        ({"unit_capacity": 0}, "`unit_capacity`: Input should be greater than 0"),
     ],
 )
 def test_capacity_plan_rejects_bad_values(args: dict[str, Any], fragment: str) -> None:
@@ -167,7 +167,7 @@ def test_dr_strategy_tool_and_negative_input() -> None:
     assert [tier["min_objective_minutes"] for tier in result.data["tiers"]] == [60, 10, 1, 0]
     bad = call(dr_strategy, {"rpo_minutes": -1, "rto_minutes": 30})
     assert bad.status == "error"
-    assert "`rpo_minutes` must be zero or more" in (bad.error or "")
+    assert "`rpo_minutes`: Input should be greater than or equal to 0" in (bad.error or "")
 
 
 def test_dr_strategy_rejects_missing_argument() -> None:
@@ -211,7 +211,11 @@ def test_availability_budget_hundred_percent_allows_nothing() -> None:
 
 
 @pytest.mark.parametrize(
-    ("slo", "fragment"), [(0.999, "looks like a fraction"), (100.5, "(0, 100]")]
+    ("slo", "fragment"),
+    [
+        (0.999, "looks like a fraction"),
+        (100.5, "`slo_percent`: Input should be less than or equal to 100"),
+    ],
 )
 def test_availability_budget_rejects_bad_slo(slo: float, fragment: str) -> None:
     result = call(availability_budget, {"slo_percent": slo})
@@ -288,3 +292,26 @@ def test_cost_trend_tool_summary_and_wrong_type() -> None:
     wrong = call(cost_trend, {"monthly_costs": "100,95"})
     assert wrong.status == "error"
     assert "`monthly_costs`" in (wrong.error or "")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        {"months": 1e9},
+        {"months": 10**18},
+        {"growth_rate": 1.0, "months": 1200, "peak": 1e15},
+        {"peak": 1e300},
+    ],
+)
+def test_capacity_plan_huge_inputs_are_argument_errors(args: dict[str, Any]) -> None:
+    call = {"peak": 100, "growth_rate": 0.05, "months": 12, "target_utilization": 0.7, **args}
+    result = parse_tool_output(capacity_plan.invoke(call))
+    assert result.status == "error"
+    assert result.code == "invalid_arguments"
+
+
+def test_plan_capacity_overflow_is_an_input_error() -> None:
+    with pytest.raises(ToolInputError, match="beyond any number"):
+        plan_capacity(10, 1, 1200, 0.7)
+    with pytest.raises(ToolInputError, match="`months` must be from 0 to 1200"):
+        plan_capacity(10, 0.05, 10**9, 0.7)

@@ -337,7 +337,7 @@ def test_iptables_cases(rules: str, expected: list[tuple[str, str, str]]) -> Non
         ("-A INPUT -j ACCEPT\n", "rule before any `*table` line"),
         ('{"IpPermissions": [{"IpProtocol": "tcp", "IpRanges": []}]}', "needs integer `FromPort`"),
         ('{"IpPermissions": [{"FromPort": 22}]}', "each permission needs `IpProtocol`"),
-        (42, "`rules.str`: Input should be a valid string"),
+        (42, "`rules`: Input should be text, a JSON object or a JSON array"),
         ("   ", "`rules` is empty"),
     ],
 )
@@ -583,7 +583,7 @@ def test_lb_health_tool() -> None:
         ({"backends": [{"name": "a", "healthy": True, "capacity": -1}]}, "`backends.0.capacity`"),
         (
             {"backends": [{"name": "a", "healthy": True}], "required_capacity": -5},
-            "`required_capacity` must be zero or more",
+            "`required_capacity`: Input should be greater than or equal to 0",
         ),
     ],
 )
@@ -622,3 +622,52 @@ def test_icmp_type_is_a_condition_in_security_groups() -> None:
         ("redundant_rule", "low", "sg-2 ingress #1"),
         ("redundant_rule", "low", "sg-2 ingress #2"),
     ]
+
+
+# --- input that is not what the tool reads is an error, never "no findings" ---------------
+
+
+@pytest.mark.parametrize(
+    ("rules", "fragment"),
+    [
+        ([{"foo": "bar"}], "security group #1 is not a security group"),
+        ([], "no security groups in the input"),
+        ("[]", "no security groups in the input"),
+        ({"SecurityGroups": []}, "no security groups in the input"),
+        ('[{"GroupId": "sg-1"}]', "needs an `IpPermissions` list"),
+        ([{"IpPermissions": []}, "sg-2"], "security group #2 is not a security group"),
+        ("*filter\nCOMMIT\n", "no chains and no rules"),
+    ],
+)
+def test_firewall_audit_never_passes_unrecognised_input(rules: Any, fragment: str) -> None:
+    result = parse_tool_output(firewall_audit.invoke({"rules": rules}))
+    assert result.status == "error"
+    assert result.code == "invalid_arguments"
+    assert result.error is not None and fragment in result.error
+    assert "no findings" not in result.summary
+
+
+def test_firewall_audit_group_without_ingress_is_a_real_pass() -> None:
+    result = parse_tool_output(firewall_audit.invoke({"rules": [{"IpPermissions": []}]}))
+    assert result.status == "success"
+    assert result.data["rules_checked"] == 0
+
+
+@pytest.mark.parametrize(
+    ("prefixes", "expected"),
+    [
+        ([0], ["::/0"]),
+        ([1], ["::/1"]),
+        ([128], ["::/128"]),
+        ([1, 128], ["::/1", "8000::/128"]),
+    ],
+)
+def test_cidr_plan_ipv6_at_address_zero_stays_ipv6(
+    prefixes: list[int], expected: list[str]
+) -> None:
+    result = parse_tool_output(cidr_plan.invoke({"vpc_cidr": "::/0", "subnet_prefixes": prefixes}))
+    assert result.status == "success", result.error
+    assert [s["cidr"] for s in result.data["subnets"]] == expected
+    assert result.data["version"] == 6
+    for block in [*expected, *result.data["free_blocks"]]:
+        assert ":" in block

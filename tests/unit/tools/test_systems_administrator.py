@@ -465,3 +465,10 @@ def test_host_health_bad_arguments(args: dict[str, Any], fragment: str) -> None:
     result = call(host_health, args)
     assert result.status == "error"
     assert fragment in (result.error or "")
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t\n"])
+def test_empty_config_text_is_an_error_not_an_audit(text: str) -> None:
+    result = parse_tool_output(audit_sshd_config.invoke({"config_text": text}))
+    assert result.status == "error"
+    assert "is empty" in (result.error or "")
