@@ -79,8 +79,8 @@ def test_tools_line_names_each_tool_in_both_modes(name: str) -> None:
     server) must both resolve every tool: each tool comes as a plugin, project pair."""
     entries = [entry.strip() for entry in front_matter(agent_path(name))["tools"].split(",")]
     plugin, project = entries[0::2], entries[1::2]
-    assert PLUGIN_TOOL_PREFIX == f"mcp__{PLUGIN_SERVER}__"
-    assert MCP_TOOL_PREFIX == f"mcp__{MCP_SERVER_NAME}__"
+    assert f"mcp__{PLUGIN_SERVER}__" == PLUGIN_TOOL_PREFIX
+    assert f"mcp__{MCP_SERVER_NAME}__" == MCP_TOOL_PREFIX
     assert all(entry.startswith(PLUGIN_TOOL_PREFIX) for entry in plugin)
     assert [entry.removeprefix(PLUGIN_TOOL_PREFIX) for entry in plugin] == [
         entry.removeprefix(MCP_TOOL_PREFIX) for entry in project
@@ -110,9 +110,10 @@ def test_export_names_the_tools_of_a_server_added_by_hand(tmp_path: Path) -> Non
         assert {k: v for k, v in exported.items() if k != "tools"} == {
             k: v for k, v in front_matter(source).items() if k != "tools"
         }
-        assert path.read_text(encoding="utf-8").split("\n---\n", 1)[1] == source.read_text(
-            encoding="utf-8"
-        ).split("\n---\n", 1)[1]
+        assert (
+            path.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+            == source.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+        )
         assert parse_agent_file(path).tools == spec.tools
 
 
