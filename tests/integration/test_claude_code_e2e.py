@@ -21,7 +21,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -258,13 +257,6 @@ def _check(session: Session, mode: Mode) -> None:
     assert "INF-00" not in team
 
 
-@pytest.fixture
-def claude_version(claude: Path) -> Iterator[str]:
-    yield subprocess.run(
-        [str(claude), "--version"], capture_output=True, text=True, timeout=60, check=False
-    ).stdout.strip()
-
-
 def test_plugin_validates(claude: Path, tmp_path: Path) -> None:
     plugin = _plugin_copy(tmp_path / "plugin")
     done = subprocess.run(
@@ -279,9 +271,9 @@ def test_plugin_validates(claude: Path, tmp_path: Path) -> None:
     assert "Validation passed" in done.stdout
 
 
-def test_plugin_mode(claude: Path, claude_version: str, tmp_path: Path) -> None:
+def test_plugin_mode(claude: Path, tmp_path: Path) -> None:
     _check(drive(claude, PLUGIN, tmp_path), PLUGIN)
 
 
-def test_project_mode(claude: Path, claude_version: str, tmp_path: Path) -> None:
+def test_project_mode(claude: Path, tmp_path: Path) -> None:
     _check(drive(claude, PROJECT, tmp_path), PROJECT)

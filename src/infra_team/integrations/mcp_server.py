@@ -19,8 +19,9 @@ question and the person's answer resumes the run). Otherwise no tool call can ap
 ``resume_team_task`` only asks the person again or rejects, and the reply says how a person
 approves from a shell (``infra-team resume <thread-id> --approve``).
 
-The server answers ``initialize`` without loading the team: LangChain, LangGraph and HTTP
-clients are imported when a tool is listed or called, so Claude Code connects quickly.
+The server answers ``initialize`` and ``tools/list`` without loading the team (the listing
+is stored with the package, see ``mcp_listing``): LangChain, LangGraph and HTTP clients are
+imported when a tool is called, so Claude Code connects quickly.
 
 Needs the ``infra-team[mcp]`` extra (the ``mcp`` SDK, version 2).
 """
@@ -254,6 +255,7 @@ class _Handlers:
         self.model, self.checkpointer = model, checkpointer
         self.waiting: dict[str, TaskResult] = {}
         """Runs of this server that wait on a person, by thread id (their questions)."""
+        self.listing: list[Tool] | None = None
 
     def person_hint(self, thread_id: str, *, asked: bool) -> str:
         """How a person answers when this client cannot ask them (or they dismissed it)."""
@@ -282,9 +284,18 @@ class _Handlers:
         )
 
     async def list_tools(self, ctx: ServerRequestContext[Any, Any], params: Any) -> ListToolsResult:
-        from mcp.types import ListToolsResult
+        """The stored listing when it matches the sources (no tool imported), else the live
+        one (see ``mcp_listing``)."""
+        from mcp.types import ListToolsResult, Tool
 
-        return ListToolsResult(tools=tool_listing())
+        from infra_team.integrations.mcp_listing import stored_listing
+
+        if self.listing is None:
+            stored = stored_listing()
+            self.listing = (
+                tool_listing() if stored is None else [Tool.model_validate(t) for t in stored]
+            )
+        return ListToolsResult(tools=self.listing)
 
     async def call_tool(
         self, ctx: ServerRequestContext[Any, Any], params: CallToolRequestParams

@@ -31,6 +31,7 @@ mcp = pytest.importorskip(
 )
 from mcp.types import ElicitRequestParams, ElicitResult  # noqa: E402
 
+from infra_team.integrations import mcp_listing, mcp_server  # noqa: E402
 from infra_team.integrations.mcp_server import (  # noqa: E402
     ADDITIVE_WRITES,
     RESUME_TOOL,
@@ -410,3 +411,34 @@ async def test_team_task_on_the_default_offline_engine(monkeypatch: pytest.Monke
     assert text.startswith("# Network Engineer")
     assert "Model: `offline`" in text
     assert "10.20.0.0/24" in text
+
+
+def test_stored_listing_matches_the_tools() -> None:
+    """Fails when a tool, an agents/ file or a template changed without regenerating:
+    ``python -m infra_team.integrations.mcp_listing``."""
+    assert mcp_listing.stored_listing() is not None, (
+        "mcp_tools.json is stale: run `python -m infra_team.integrations.mcp_listing`"
+    )
+    assert mcp_listing.stored_listing() == mcp_listing.live_listing()
+
+
+async def test_the_server_lists_from_the_stored_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    def never() -> None:
+        raise AssertionError("the stored listing is current; nothing to compute")
+
+    monkeypatch.setattr(mcp_server, "tool_listing", never)
+    async with client() as session:
+        listing = (await session.list_tools()).tools
+    assert [tool.name for tool in listing] == [*TOOL_CATALOG, TEAM_TOOL, RESUME_TOOL]
+
+
+async def test_a_stale_file_falls_back_to_the_live_listing(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    stale = tmp_path / "mcp_tools.json"
+    stale.write_text('{"fingerprint": "old", "tools": []}', encoding="utf-8")
+    monkeypatch.setattr(mcp_listing, "STORED", stale)
+    assert mcp_listing.stored_listing() is None
+    async with client() as session:
+        listing = (await session.list_tools()).tools
+    assert len(listing) == len(TOOL_CATALOG) + 2
