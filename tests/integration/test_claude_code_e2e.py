@@ -53,6 +53,11 @@ TEAM_ARGS = {"subagent_type": ROLE, "description": "Plan subnets in 10.20.0.0/16
 SUBAGENT_DONE = "Subnet plan checked."
 MAIN_DONE = "All done."
 RUN_TIMEOUT = 240
+ESCALATION = (
+    "Checkout returns 502 for 40% of users since 10:02 UTC after a failed database failover; "
+    "orders written in the last hour show data loss and customers need a status update."
+)
+"""An incident the offline engine escalates to a person (data loss is a business decision)."""
 MAX_WAITS = 20
 """Each WaitForMcpServers call waits a few seconds; a slow CI machine may need several."""
 
@@ -97,6 +102,15 @@ def _calls(body: dict[str, Any], name: str) -> int:
     )
 
 
+def _wait_for_tools(body: dict[str, Any], mode: Mode) -> list[Block] | None:
+    """While the MCP server is still connecting, wait for it, as a model is told to."""
+    if any(name.startswith(mode.prefix) for name in tool_names(body)):
+        return None
+    if _calls(body, "WaitForMcpServers") < MAX_WAITS:
+        return [tool_use("WaitForMcpServers", {})]
+    return [text("the infra-team MCP server did not connect")]
+
+
 def model_script(mode: Mode) -> Any:
     """The scripted model: one decision per request, from what the request shows."""
 
@@ -107,11 +121,9 @@ def model_script(mode: Mode) -> Any:
             if last is None:
                 return [tool_use(f"{mode.prefix}cidr_plan", CIDR_ARGS)]
             return [text(SUBAGENT_DONE)]
-        has_mcp = any(name.startswith(mode.prefix) for name in offered)
-        if not has_mcp:  # the server is still starting: wait, as a model is told to
-            if _calls(body, "WaitForMcpServers") < MAX_WAITS:
-                return [tool_use("WaitForMcpServers", {})]
-            return [text("the infra-team MCP server did not connect")]
+        waiting = _wait_for_tools(body, mode)
+        if waiting is not None:
+            return waiting
         if last in (None, "WaitForMcpServers"):
             prompt = f"Plan subnets for the VPC {CIDR_ARGS['vpc_cidr']} with cidr_plan."
             return [
@@ -178,12 +190,33 @@ class Session:
     requests: list[dict[str, Any]]
 
 
-def drive(claude: Path, mode: Mode, tmp_path: Path) -> Session:
+def approval_script(mode: Mode) -> Any:
+    """The model runs an incident that needs a person, then tries to approve it itself."""
+
+    def script(body: dict[str, Any]) -> list[Block]:
+        waiting = _wait_for_tools(body, mode)
+        if waiting is not None:
+            return waiting
+        last = _last_tool_use(body)
+        if last == "WaitForMcpServers":
+            arguments = {"subagent_type": "infrastructure-team", "description": ESCALATION}
+            return [tool_use(f"{mode.prefix}run_team_task", arguments)]
+        if last == f"{mode.prefix}run_team_task":
+            thread = tool_results(body)[-1].split("Thread id: `", 1)[1].split("`", 1)[0]
+            return [
+                tool_use(f"{mode.prefix}resume_team_task", {"thread_id": thread, "approved": True})
+            ]
+        return [text(MAIN_DONE)]
+
+    return script
+
+
+def drive(claude: Path, mode: Mode, tmp_path: Path, script: Any = None) -> Session:
     home, project = tmp_path / "home", tmp_path / "project"
     home.mkdir()
     project.mkdir()
     allowed = mode.prefix.removesuffix("__")
-    with scripted_anthropic(model_script(mode)) as server:
+    with scripted_anthropic(script or model_script(mode)) as server:
         env = _environment(home, server)
         extra: list[str] = []
         if mode is PLUGIN:
@@ -277,3 +310,31 @@ def test_plugin_mode(claude: Path, tmp_path: Path) -> None:
 
 def test_project_mode(claude: Path, tmp_path: Path) -> None:
     _check(drive(claude, PROJECT, tmp_path), PROJECT)
+
+
+def test_a_person_not_the_model_answers_a_paused_run(claude: Path, tmp_path: Path) -> None:
+    """Claude Code in ``-p`` has no one to show the question to: the run stays paused, the
+    model's attempt to approve is refused, the model reads how a person answers, and the
+    person's ``infra-team resume --approve`` finishes the run."""
+    session = drive(claude, PROJECT, tmp_path, approval_script(PROJECT))
+    assert session.output["result"] == MAIN_DONE
+    results = tool_results(session.requests[-1])
+    paused, attempt = results[-2], results[-1]
+    assert "## Waiting for a human decision" in paused
+    assert "**Human escalation:**" in paused
+    command = re.search(r"`(infra-team resume (\w+) --checkpoint (\S+) --approve)", paused)
+    assert command, paused[-1500:]
+    assert attempt.startswith("invalid arguments for `resume_team_task`: `approved`")
+
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "INFRA_TEAM_MODEL": "offline"}
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    done = subprocess.run(
+        ["infra-team", "resume", command[2], "--checkpoint", command[3], "--approve", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT,
+        check=False,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["status"] == "completed"

@@ -260,7 +260,8 @@ class _Handlers:
     def person_hint(self, thread_id: str, *, asked: bool) -> str:
         """How a person answers when this client cannot ask them (or they dismissed it)."""
         first = (
-            "The question was shown to the user, who gave no decision; the run stays paused."
+            "This client was asked to show the user the question and returned no decision "
+            "(dismissed, declined, or no one to ask); the run stays paused."
             if asked
             else "This client cannot ask the user directly, and no tool call can approve: "
             "the run stays paused until a person decides."

@@ -263,7 +263,7 @@ async def test_a_dismissed_question_decides_nothing(inner_model: ScriptedChatMod
             )
         assert len(person.questions) == 1
         assert "## Waiting for a human decision" in _text(answer)
-        assert "who gave no decision" in _text(answer)
+        assert "returned no decision" in _text(answer)
 
 
 async def test_without_a_back_channel_the_person_uses_the_shell(
