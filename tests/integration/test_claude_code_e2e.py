@@ -46,18 +46,18 @@ from tests.support.anthropic_server import (
     tool_use,
 )
 from tests.support.real import missing, require_binary
+from tests.unit.integrations.scripted import OFFLINE_ESCALATION as ESCALATION
 
 ROLE = "network-engineer"
+TEAM_TOOL, RESUME_TOOL = "run_team_task", "resume_team_task"
 CIDR_ARGS = {"vpc_cidr": "10.20.0.0/16", "subnet_prefixes": [24, 26]}
 TEAM_ARGS = {"subagent_type": ROLE, "description": "Plan subnets in 10.20.0.0/16: two /24"}
 SUBAGENT_DONE = "Subnet plan checked."
 MAIN_DONE = "All done."
 RUN_TIMEOUT = 240
-ESCALATION = (
-    "Checkout returns 502 for 40% of users since 10:02 UTC after a failed database failover; "
-    "orders written in the last hour show data loss and customers need a status update."
-)
-"""An incident the offline engine escalates to a person (data loss is a business decision)."""
+CLI_INTERNAL_TOOLS = frozenset({"DeferredToolPlaceholder"})
+"""What the CLI adds to every tool list when it defers tools behind ToolSearch (2.1.332):
+a stand-in for the deferred tools, not a tool the model can run."""
 MAX_WAITS = 20
 """Each WaitForMcpServers call waits a few seconds; a slow CI machine may need several."""
 
@@ -103,12 +103,21 @@ def _calls(body: dict[str, Any], name: str) -> int:
 
 
 def _wait_for_tools(body: dict[str, Any], mode: Mode) -> list[Block] | None:
-    """While the MCP server is still connecting, wait for it, as a model is told to."""
-    if any(name.startswith(mode.prefix) for name in tool_names(body)):
+    """While the MCP server's tools are not offered yet, wait for them as the CLI tells a
+    model to: ``WaitForMcpServers`` (2.1.197), or ``ToolSearch``, which waits for connecting
+    servers and loads the deferred tools it selects (2.1.332)."""
+    offered = tool_names(body)
+    if any(name.startswith(mode.prefix) for name in offered):
         return None
-    if _calls(body, "WaitForMcpServers") < MAX_WAITS:
+    waits = _calls(body, "WaitForMcpServers") + _calls(body, "ToolSearch")
+    if waits >= MAX_WAITS:
+        return [text("the infra-team MCP server did not connect")]
+    if "WaitForMcpServers" in offered:
         return [tool_use("WaitForMcpServers", {})]
-    return [text("the infra-team MCP server did not connect")]
+    if "ToolSearch" in offered:
+        wanted = ",".join(f"{mode.prefix}{name}" for name in (TEAM_TOOL, RESUME_TOOL))
+        return [tool_use("ToolSearch", {"query": f"select:{wanted}", "max_results": 5})]
+    return [text("the CLI offers no way to wait for an MCP server")]
 
 
 def model_script(mode: Mode) -> Any:
@@ -124,7 +133,7 @@ def model_script(mode: Mode) -> Any:
         waiting = _wait_for_tools(body, mode)
         if waiting is not None:
             return waiting
-        if last in (None, "WaitForMcpServers"):
+        if last in (None, "WaitForMcpServers", "ToolSearch"):
             prompt = f"Plan subnets for the VPC {CIDR_ARGS['vpc_cidr']} with cidr_plan."
             return [
                 tool_use(
@@ -133,6 +142,7 @@ def model_script(mode: Mode) -> Any:
                         "description": "Plan VPC subnets",
                         "prompt": prompt,
                         "subagent_type": mode.agent_type,
+                        "run_in_background": False,
                     },
                 )
             ]
@@ -198,7 +208,7 @@ def approval_script(mode: Mode) -> Any:
         if waiting is not None:
             return waiting
         last = _last_tool_use(body)
-        if last == "WaitForMcpServers":
+        if last in ("WaitForMcpServers", "ToolSearch"):
             arguments = {"subagent_type": "infrastructure-team", "description": ESCALATION}
             return [tool_use(f"{mode.prefix}run_team_task", arguments)]
         if last == f"{mode.prefix}run_team_task":
@@ -240,7 +250,7 @@ def drive(claude: Path, mode: Mode, tmp_path: Path, script: Any = None) -> Sessi
                 "--output-format",
                 "json",
                 "--allowedTools",
-                f"{allowed},WaitForMcpServers,Agent",
+                f"{allowed},WaitForMcpServers,ToolSearch,Agent",
                 *extra,
             ],
             cwd=project,
@@ -269,14 +279,15 @@ def _check(session: Session, mode: Mode) -> None:
     assert session.output["result"] == MAIN_DONE
 
     main = _main_requests(session)
-    offered = set(_agent_type_listing(main[0]))
-    assert set(mode.subagent_types()) <= offered, sorted(offered)
+    types = set(_agent_type_listing(main[0]))
+    assert set(mode.subagent_types()) <= types, sorted(types)
 
     spec = parse_agent_file(_paths.agents_dir() / f"{ROLE}.md")
     subagent = _subagent_requests(session)
     assert subagent, "the subagent never called the model"
     assert spec.body.splitlines()[0] in system_text(subagent[0])
-    assert sorted(tool_names(subagent[0])) == sorted(f"{mode.prefix}{tool}" for tool in spec.tools)
+    offered = [name for name in tool_names(subagent[0]) if name not in CLI_INTERNAL_TOOLS]
+    assert sorted(offered) == sorted(f"{mode.prefix}{tool}" for tool in spec.tools)
 
     cidr = tool_results(subagent[-1])
     assert len(cidr) == 1
