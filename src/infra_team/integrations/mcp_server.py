@@ -257,8 +257,22 @@ class _Handlers:
         """Runs of this server that wait on a person, by thread id (their questions)."""
         self.listing: list[Tool] | None = None
 
+    def shell_hint(self, thread_id: str) -> str:
+        """How a person answers a paused run outside the client."""
+        if isinstance(self.checkpointer, str | Path):
+            return (
+                f"A person approves in a shell with `infra-team resume {thread_id} "
+                f'--checkpoint {self.checkpointer} --approve --comment "..."` (or `--reject`).'
+            )
+        return (
+            "This server keeps runs in memory, so only a client that can ask the user "
+            "(MCP elicitation) can approve; `infra-team mcp` keeps runs in a file that "
+            "`infra-team resume` can answer."
+        )
+
     def person_hint(self, thread_id: str, *, asked: bool) -> str:
-        """How a person answers when this client cannot ask them (or they dismissed it)."""
+        """What the model reads under a paused run: why it waits, how a person answers,
+        and what the model itself may still do."""
         first = (
             "This client was asked to show the user the question and returned no decision "
             "(dismissed, declined, or no one to ask); the run stays paused."
@@ -266,22 +280,10 @@ class _Handlers:
             else "This client cannot ask the user directly, and no tool call can approve: "
             "the run stays paused until a person decides."
         )
-        if isinstance(self.checkpointer, str | Path):
-            where = f" --checkpoint {self.checkpointer}"
-            shell = (
-                f" A person approves in a shell with `infra-team resume {thread_id}{where} "
-                f'--approve --comment "..."` (or `--reject`).'
-            )
-        else:
-            shell = (
-                " This server keeps runs in memory, so only a client that can ask the user "
-                "(MCP elicitation) can approve; `infra-team mcp` keeps runs in a file that "
-                "`infra-team resume` can answer."
-            )
         return (
-            f"{first}{shell} Tell the user; you may call `{RESUME_TOOL}` with thread_id "
-            f"`{thread_id}` and action `ask_person` to ask them here again, or `reject` to "
-            "decline."
+            f"{first} {self.shell_hint(thread_id)} Tell the user; you may call "
+            f"`{RESUME_TOOL}` with thread_id `{thread_id}` and action `ask_person` to ask them "
+            "here again, or `reject` to decline."
         )
 
     async def list_tools(self, ctx: ServerRequestContext[Any, Any], params: Any) -> ListToolsResult:
@@ -351,7 +353,7 @@ class _Handlers:
         if result is None:
             msg = (
                 f"no run with thread id `{thread_id}` is waiting in this server; "
-                + self.person_hint(thread_id, asked=False).split(" Tell the user")[0]
+                f"{self.shell_hint(thread_id)}"
             )
             raise ThreadNotFoundError(msg, code=ErrorCode.THREAD_NOT_FOUND)
         return result

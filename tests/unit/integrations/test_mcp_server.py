@@ -7,6 +7,8 @@ Statuspage (respx) counts the writes that reach it.
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -442,3 +444,22 @@ async def test_a_stale_file_falls_back_to_the_live_listing(
     async with client() as session:
         listing = (await session.list_tools()).tools
     assert len(listing) == len(TOOL_CATALOG) + 2
+
+
+def test_startup_benchmark_prints_its_figures() -> None:
+    """``python -m bench.mcp_startup`` still runs (one run); its figures are read, not
+    asserted."""
+    root = Path(__file__).resolve().parents[3]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.mcp_startup"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+        cwd=root,
+        env={**os.environ, "BENCH_RUNS": "1"},
+    )
+    assert done.returncode == 0, done.stderr
+    rows = {line[:40].strip(): line[40:].strip() for line in done.stdout.splitlines()[1:]}
+    assert rows["mcp: tools listed"] == str(len(TOOL_CATALOG) + 2)
+    assert float(rows["mcp: spawn to initialize answer"]) > 0
