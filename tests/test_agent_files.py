@@ -19,6 +19,7 @@ from infra_team.registry import (
     INTERNAL_IDS,
     MCP_SERVER_NAME,
     MCP_TOOL_PREFIX,
+    PLUGIN_TOOL_PREFIX,
     SUBAGENT_TYPES,
     RoleSpec,
     display_name,
@@ -259,9 +260,10 @@ def test_tools_line_is_comma_separated_and_prefixed(name: str) -> None:
     raw = _front_matter(name)["tools"]
     assert isinstance(raw, str)
     entries = [entry.strip() for entry in raw.split(",")]
-    assert all(entry.startswith(MCP_TOOL_PREFIX) for entry in entries)
+    assert all(entry.startswith((MCP_TOOL_PREFIX, PLUGIN_TOOL_PREFIX)) for entry in entries)
     assert len(entries) == len(set(entries))
     assert MCP_TOOL_PREFIX == "mcp__infra-team__"
+    assert PLUGIN_TOOL_PREFIX == "mcp__plugin_infra-team_infra-team__"
 
 
 @pytest.mark.parametrize("name", ROLES)

@@ -49,7 +49,14 @@ INTERNAL_IDS: dict[str, tuple[RoleType, str]] = {
 _ID_BY_TYPE: dict[str, str] = {role: key for key, (role, _) in INTERNAL_IDS.items()}
 
 MCP_SERVER_NAME = "infra-team"
+PLUGIN_NAME = "infra-team"
 MCP_TOOL_PREFIX = f"mcp__{MCP_SERVER_NAME}__"
+"""Claude Code's name prefix for the tools of a server added with ``claude mcp add infra-team``
+(project or user mode: what ``export_claude_code`` writes)."""
+PLUGIN_TOOL_PREFIX = f"mcp__plugin_{PLUGIN_NAME}_{MCP_SERVER_NAME}__"
+"""Claude Code's name prefix for the tools of the server the plugin bundles. The agents/
+files name every tool with both prefixes: Claude Code loads a plugin's agents unchanged,
+and it drops the plugin's server when the same command is also registered by hand."""
 CLAUDE_CODE_MODELS = ("inherit", "sonnet", "opus", "haiku")
 _NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 _FRONT_MATTER = re.compile(r"\A---\s*\n(?P<yaml>.*?)\n---\s*\n(?P<body>.*)\Z", re.DOTALL)
@@ -70,7 +77,8 @@ class RoleSpec(BaseModel):
     description: str = Field(min_length=40)
     """When to delegate to this subagent ("Use when ...")."""
     tools: tuple[str, ...]
-    """Runtime tool names (the ``mcp__infra-team__`` prefix of the file removed)."""
+    """Runtime tool names, in file order: each entry without its plugin or project
+    ``mcp__…__`` prefix, each tool once."""
     model: Literal["inherit", "sonnet", "opus", "haiku"] = "inherit"
     color: str | None = None
     role: str = Field(min_length=3)
@@ -93,9 +101,12 @@ class RoleSpec(BaseModel):
         if isinstance(value, str):
             value = [item.strip() for item in value.split(",") if item.strip()]
         if isinstance(value, list | tuple):
-            return tuple(
-                str(item).removeprefix(MCP_TOOL_PREFIX) for item in value if str(item).strip()
+            names = (
+                str(item).strip().removeprefix(PLUGIN_TOOL_PREFIX).removeprefix(MCP_TOOL_PREFIX)
+                for item in value
+                if str(item).strip()
             )
+            return tuple(dict.fromkeys(names))  # each tool is named once per spelling
         return value
 
     @field_validator("description")
