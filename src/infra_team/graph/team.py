@@ -33,7 +33,7 @@ from langgraph.types import Overwrite, Send
 from infra_team.approvals import ApprovalRequest, request_decision
 from infra_team.errors import ErrorCode, GraphBuildError, InvalidRequestError
 from infra_team.graph import _artifacts
-from infra_team.graph._middleware import emit
+from infra_team.graph._progress import emit, node_events
 from infra_team.graph._schemas import Stage, StageBrief
 from infra_team.graph._state import TeamState
 from infra_team.graph.role import (
@@ -121,11 +121,15 @@ class _RoleNode:
 
     def invoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
         stage, brief = self._brief(state)
-        return self._done(state, stage, run_stage(self.agents[stage], brief, config))
+        with node_events():
+            outcome = run_stage(self.agents[stage], brief, config)
+        return self._done(state, stage, outcome)
 
     async def ainvoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
         stage, brief = self._brief(state)
-        return self._done(state, stage, await arun_stage(self.agents[stage], brief, config))
+        with node_events():
+            outcome = await arun_stage(self.agents[stage], brief, config)
+        return self._done(state, stage, outcome)
 
     def runnable(self) -> Runnable[Any, Any]:
         return RunnableLambda(self.invoke, afunc=self.ainvoke, name=self.role)
