@@ -45,4 +45,3 @@ def test_every_imported_library_is_declared():
         if not declared & {_normalise(name) for name in distributions.get(module, [])}
     }
     assert undeclared == {}
-
