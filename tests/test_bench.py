@@ -25,3 +25,8 @@ def test_benchmark_prints_its_table():
     assert "team request, sync (6 roles)" in rows
     assert "scrub 1 MB" in rows
     assert "tokens in/out, team request (scripted model)" in rows
+    assert "start-up: infra-team agents" in rows
+    startup = [line for line in result.stdout.splitlines() if line.startswith("start-up:")]
+    assert len(startup) == 5
+    for line in startup:
+        assert "langgraph" not in line, line  # the listing commands load no runtime

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import types
 
+import pytest
+
 import infra_team
 
 
@@ -19,12 +21,22 @@ def test_all_is_sorted():
 
 
 def test_all_equals_the_exported_members():
+    """Names are loaded on first use, so the exports are the module's own names plus the
+    lazy ones; each resolves to a real object."""
     exported = {
         name
         for name, value in vars(infra_team).items()
         if not name.startswith("_") and not isinstance(value, types.ModuleType)
-    }
+    } | set(infra_team._LAZY)
     assert exported == set(infra_team.__all__) - {"__version__"}
+    for name in infra_team.__all__:
+        assert getattr(infra_team, name) is not None
+    assert set(infra_team.__all__) <= set(dir(infra_team))
+
+
+def test_unknown_attribute_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="no_such_name"):
+        _ = infra_team.no_such_name  # type: ignore[attr-defined]
 
 
 def test_documented_entry_points_exist():

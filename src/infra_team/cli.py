@@ -1,6 +1,10 @@
 """The ``infra-team`` command: thin over the library, errors as one line, never a traceback.
 
 Exit codes: 0 completed, 1 failed, 2 usage error, 3 waiting for a human decision.
+
+Start-up is kept short: this module imports only typer and rich at the top, and each
+command imports what it needs, so ``--help``, ``agents``, ``tools`` and ``protocol`` never
+load LangGraph, LangChain or httpx (``tests/unit/test_startup.py`` holds that).
 """
 
 from __future__ import annotations
@@ -9,29 +13,40 @@ import json
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
-from rich.markdown import Markdown
 from rich.markup import escape
-from rich.table import Table
 
 from infra_team.errors import InfraTeamError
-from infra_team.scrub import scrub, scrub_obj
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from infra_team.result import TaskEvent, TaskResult
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_WAITING = 0, 1, 2, 3
 
 app = typer.Typer(
     name="infra-team",
     help="An Infrastructure & Operations agent team: architect, sysadmin, network, DBA, SRE, automation.",
-    no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: typer's rich help formatter alone takes ~0.2 s to import
 )
 out = Console()
 err = Console(stderr=True, soft_wrap=True)
+
+
+def _help_without_command(ctx: typer.Context) -> None:
+    """Bare ``infra-team`` (or ``infra-team export``) shows the help and exits 0."""
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(EXIT_OK)
+
+
+app.callback(invoke_without_command=True)(_help_without_command)
 
 
 class ProtocolKind(StrEnum):
@@ -40,13 +55,34 @@ class ProtocolKind(StrEnum):
     maintenance = "maintenance"
 
 
+class OutputFormat(StrEnum):
+    """How ``task`` and ``resume`` print the report."""
+
+    markdown = "markdown"
+    """The report's Markdown as is: for pipes, files and copy-paste (nothing is wrapped)."""
+    json = "json"
+    """The whole ``TaskResult`` as JSON."""
+    rich = "rich"
+    """The report rendered for a terminal."""
+
+
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    from infra_team.scrub import scrub
+
     err.print(f"[bold red]error:[/] {escape(scrub(message))}", highlight=False)
     raise typer.Exit(code)
 
 
+def _write(text: str) -> None:
+    """Plain text to stdout, exactly as given: no wrapping, no markup."""
+    sys.stdout.write(text if text.endswith("\n") else f"{text}\n")
+    sys.stdout.flush()
+
+
 def _print_json(value: Any) -> None:
-    out.print_json(json.dumps(scrub_obj(value), default=str))
+    from infra_team.scrub import scrub_obj
+
+    _write(json.dumps(scrub_obj(value), indent=2, ensure_ascii=False, default=str))
 
 
 def state_dir() -> Path:
@@ -75,15 +111,24 @@ def _checkpoint_file(option: Path | None) -> Path:
 @app.command()
 def agents(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List the seven subagent types and when to use each."""
-    from infra_team.registry import registry
+    from rich.table import Table
 
-    specs = registry()
+    from infra_team import _paths
+    from infra_team.registry import SUBAGENT_TYPES, parse_agent_file
+    from infra_team.scrub import scrub
+
+    # Each file is parsed and validated; whether its tools exist is checked by every run
+    # (building the tools would triple this command's start-up).
+    specs = {name: parse_agent_file(_paths.agents_dir() / f"{name}.md") for name in SUBAGENT_TYPES}
     if as_json:
         _print_json(
             [{"name": s.name, "role": s.role, "description": s.description} for s in specs.values()]
         )
         return
-    table = Table("subagent type", "role", "use when", show_lines=True)
+    table = Table(show_lines=True)
+    table.add_column("subagent type", no_wrap=True)  # the names a user types: never cut
+    table.add_column("role")
+    table.add_column("use when", ratio=1)
     for spec in specs.values():
         table.add_row(spec.name, spec.role, scrub(spec.description))
     out.print(table)
@@ -97,23 +142,37 @@ def tools(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List each role's tools and whether they write to an external system."""
-    from infra_team.registry import ROLE_TYPES, resolve_role
-    from infra_team.tools import get_tools, writes
+    from rich.table import Table
 
-    roles = [resolve_role(role).name] if role else list(ROLE_TYPES)
+    from infra_team.registry import ROLE_TYPES, SUBAGENT_TYPES
+    from infra_team.tool_index import load_tool_index
+
+    if role is not None and role not in SUBAGENT_TYPES:
+        valid = ", ".join(f"`{name}`" for name in SUBAGENT_TYPES)
+        _fail(f"unknown subagent type `{role}`; valid types: {valid}")
+    index = load_tool_index()
     rows: list[dict[str, Any]] = [
-        {"name": tool.name, "role": name, "description": tool.description, "writes": writes(tool)}
-        for name in roles
-        for tool in get_tools(name)
+        {
+            "name": tool["name"],
+            "role": name,
+            "description": tool["description"],
+            "writes": tool["writes"],
+        }
+        for name in ([role] if role else ROLE_TYPES)
+        for tool in index[name]
     ]
     if as_json:
         _print_json(rows)
         return
-    table = Table("tool", "role", "writes", "description")
+    table = Table()
+    table.add_column("tool", no_wrap=True)  # the names a user types: never cut
+    if role is None:
+        table.add_column("role", no_wrap=True)
+    table.add_column("writes", no_wrap=True)
+    table.add_column("description", ratio=1)
     for row in rows:
-        table.add_row(
-            row["name"], row["role"], "yes" if row["writes"] else "no", row["description"]
-        )
+        cells = [row["name"], row["role"], "yes" if row["writes"] else "no", row["description"]]
+        table.add_row(*(cells if role is None else cells[:1] + cells[2:]))
     out.print(table)
 
 
@@ -126,10 +185,12 @@ def protocol(
     ] = None,
 ) -> None:
     """Print a protocol template, or a filled one from --field KEY=VALUE options."""
+    from pydantic import ValidationError
+
     from infra_team.protocols import blank_template, from_fields
 
     if not field:
-        out.print(blank_template(kind.value), highlight=False, markup=False)
+        _write(blank_template(kind.value))
         return
     pairs: dict[str, str] = {}
     for item in field:
@@ -145,7 +206,7 @@ def protocol(
         _fail(f"{kind.value}: `{where}`: {first['msg']}")
     except ValueError as exc:
         _fail(f"{kind.value}: {exc}")
-    out.print(message.render(), highlight=False, markup=False)
+    _write(message.render())
 
 
 @app.command()
@@ -153,45 +214,58 @@ def graph() -> None:
     """Print the supervisor graph as Mermaid."""
     from infra_team.graph.team import build_team_graph
     from infra_team.models import resolve_models
+    from infra_team.scrub import scrub
 
     models = resolve_models("offline").models
-    drawing = build_team_graph(models).get_graph().draw_mermaid()
-    out.print(scrub(drawing), highlight=False, markup=False)
+    _write(scrub(build_team_graph(models).get_graph().draw_mermaid()))
 
 
-def _run_events(events: Any, *, as_json: bool, checkpoint: Path | None = None) -> None:
-    """Show live progress, then the report; exit with the run's status code."""
-    from infra_team.result import TaskResult
+def _show_progress(event: TaskEvent) -> None:
+    if event.type == "role_started":
+        err.print(f"[cyan]▶[/] {escape(event.role_name or '')}: {event.stage}", highlight=False)
+    elif event.type == "tool_called":
+        err.print(f"    [dim]tool[/] {escape(event.tool or '')}", highlight=False)
+    elif event.type == "tool_result":
+        line = f"{event.tool}: {event.data.get('status', '')} {event.text}"
+        err.print(f"    [dim]{escape(line)}[/]", highlight=False)
+    elif event.type == "role_finished":
+        err.print(f"[green]✓[/] {escape(event.role_name or '')}", highlight=False)
+    elif event.type == "interrupt":
+        err.print(
+            f"[yellow]⏸[/] waiting for a human decision: {escape(event.text)}", highlight=False
+        )
 
+
+def _print_result(result: TaskResult, output: OutputFormat) -> None:
+    if output is OutputFormat.json:
+        _print_json(result.model_dump(mode="json"))
+        return
+    if output is OutputFormat.rich:
+        from rich.markdown import Markdown
+
+        out.print(Markdown(result.report))
+    else:
+        _write(result.report)
+    # Token usage goes to stderr, so a piped report stays the Markdown report as is.
+    err.print(f"\nToken usage\n{result.usage.render()}", highlight=False, markup=False)
+
+
+def _run_events(
+    events: Iterable[TaskEvent], *, output: OutputFormat, checkpoint: Path | None = None
+) -> None:
+    """Show live progress on stderr, then the report on stdout; exit with the run's code."""
     result: TaskResult | None = None
     with err.status("starting ...", spinner="dots") as status:
         for event in events:
             if event.type == "role_started":
                 status.update(f"{event.role_name} is working ({event.stage}) ...")
-                err.print(
-                    f"[cyan]▶[/] {escape(event.role_name or '')}: {event.stage}", highlight=False
-                )
-            elif event.type == "tool_called":
-                err.print(f"    [dim]tool[/] {escape(event.tool or '')}", highlight=False)
-            elif event.type == "tool_result":
-                line = f"{event.tool}: {event.data.get('status', '')} {event.text}"
-                err.print(f"    [dim]{escape(line)}[/]", highlight=False)
-            elif event.type == "role_finished":
-                err.print(f"[green]✓[/] {escape(event.role_name or '')}", highlight=False)
-            elif event.type == "interrupt":
-                err.print(
-                    f"[yellow]⏸[/] waiting for a human decision: {escape(event.text)}",
-                    highlight=False,
-                )
-            elif event.type == "result":
+            if event.type == "result":
                 result = event.result
+            else:
+                _show_progress(event)
     if result is None:
         _fail("the run produced no result", EXIT_FAILED)
-    if as_json:
-        _print_json(result.model_dump(mode="json"))
-    else:
-        out.print(Markdown(result.report))
-        err.print(f"\nToken usage\n{result.usage.render()}", highlight=False, markup=False)
+    _print_result(result, output)
     if result.status == "interrupted":
         if len(result.interrupts) > 1:
             first = result.interrupts[0]
@@ -215,30 +289,103 @@ def _run_events(events: Any, *, as_json: bool, checkpoint: Path | None = None) -
         raise typer.Exit(EXIT_FAILED)
 
 
+def _output_format(chosen: OutputFormat | None, as_json: bool) -> OutputFormat:
+    """``--format`` wins; ``--json`` is its shorthand; else rich on a terminal, Markdown in a pipe."""
+    if as_json and chosen not in (None, OutputFormat.json):
+        _fail(f"--json and --format {chosen} disagree; give one of them")
+    if chosen is not None:
+        return chosen
+    if as_json:
+        return OutputFormat.json
+    return OutputFormat.rich if sys.stdout.isatty() else OutputFormat.markdown
+
+
+def _read_description(argument: str | None, file: Path | None) -> str:
+    """The description from the argument, stdin (``-``) or ``--file``, by one rule for size
+    and for bytes that are not UTF-8 (see ``infra_team.inputs``)."""
+    from infra_team.inputs import (
+        MAX_DESCRIPTION_BYTES,
+        check_description,
+        check_size,
+        clean_text,
+        decode_text,
+    )
+
+    if argument is not None and file is not None:
+        _fail("give the description as an argument, `-` (stdin) or --file PATH, not two of them")
+    if file is not None:
+        try:
+            check_size(file.stat().st_size)
+            with file.open("rb") as stream:
+                data = stream.read(MAX_DESCRIPTION_BYTES + 1)
+        except OSError as exc:
+            _fail(f"--file `{file}`: {exc.strerror or exc}")
+        clean = decode_text(data)
+    elif argument == "-":
+        data = sys.stdin.buffer.read(MAX_DESCRIPTION_BYTES + 1)
+        if len(data) > MAX_DESCRIPTION_BYTES:
+            check_size(len(data), at_least=True)
+        clean = decode_text(data)
+    elif argument is not None:
+        clean = clean_text(argument)
+    else:
+        _fail(
+            "missing the description: give it as an argument, `-` to read stdin, or "
+            "--file PATH; see `infra-team task --help`"
+        )
+    check_description(clean.text)  # the size limit, counted in UTF-8 bytes
+    if clean.escaped:
+        err.print(
+            f"note: {clean.escaped} byte(s) of the description are not UTF-8; they are kept "
+            "as \\xNN escapes",
+            highlight=False,
+            markup=False,
+        )
+    return clean.text
+
+
+FORMAT_HELP = "markdown (as is, the default in a pipe), json, or rich (the default on a terminal)."
+
+
 @app.command(name="task")
 def task_command(
     subagent_type: Annotated[str, typer.Argument(help="One of the seven subagent types.")],
-    description: Annotated[str, typer.Argument(help="The request or incident, in full.")],
+    description: Annotated[
+        str | None,
+        typer.Argument(help="The request or incident, in full; `-` reads it from stdin."),
+    ] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Read the description from this file.")
+    ] = None,
     model: Annotated[str | None, typer.Option(help="Model: offline, openai:gpt-4.1, ...")] = None,
     thread: Annotated[str | None, typer.Option(help="Thread id to save the run under.")] = None,
     checkpoint: Annotated[
         Path | None, typer.Option(help="SQLite checkpoint file (default: user state dir).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the TaskResult as JSON.")] = False,
+    output_format: Annotated[
+        OutputFormat | None, typer.Option("--format", help=FORMAT_HELP, show_default=False)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds before the run stops (failed).")] = 900,
 ) -> None:
-    """Run a task: the team, or one role, works the request and prints a report."""
+    """Run a task: the team, or one role, works the request and prints a report.
+
+    The description is at most 256 KiB; bytes that are not UTF-8 are kept as \\xNN escapes.
+    """
+    output = _output_format(output_format, as_json)
+    text = _read_description(description, file)
+
     from infra_team.runner import stream
 
     events = stream(
         subagent_type,
-        description,
+        text,
         model=model,
         thread_id=thread,
         checkpointer=_checkpoint_file(checkpoint),
         timeout=timeout,
     )
-    _run_events(events, as_json=as_json, checkpoint=checkpoint)
+    _run_events(events, output=output, checkpoint=checkpoint)
 
 
 @app.command(name="resume")
@@ -251,29 +398,37 @@ def resume_command(
         str | None, typer.Option(help="Model (default: the one the run used).")
     ] = None,
     checkpoint: Annotated[Path | None, typer.Option(help="SQLite checkpoint file.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the TaskResult as JSON.")] = False,
+    output_format: Annotated[
+        OutputFormat | None, typer.Option("--format", help=FORMAT_HELP, show_default=False)
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds before the run stops (failed).")] = 900,
 ) -> None:
     """Answer a paused run's question and let it finish; without --approve/--reject,
     continue a run that stopped part-way from its last checkpoint."""
-    from infra_team.runner import stream
+    from infra_team.inputs import clean_text
 
+    output = _output_format(output_format, as_json)
     if approve and reject:
         _fail("give at most one of --approve or --reject")
+
+    from infra_team.runner import stream
+
     events = stream(
         "infrastructure-team",
         model=model,
         thread_id=thread,
         checkpointer=_checkpoint_file(checkpoint),
         resume_with=approve if approve or reject else None,
-        comment=comment,
+        comment=clean_text(comment).text,
         timeout=timeout,
         continue_run=True,
     )
-    _run_events(events, as_json=as_json, checkpoint=checkpoint)
+    _run_events(events, output=output, checkpoint=checkpoint)
 
 
-export_app = typer.Typer(help="Write the team's files for a host.", no_args_is_help=True)
+export_app = typer.Typer(help="Write the team's files for a host.", rich_markup_mode=None)
+export_app.callback(invoke_without_command=True)(_help_without_command)
 app.add_typer(export_app, name="export")
 
 
@@ -283,10 +438,10 @@ def export_claude_code_command(
     overwrite: Annotated[bool, typer.Option(help="Replace files that differ.")] = False,
 ) -> None:
     """Copy the seven subagent files for Claude Code (``.claude/agents/``)."""
-    from infra_team.integrations import export_claude_code
+    from infra_team.integrations.claude_code import export_claude_code
 
     for path in export_claude_code(directory, overwrite=overwrite):
-        out.print(str(path), highlight=False, markup=False)
+        _write(str(path))
 
 
 @app.command()
@@ -324,26 +479,39 @@ def eval_command(
     raise typer.Exit(code)
 
 
+def usage_line(exc: typer.TyperException) -> str:
+    """A usage error as one line: typer's message, then where to find the right usage.
+
+    typer 0.29 raises its own copies of click's exceptions (``MissingParameter``,
+    ``NoSuchOption``, ...); all derive from ``typer.TyperException`` and carry the
+    offending command's context when there is one.
+    """
+    message = " ".join(exc.format_message().split())
+    context = getattr(exc, "ctx", None)
+    command = getattr(context, "command_path", "") or "infra-team"
+    if not message.endswith((".", "?", "!")):
+        message += "."
+    return f"{message} See `{command} --help`."
+
+
 def main() -> None:
     """Console entry point: maps errors to exit codes and one-line messages."""
     try:
         code = app(standalone_mode=False)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
+    except typer.TyperException as exc:  # usage errors: exit 2, one line
+        err.print(f"[bold red]error:[/] {escape(usage_line(exc))}", highlight=False)
+        sys.exit(exc.exit_code)
     except InfraTeamError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(EXIT_USAGE)
-    except (KeyboardInterrupt, EOFError):
+    except (typer.Abort, KeyboardInterrupt, EOFError):  # typer turns Ctrl-C into Abort
         err.print("interrupted", highlight=False)
         sys.exit(130)
     except Exception as exc:  # the CLI boundary: one line, never a traceback
-        import click
+        from infra_team.scrub import scrub
 
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(EXIT_FAILED)
         err.print(
             f"[bold red]error:[/] {escape(scrub(f'{type(exc).__name__}: {exc}'))}", highlight=False
         )

@@ -20,10 +20,7 @@ from infra_team.errors import (
     ModelProviderError,
     ModelResolutionError,
 )
-
-MAX_DESCRIPTION_CHARS = 100_000
-"""Longest task description accepted (about 25k tokens); longer text is a mistake or an
-attack, and would not fit a role's brief anyway."""
+from infra_team.inputs import check_size
 
 
 def check_subagent_type(value: object) -> str:
@@ -37,7 +34,9 @@ def check_subagent_type(value: object) -> str:
 
 def check_description(value: object) -> str:
     """The description as text; bytes, other types, lone surrogates and oversized text are
-    refused with a message that says which."""
+    refused with a message that says which. A ``str`` holding lone surrogates is a caller's
+    bug, refused here; the CLI, which reads bytes, keeps undecodable ones as ``\\xNN``
+    escapes before the text gets here (``infra_team.inputs``)."""
     if isinstance(value, bytes | bytearray):
         msg = "the task description must be text (str), not bytes; decode it first"
         raise InvalidRequestError(msg, code=ErrorCode.INVALID_REQUEST)
@@ -52,12 +51,8 @@ def check_description(value: object) -> str:
             "(a lone surrogate); pass valid UTF-8 text"
         )
         raise InvalidRequestError(msg, code=ErrorCode.INVALID_REQUEST) from None
-    if len(value) > MAX_DESCRIPTION_CHARS:
-        msg = (
-            f"the task description has {len(value):,} characters; the limit is "
-            f"{MAX_DESCRIPTION_CHARS:,}. Summarise it and attach details by reference"
-        )
-        raise InvalidRequestError(msg, code=ErrorCode.INVALID_REQUEST)
+    # One size limit for every way in (the CLI reads files and stdin under the same one).
+    check_size(len(value.encode("utf-8")))
     return value
 
 

@@ -37,7 +37,7 @@ BAD_CALLS: list[tuple[str, dict[str, Any], type[InfraTeamError]]] = [
     ("description list", {"description": ["a", "b"]}, InvalidRequestError),
     ("description bytes", {"description": b"New cluster"}, InvalidRequestError),
     ("lone surrogate", {"description": "New cluster \ud800 now"}, InvalidRequestError),
-    ("huge description", {"description": "x" * 200_001}, InvalidRequestError),
+    ("huge description", {"description": "x" * (256 * 1024 + 1)}, InvalidRequestError),
     ("subagent type 7", {"subagent_type": 7}, InvalidRequestError),
     ("model 42", {"model": 42}, ModelResolutionError),
     ("model list", {"model": ["offline"]}, ModelResolutionError),

@@ -1,8 +1,11 @@
 """LangGraph Server: ``langgraph dev`` on graphs/langgraph.json, driven by langgraph-sdk.
 
 An incident runs on the offline engine up to the human-escalation interrupt, is resumed
-with ``Command(resume=...)``, and the final thread state holds no internal ID. The server
-listens on loopback only, with telemetry, tracing, version checks and the browser off.
+with ``Command(resume=...)``, and the final thread state holds no internal ID. A request
+streamed with the README's ``stream_mode=["custom", "messages"]`` (and langgraph-sdk's
+default, no subgraph streaming) carries role progress, tool calls and scrubbed tokens.
+One server serves the module; it listens on loopback only, with telemetry, tracing,
+version checks and the browser off.
 """
 
 from __future__ import annotations
@@ -115,27 +118,33 @@ def test_config_exposes_every_subagent_type() -> None:
         assert "from infra_team import build_graph" in source
 
 
-async def test_incident_pauses_at_human_escalation_and_resumes(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``langgraph dev`` on a copy of graphs/ (the server writes its state folder there)."""
+    folder = tmp_path_factory.mktemp("server")
+    graphs = shutil.copytree(_paths.graphs_dir(), folder / "graphs")
+    with serve(graphs / "langgraph.json", folder / "server.log") as base:
+        yield base
+
+
+async def test_incident_pauses_at_human_escalation_and_resumes(server: str) -> None:
     from langgraph_sdk import get_client
 
-    # A copy: the server writes its state folder next to the graphs.
-    graphs = shutil.copytree(_paths.graphs_dir(), tmp_path / "graphs")
-    with serve(graphs / "langgraph.json", tmp_path / "server.log") as base:
-        client = get_client(url=base, timeout=RUN_TIMEOUT)
-        served = {assistant["graph_id"] for assistant in await client.assistants.search(limit=20)}
-        thread_id = (await client.threads.create())["thread_id"]
-        await client.runs.wait(
-            thread_id,
-            "infrastructure-team",
-            input={"messages": [{"role": "user", "content": INCIDENT}]},
-        )
-        paused = await client.threads.get_state(thread_id)
-        await client.runs.wait(
-            thread_id,
-            "infrastructure-team",
-            command={"resume": {"approved": True, "comment": "incident manager takes over"}},
-        )
-        final = await client.threads.get_state(thread_id)
+    client = get_client(url=server, timeout=RUN_TIMEOUT)
+    served = {assistant["graph_id"] for assistant in await client.assistants.search(limit=20)}
+    thread_id = (await client.threads.create())["thread_id"]
+    await client.runs.wait(
+        thread_id,
+        "infrastructure-team",
+        input={"messages": [{"role": "user", "content": INCIDENT}]},
+    )
+    paused = await client.threads.get_state(thread_id)
+    await client.runs.wait(
+        thread_id,
+        "infrastructure-team",
+        command={"resume": {"approved": True, "comment": "incident manager takes over"}},
+    )
+    final = await client.threads.get_state(thread_id)
 
     assert served == set(SUBAGENT_TYPES)
     assert paused["next"] == ["human-escalation"]
@@ -152,3 +161,43 @@ async def test_incident_pauses_at_human_escalation_and_resumes(tmp_path: Path) -
     }
     assert values["messages"][-1]["content"] == values["report"]
     assert leaks(final) == []
+
+
+SSHD_REQUEST = "Harden sshd on web-01: audit the sshd_config baseline"
+"""The offline engine routes this to the systems administrator, who calls a real tool."""
+
+
+async def test_documented_stream_modes_carry_tool_calls_and_tokens(server: str) -> None:
+    """The README's call as written: no ``stream_subgraphs``, the role agents' events arrive."""
+    from langgraph_sdk import get_client
+
+    client = get_client(url=server, timeout=RUN_TIMEOUT)
+    thread_id = (await client.threads.create())["thread_id"]
+    parts = [
+        part
+        async for part in client.runs.stream(
+            thread_id,
+            "infrastructure-team",
+            input={"messages": [{"role": "user", "content": SSHD_REQUEST}]},
+            stream_mode=["custom", "messages"],
+        )
+    ]
+    custom = [part.data for part in parts if part.event == "custom"]
+    kinds = {event["type"] for event in custom}
+    assert {"role_started", "tool_called", "tool_result", "token", "role_finished"} <= kinds, kinds
+    calls = [(e["role"], e["tool"]) for e in custom if e["type"] == "tool_called"]
+    assert ("systems-administrator", "audit_sshd_config") in calls
+    results = [e for e in custom if e["type"] == "tool_result" and e["tool"] == "audit_sshd_config"]
+    assert results
+    assert results[0]["status"] == "success"
+    streamed = "".join(
+        e["text"] for e in custom if e["type"] == "token" and e["role"] == "systems-administrator"
+    )
+    assert "sshd" in streamed.lower()
+    # Each event exactly once: one start and one finish per role stage.
+    starts = [(e["role"], e["stage"]) for e in custom if e["type"] == "role_started"]
+    finishes = [(e["role"], e["stage"]) for e in custom if e["type"] == "role_finished"]
+    assert starts == finishes
+    assert len(starts) == len(set(starts))
+    assert not [part for part in parts if part.event == "error"]
+    assert leaks([part.data for part in parts]) == []

@@ -18,10 +18,10 @@ from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResp
 from langchain_core.messages import ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.runnables.config import ensure_config, var_child_runnable_config
-from langgraph.config import get_stream_writer
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 
+from infra_team.graph._progress import emit
 from infra_team.scrub import scrub_obj
 from infra_team.tools import parse_tool_output
 
@@ -68,14 +68,6 @@ class ScrubOutputMiddleware(AgentMiddleware[Any, Any, Any]):
         finally:
             if token is not None:
                 var_child_runnable_config.reset(token)
-
-
-def emit(event: dict[str, Any]) -> None:
-    """Send a progress event to ``stream_mode="custom"`` listeners (no-op otherwise)."""
-    try:
-        get_stream_writer()(event)
-    except RuntimeError:  # outside a streamed graph run
-        return
 
 
 class ToolEventsMiddleware(AgentMiddleware[Any, Any, Any]):

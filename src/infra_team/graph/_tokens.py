@@ -21,7 +21,7 @@ from langchain_core.outputs import ChatGenerationChunk, GenerationChunk, LLMResu
 from langchain_core.runnables import RunnableConfig
 from langgraph.constants import TAG_NOSTREAM
 
-from infra_team.graph._middleware import emit
+from infra_team.graph._progress import emit
 from infra_team.scrub import Scrubber
 
 

@@ -34,7 +34,7 @@ from infra_team.approvals import ApprovalRequest, request_decision
 from infra_team.errors import ErrorCode, GraphBuildError, InvalidRequestError
 from infra_team.graph import _artifacts
 from infra_team.graph._checkpoints import role_agent_config
-from infra_team.graph._middleware import emit
+from infra_team.graph._progress import emit, node_events
 from infra_team.graph._schemas import Stage, StageBrief
 from infra_team.graph._state import TeamState
 from infra_team.graph.role import (
@@ -130,12 +130,15 @@ class _RoleNode:
     def invoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
         stage, brief = self._brief(state)
         agent_config = role_agent_config(config)
-        return self._done(state, stage, run_stage(self.agents[stage], brief, agent_config))
+        with node_events():
+            outcome = run_stage(self.agents[stage], brief, agent_config)
+        return self._done(state, stage, outcome)
 
     async def ainvoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
         stage, brief = self._brief(state)
         agent_config = role_agent_config(config)
-        outcome = await arun_stage(self.agents[stage], brief, agent_config)
+        with node_events():
+            outcome = await arun_stage(self.agents[stage], brief, agent_config)
         return self._done(state, stage, outcome)
 
     def runnable(self) -> Runnable[Any, Any]:
