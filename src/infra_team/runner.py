@@ -263,7 +263,8 @@ def build_result(
         model=model,
         error=error,
     )
-    return scrub_obj(result)
+    # The caller's own thread id comes back verbatim, so the run resumes by it.
+    return scrub_obj(result).model_copy(update={"thread_id": thread_id})
 
 
 def _question(value: dict[str, Any]) -> dict[str, Any]:

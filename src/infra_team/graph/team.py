@@ -52,7 +52,7 @@ from infra_team.registry import (
     display_name,
     registry,
 )
-from infra_team.scrub import scrub, scrub_obj
+from infra_team.scrub import raw_request, scrub, scrub_obj
 
 ARCHITECT = "infrastructure-architect"
 SRE = "site-reliability-engineer"
@@ -79,8 +79,9 @@ def _entry(state: TeamState) -> str:
 
 
 def _description(state: TeamState) -> str:
-    """The request: a human message that ends the conversation is a new request (a host
-    reusing its thread); otherwise the ``description`` input."""
+    """The request as the state holds it (scrubbed): a human message that ends the
+    conversation is a new request (a host reusing its thread); otherwise the
+    ``description`` input. ``raw_request`` turns it back into what the user typed."""
     messages = state.get("messages", [])
     if messages and isinstance(messages[-1], HumanMessage):
         return str(messages[-1].text)
@@ -102,9 +103,9 @@ class _RoleNode:
     def _brief(self, state: TeamState) -> tuple[Stage, StageBrief]:
         stage, context = self.choose(state)
         emit({"type": "role_started", "role": self.role, "stage": stage})
-        brief = StageBrief(
-            stage=stage, role=self.role, request=_description(state), context=context
-        )
+        # What the user typed goes to the role's model and tools; only the state is scrubbed.
+        request = raw_request(_description(state))
+        brief = StageBrief(stage=stage, role=self.role, request=request, context=context)
         return stage, brief
 
     def _done(self, state: TeamState, stage: Stage, outcome: StageOutcome) -> dict[str, Any]:
@@ -132,7 +133,7 @@ class _RoleNode:
 
 
 def _view(state: TeamState, fresh: dict[str, Any]) -> TeamState:
-    """The state as the intake agent should see it: this run's request, scrubbed."""
+    """The state as the intake agent should see it: this run's request."""
     view = {**state, "description": fresh["description"]}
     if "messages" in fresh:
         view["messages"] = fresh["messages"]
@@ -198,7 +199,7 @@ def _specialist_choose(state: TeamState) -> tuple[Stage, dict[str, Any]]:
         return "escalation", _escalation_context(state, "component owner", "architect")
     return "implement", {
         "design": state.get("design"),
-        "assignment": state.get("assignment") or _description(state),
+        "assignment": raw_request(state.get("assignment") or _description(state)),
     }
 
 
@@ -379,12 +380,9 @@ def _intake_prepare(state: TeamState, default_entry: str) -> dict[str, Any]:
     update: dict[str, Any] = dict(_FRESH)
     update |= {
         "subagent_type": entry,
-        "description": scrub(description),
+        "description": description,  # already scrubbed: the state's reducers scrub on write
         "started_at": datetime.now(UTC).isoformat(),
     }
-    if state.get("messages"):
-        # Same ids: the message reducer replaces the originals with scrubbed copies.
-        update["messages"] = scrub_obj(list(state["messages"]))
     return update
 
 
