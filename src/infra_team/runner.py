@@ -43,7 +43,7 @@ from infra_team.result import (
     TaskEvent,
     TaskResult,
 )
-from infra_team.scrub import scrub, scrub_obj
+from infra_team.scrub import remember_request, scrub, scrub_obj
 
 RECURSION_LIMIT = 60
 """Graph steps one run may take; the longest documented flow needs about a dozen."""
@@ -211,7 +211,7 @@ class _Run:
     def start_input(self, subagent_type: str, description: str) -> dict[str, Any]:
         return {
             "subagent_type": subagent_type,
-            "description": description,
+            "description": remember_request(description),  # never stored raw, even as input
             **self.model_record(),
         }
 

@@ -4,16 +4,14 @@ examples, and streaming that always equals batch scrubbing.
 The corpus lives in ``tests/fixtures/scrub``: ``must_keep.txt`` (one operations string a
 line, each must come back unchanged) and ``must_scrub.jsonl`` (a spelling of an ID and the
 text it must become). The disguise property checks the output with an independent
-reading of the text (``html.unescape``, NFKD, Unicode names), not the scrubber's view.
+reading of the text (``tests.leaks``: ``html.unescape``, NFKD, Unicode names), not the
+scrubber's view.
 """
 
 from __future__ import annotations
 
-import html
 import inspect
 import json
-import re
-import unicodedata
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ from hypothesis import strategies as st
 
 from infra_team.registry import INTERNAL_IDS
 from infra_team.scrub import Scrubber, raw_request, remember_request, scrub
+from tests.leaks import read_ids
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "scrub"
 NAMES = {int(key[-3:]): name for key, (_, name) in INTERNAL_IDS.items()}
@@ -44,41 +43,6 @@ def splits(text: str) -> list[list[str]]:
     """Every way of cutting ``text`` into two, one character at a time, and whole."""
     cuts = [[text[:i], text[i:]] for i in range(len(text) + 1)]
     return [*cuts, list(text), [text]]
-
-
-# ---------------------------------------------------------------------------- oracle
-
-_TAG = re.compile(r"<!--.*?-->|</?([A-Za-z][A-Za-z0-9]*)[^<>]*>", re.DOTALL)
-_REFERENCE = re.compile(r"&#[0-9]+;?|&#[xX][0-9a-fA-F]+;?|&[A-Za-z][A-Za-z0-9]*;")
-_INLINE = {"b", "i", "em", "strong", "span", "code", "a", "u", "s", "sub", "sup", "kbd"}
-_LOOKALIKES = str.maketrans("\u0131\u026a\u03b9\u0456\u03bd\u0274\u03dd\ua730", "iiiinnff")
-_ORACLE_ID = re.compile(  # a letter or digit of any script is a word boundary: [^\W_]
-    r"(?<![^\W_])(?<![^\W_][-.])inf[-_ ./:]{0,3}00([1-6])(?![^\W_])(?![-.][^\W_])(?!:\d)"
-)
-
-
-def _oracle_char(char: str) -> str:
-    if char.isspace():
-        return " "
-    if unicodedata.decimal(char, None) is not None:
-        return str(unicodedata.decimal(char))
-    name = unicodedata.name(char, "")
-    if any(word in name for word in ("HYPHEN", "DASH", "MINUS")):
-        return "-"
-    return char
-
-
-def read_ids(text: str) -> list[int]:
-    """The registry numbers a reader sees in ``text``, by an independent reading."""
-    text = _TAG.sub(lambda m: "" if m[0].startswith("<!") or m[1].lower() in _INLINE else " ", text)
-    text = _REFERENCE.sub(lambda m: html.unescape(m[0].removesuffix(";") + ";"), text)
-    text = re.sub(r"[*`~\\]", "", text)
-    decomposed = unicodedata.normalize("NFKD", text)
-    visible = "".join(
-        c for c in decomposed if c.isspace() or unicodedata.category(c)[0] not in "CM"
-    )
-    folded = unicodedata.normalize("NFKC", visible.casefold()).translate(_LOOKALIKES)
-    return [int(n) for n in _ORACLE_ID.findall("".join(_oracle_char(c) for c in folded))]
 
 
 def test_oracle_reads_the_issue_spellings() -> None:

@@ -24,6 +24,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from pydantic import BaseModel
 
 from infra_team.graph._middleware import ScrubOutputMiddleware, ToolEventsMiddleware, tool_result
+from infra_team.graph._request import TypedRequestMiddleware, shown_brief
 from infra_team.graph._schemas import BRIEF_KEY, STAGE_SCHEMAS, Stage, StageBrief
 from infra_team.prompts import build_system_prompt
 from infra_team.registry import RoleSpec, display_name
@@ -50,6 +51,7 @@ def build_role_agent(spec: RoleSpec, model: BaseChatModel, stage: Stage) -> Runn
         ModelRetryMiddleware(max_retries=MODEL_RETRIES, on_failure="error"),
         ScrubOutputMiddleware(spec.name),
         ToolEventsMiddleware(spec.name),
+        TypedRequestMiddleware(),  # innermost: model and tools get the request as typed
     ]
     return create_agent(
         model,
@@ -71,7 +73,8 @@ def brief_message(brief: StageBrief) -> HumanMessage:
     text = _brief_template(brief.stage).render(
         role=display_name(brief.role), request=brief.request, **brief.context
     )
-    return HumanMessage(content=text, additional_kwargs={BRIEF_KEY: brief.model_dump(mode="json")})
+    brief_json = brief.model_dump(mode="json")
+    return shown_brief(HumanMessage(content=text, additional_kwargs={BRIEF_KEY: brief_json}))
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from infra_team.errors import ErrorCode, GraphBuildError, InvalidRequestError
 from infra_team.graph import _artifacts
 from infra_team.graph._middleware import emit
 from infra_team.graph._schemas import Stage, StageBrief
-from infra_team.graph._state import TeamState
+from infra_team.graph._state import TeamState, shown_messages, shown_request
 from infra_team.graph.role import (
     MODEL_CALL_LIMIT,
     StageOutcome,
@@ -505,7 +505,25 @@ def build_team_graph(
     builder.add_edge(HUMAN, REPORT)
     builder.add_edge(REPORT, END)
     try:
-        return builder.compile(checkpointer=checkpointer, store=store, name=name)
+        graph = builder.compile(checkpointer=checkpointer, store=store, name=name)
     except ValueError as exc:
         msg = f"the supervisor graph is invalid: {exc}"
         raise GraphBuildError(msg) from exc
+    # The state's reducers scrub the request, but LangGraph also keeps the start task's
+    # writes (the input as given) in the input checkpoint, which ``get_state_history``
+    # shows: scrub the input before the start task writes it.
+    start = graph.nodes[START]
+    graph.nodes[START] = start.copy({"writers": [RunnableLambda(_shown_input), *start.writers]})
+    return graph
+
+
+def _shown_input(value: Any) -> Any:
+    """A graph input with its request scrubbed (the typed text remembered for the tools)."""
+    if not isinstance(value, dict):
+        return value  # a ``Command`` resuming a run
+    shown = dict(value)
+    if isinstance(shown.get("description"), str):
+        shown["description"] = shown_request(None, shown["description"])
+    if "messages" in shown:
+        shown["messages"] = shown_messages([], shown["messages"])
+    return shown
