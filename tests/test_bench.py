@@ -23,4 +23,6 @@ def test_benchmark_prints_its_table():
     assert result.returncode == 0, result.stderr
     rows = [line.split("  ")[0] for line in result.stdout.splitlines()[1:]]
     assert "team request, sync (6 roles)" in rows
-    assert "scrub 1 MB" in rows
+    assert any(row.startswith("scrub batch, 10 MB") for row in rows)
+    assert "scrub stream, 1-64-char chunks" in rows
+    assert "scrub stream, 1-char chunks (1 MB)" in rows

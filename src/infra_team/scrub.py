@@ -64,7 +64,6 @@ differs from the typed one only where the user wrote an ID.
 
 from __future__ import annotations
 
-import bisect
 import copy
 import dataclasses
 import html.entities
@@ -232,6 +231,7 @@ def _construct_pattern(final: bool) -> re.Pattern[str]:
 
 
 _CONSTRUCTS = {final: _construct_pattern(final) for final in (False, True)}
+_CONSTRUCT_START = re.compile("[&<]")
 
 
 def _reference_view(reference: str) -> bytes | None:
@@ -270,7 +270,11 @@ def _view(text: str, final: bool) -> tuple[bytes, int]:
         view = bytearray(view)
         pos = 0
         constructs = _CONSTRUCTS[final]
-        while (found := constructs.search(text, pos)) is not None:
+        while (candidate := _CONSTRUCT_START.search(text, pos)) is not None:
+            found = constructs.match(text, candidate.start())
+            if found is None:
+                pos = candidate.start() + 1
+                continue
             start, end = found.span()
             if found["partial"] is not None:
                 if not final:
@@ -317,27 +321,38 @@ _JOINERS = frozenset(b"-.:")
 
 
 class _Compact:
-    """The view with dropped characters removed, and the way back to source indexes."""
+    """The view with dropped characters removed, and the way back to source indexes.
 
-    __slots__ = ("_compact_starts", "_shifts", "identity", "text")
+    Source indexes are found on demand, walking forward from the last one asked for (the
+    scan asks in increasing order), so text with many dropped characters costs no index.
+    """
+
+    __slots__ = ("_compact", "_source", "identity", "text", "view")
 
     def __init__(self, view: bytes) -> None:
+        self.view = view
         self.text = view.translate(None, _DROPPED)
-        self._compact_starts: list[int] = []
-        self._shifts: list[int] = []
         self.identity = len(self.text) == len(view)
-        if self.identity:
-            return
-        shift = 0
-        for run in _DROPPED_RUN.finditer(view):
-            self._compact_starts.append(run.start() - shift)
-            shift += run.end() - run.start()
-            self._shifts.append(shift)
+        self._source = self._compact = 0  # compact index ``_compact`` sits at ``_source``
 
     def source(self, index: int) -> int:
         """The source index of the compact character at ``index``."""
-        slot = bisect.bisect_right(self._compact_starts, index)
-        return index + (self._shifts[slot - 1] if slot else 0)
+        if self.identity:
+            return index
+        if index < self._compact:
+            self._source = self._compact = 0
+        source, compact = self._source, self._compact
+        while compact < index:
+            chunk = self.view[source : source + index - compact]
+            if not chunk:
+                break
+            source += len(chunk)
+            compact += len(chunk.translate(None, _DROPPED))
+        run = _DROPPED_RUN.match(self.view, source)
+        if run is not None:
+            source = run.end()
+        self._source, self._compact = source, compact
+        return source
 
 
 _Match = tuple[int, int, str]
@@ -355,10 +370,12 @@ def _undecided(body: bytes, end: int, limit: int) -> bool:
     return end == limit or (end == limit - 1 and body[end] in _JOINERS)
 
 
-def _scan(text: str, left: bytes, final: bool) -> tuple[list[_Match], int, bytes]:
+def _scan(
+    text: str, left: bytes, final: bool, viewed: tuple[bytes, int] | None = None
+) -> tuple[list[_Match], int, bytes]:
     """The IDs in ``text`` after the context ``left`` (the last two compact symbols
     before it), how much of ``text`` is final, and the context after that part."""
-    view, incomplete = _view(text, final)
+    view, incomplete = viewed or _view(text, final)
     compact = _Compact(view)
     body = compact.text
     if incomplete == len(text):
@@ -430,7 +447,7 @@ def scrub(text: str) -> str:
     if _PREFIX not in compact:
         return text
     if len(compact) < len(view):
-        return _apply(text, _scan(text, b"", final=True)[0])
+        return _apply(text, _scan(text, b"", final=True, viewed=(view, len(text)))[0])
     out: list[str] = []  # the common case, kept tight: nothing dropped, spans are source spans
     cursor = 0
     for found in _ID.finditer(view):

@@ -513,8 +513,14 @@ def build_team_graph(
     # writes (the input as given) in the input checkpoint, which ``get_state_history``
     # shows: scrub the input before the start task writes it.
     start = graph.nodes[START]
-    graph.nodes[START] = start.copy({"writers": [RunnableLambda(_shown_input), *start.writers]})
+    graph.nodes[START] = start.copy({"writers": [_ShownInput(_shown_input), *start.writers]})
     return graph
+
+
+class _ShownInput(RunnableLambda[Any, Any]):
+    """A hashable lambda: LangGraph keeps writers in sets when it draws the graph."""
+
+    __hash__ = object.__hash__  # type: ignore[assignment]
 
 
 def _shown_input(value: Any) -> Any:
