@@ -134,10 +134,7 @@ class _RoleNode:
 
 def _view(state: TeamState, fresh: dict[str, Any]) -> TeamState:
     """The state as the intake agent should see it: this run's request."""
-    view = {**state, "description": fresh["description"]}
-    if "messages" in fresh:
-        view["messages"] = fresh["messages"]
-    return cast(TeamState, view)
+    return cast(TeamState, {**state, "description": fresh["description"]})
 
 
 def _merge_intake(
