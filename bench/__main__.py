@@ -90,7 +90,7 @@ def main() -> None:
     ).stdout.strip()
     rows = startup_rows(min(RUNS, 5))  # fresh processes, before this one loads anything
 
-    from infra_team import Scrubber, atask, scrub, stream, task
+    from infra_team import atask, stream, task
     from infra_team.graph.team import build_team_graph
     from infra_team.models import resolve_models
 
@@ -123,20 +123,9 @@ def main() -> None:
         _row("team request, streamed", _timed(lambda: list(stream("infrastructure-team", REQUEST))))
     )
 
-    from infra_team.registry import INTERNAL_IDS
+    from bench import scrub as scrub_bench
 
-    sample_id = next(iter(INTERNAL_IDS))
-    text = (f"Ordinary INFO text with inflation and {sample_id} mentions. " * 20_000)[:1_000_000]
-    scrub_samples = _timed(lambda: scrub(text), min(RUNS, 5))
-    rows.append(_row("scrub 1 MB", scrub_samples))
-
-    def streamed() -> None:
-        scrubber = Scrubber()
-        for start in range(0, len(text), 7):
-            scrubber.feed(text[start : start + 7])
-        scrubber.flush()
-
-    rows.append(_row("stream-scrub 1 MB in 7-char chunks", _timed(streamed, min(RUNS, 3))))
+    rows += scrub_bench.rows(min(RUNS, 3))  # "worst" is the slowest run's MB/s
     rows.extend(_usage_rows())
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows.append(("peak RSS of this process", f"{peak_mib:.0f} MiB", "", ""))

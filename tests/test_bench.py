@@ -23,10 +23,12 @@ def test_benchmark_prints_its_table():
     assert result.returncode == 0, result.stderr
     rows = [line.split("  ")[0] for line in result.stdout.splitlines()[1:]]
     assert "team request, sync (6 roles)" in rows
-    assert "scrub 1 MB" in rows
     assert "tokens in/out, team request (scripted model)" in rows
     assert "start-up: infra-team agents" in rows
     startup = [line for line in result.stdout.splitlines() if line.startswith("start-up:")]
     assert len(startup) == 5
     for line in startup:
         assert "langgraph" not in line, line  # the listing commands load no runtime
+    assert any(row.startswith("scrub batch, 10 MB") for row in rows)
+    assert "scrub stream, 1-64-char chunks" in rows
+    assert "scrub stream, 1-char chunks (1 MB)" in rows

@@ -1,6 +1,7 @@
 """Every committed fixture and snapshot has already passed the scrubber.
 
-The scrubber's own input fixtures are the one exception: they exist to hold identifiers.
+The scrubber's own input fixtures and its must-scrub corpus are the exception: they
+exist to hold identifiers.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import pytest
 from infra_team.scrub import scrub
 
 TESTS = Path(__file__).parent
+_ID_HOLDERS = ("_input.txt", "must_scrub.jsonl")
 FILES = sorted(
     path
     for folder in (TESTS / "fixtures", TESTS / "snapshots")
     for path in folder.rglob("*")
-    if path.is_file() and not (path.parent.name == "scrub" and path.name.endswith("_input.txt"))
+    if path.is_file() and not (path.parent.name == "scrub" and path.name.endswith(_ID_HOLDERS))
 )
 
 

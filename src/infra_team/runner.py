@@ -61,7 +61,7 @@ from infra_team.run_checks import (
     deadline_message,
     failure_message,
 )
-from infra_team.scrub import scrub, scrub_obj
+from infra_team.scrub import remember_request, scrub, scrub_obj
 
 RECURSION_LIMIT = 60
 """Graph steps one run may take; the longest documented flow needs about a dozen."""
@@ -152,7 +152,7 @@ class _Run:
     def start_input(self, subagent_type: str, description: str) -> dict[str, Any]:
         return {
             "subagent_type": subagent_type,
-            "description": description,
+            "description": remember_request(description),  # never stored raw, even as input
             **self.model_record(),
         }
 
@@ -215,7 +215,8 @@ def build_result(
         usage=RunUsage.from_state(values.get("usage")),
         unstructured_roles=list(values.get("unstructured", [])),
     )
-    return scrub_obj(result)
+    # The caller's own thread id comes back verbatim, so the run resumes by it.
+    return scrub_obj(result).model_copy(update={"thread_id": thread_id})
 
 
 def _question(value: dict[str, Any]) -> dict[str, Any]:

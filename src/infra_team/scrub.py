@@ -1,277 +1,577 @@
-"""Scrubbing of internal identifiers from everything a user can see.
+"""Scrubbing of the team's internal IDs from everything a person or a host reads.
 
-The team's internal IDs (the keys of ``infra_team.registry.INTERNAL_IDS``: the prefix
-``inf``, a separator, a number) are replaced with the role's display name; a number
-that names no role becomes :data:`NEUTRAL_WORD`.
+Spec: what an internal ID is
+============================
 
-Matching runs on a *matching view* of the text, built one character at a time so that
-the view of a prefix is a prefix of the view (which is what makes streaming exact).
-Each character maps to:
+An internal ID is one of the registry's IDs (the keys of
+``infra_team.registry.INTERNAL_IDS``, written ``INF-00N`` here, N from 1 to 6) spelt so
+that a person reads it as that ID. It is replaced with the role's display name; nothing
+else is touched. Text is compared as it *reads*, through a view with one symbol per
+source character:
 
-* whitespace (``str.isspace``) -> a space; a dash (general category ``Pd``, plus the
-  minus signs outside it) -> ``-``; connector punctuation (``Pc``, the underscore and
-  its fullwidth form) -> ``_``. Source: Unicode Standard Annex #44, General_Category.
-* an invisible character -> a placeholder that the pattern skips anywhere: format
-  characters (``Cf``: zero-width space, (non-)joiners, word joiner, BOM, soft hyphen,
-  bidi controls, tags), combining marks (``Mn``, ``Mc``, ``Me``, variation selectors
-  included), control characters (``Cc``) and the Hangul fillers that are
-  Default_Ignorable_Code_Point. Source: Unicode Standard §5.21 "Ignoring Characters in
-  Processing", UAX #44 DerivedCoreProperties.
-* anything else -> its compatibility decomposition (NFKD, UAX #15) with combining marks
-  dropped, case-folded (Unicode Standard §3.13), then Latin/Greek/Cyrillic look-alikes of
-  the three prefix letters folded to ASCII (a subset of UTS #39 confusables.txt). So
-  fullwidth, mathematical, circled and accented forms all match, and any decimal digit
-  (``Nd``) counts as a digit.
+1. Letters and digits fold: case (Unicode case folding), compatibility forms (NFKD:
+   fullwidth, mathematical, circled; accents dropped), any decimal digit (``Nd``) to its
+   ASCII digit, and the Greek/Cyrillic/Latin look-alikes of ``i``, ``n``, ``f`` (a subset
+   of UTS #39 confusables.txt). ASCII ``l``, ``1`` and ``|`` are everyday characters in
+   names and are not folded.
+2. What does not show is dropped: format and control characters (zero-width space and
+   joiners, BOM, soft hyphen, bidi controls, tags; UAX #44 ``Cf``/``Cc``), combining
+   marks (``M*``), the Markdown markers ``*``, backtick, backslash and ``~`` (so
+   ``INF\\-00N``, ``**INF**-00N`` and a code span around ``INF`` read as ``INF-00N``),
+   HTML comments (at most 200 characters) and inline HTML tags (``<b>``, ``<span ...>``).
+   Any other tag (``<td>``, ``<br>``) renders as a break and reads as a space.
+3. HTML character references (``&#45;``, ``&#x2D;``, ``&hyphen;``: decimal, hex and the
+   HTML5 names) read as the character they stand for. A numeric reference may omit its
+   closing ``;``, as HTML allows; a named one needs it.
 
-In that view an ID is ``i n f``, then zero to three separators (space, ``-``, ``_``),
-then one or more digits; invisible characters may sit anywhere inside. Boundary
-decisions, security first:
+In that view an ID is ``inf``, zero to three separators, then the three digits of a
+registry number. A separator is whitespace, ``-`` or any dash (``Pd``, minus signs),
+``_``, ``.``, ``/`` or ``:``, or a fullwidth form of one. Boundaries decide the rest:
 
-* No word boundary is required on either side. An ID glued to a word still leaks, so
-  only the ID part of ``w`` + ID is replaced and the ``w`` stays. Base64 blobs that
-  happen to contain such a run are altered too.
-* The prefix with a bare number (no padding, no separator, or a space) is an ID: a
-  number that names a role gets that role's name, any other number the neutral word.
-  The digit run is taken whole, so a longer number is a different, unknown one.
-* A letter right after the prefix makes an ordinary word (info, infra, inflation,
-  Infinity), even when a number follows later.
-* Punctuation other than dashes and underscores (``.`` ``,`` ``:`` ``/``), or four or
-  more separators, ends a candidate: math and tables keep the spelling of infinity.
-* Letters spelt apart (a separator between the prefix letters) and ASCII look-alikes of
-  other letters (``l`` or ``1`` for ``i``) make a different word and are left alone.
-* Combining marks right after the last digit belong to it and are replaced with it.
+* Digits: exactly the registry's three digits. A digit or letter right after them makes
+  a longer number or a word (``INF-0051``, ``INF-1234``, ``inf005a``); fewer or other
+  digits make a ticket key (``INF-12``, ``INF-100``). None of these is an ID.
+* Words: a letter or digit right before ``inf`` glues it into a word (``winf-00N``), and
+  a letter right after ``inf`` makes one (``INFO``, ``INFRA``): not IDs.
+* Hostnames: an ASCII ``.`` or ``-`` and then a letter or digit right after the number,
+  or an ASCII ``.`` or ``-`` with a letter or digit before it right before ``inf``, make
+  the spelling a label of a DNS or Kubernetes name (``inf001.prod``,
+  ``db-inf-003.internal``, ``inf-00N-canary``); ``:`` and a digit after the number make it
+  a host and port (``inf001:9100``). Not IDs. A full stop that ends a sentence (followed
+  by a space or the end of the text) is no hostname.
 
-Scrubbing is deterministic and idempotent: ``scrub(scrub(x)) == scrub(x)``, because
-neither a display name nor the neutral word can take part in a match.
+"Right before/after" skips what is dropped (rule 2); a tag read as a break is a boundary.
+Combining marks and the rest of a character reference after the last digit belong to it
+and are replaced with it; markup inside the spelling is kept after the name, so
+``**INF**-00N`` keeps its bold.
+
+Scrubbing is deterministic and idempotent (no display name can take part in a match),
+and the streaming :class:`Scrubber` gives exactly what :func:`scrub` gives on the whole
+text, however the text is cut into chunks.
+
+What is scrubbed, and where
+===========================
+
+Scrub what is shown, never what is worked on. The supervisor graph keeps the request in
+its state channels only scrubbed: the ``description`` and ``messages`` reducers scrub on
+write, so the input checkpoint, every later checkpoint, ``get_state_history`` and
+LangGraph Server's ``values``/``debug`` streams hold no ID. Stored checkpoints never hold
+the raw request. The request as the user typed it is kept in this process's memory
+(:func:`remember_request`, bounded) and given to the role models, so their tools get the
+user's names; a run resumed by another process falls back to the scrubbed text, which
+differs from the typed one only where the user wrote an ID.
 """
 
 from __future__ import annotations
 
-import bisect
 import copy
 import dataclasses
+import html.entities
 import re
+import threading
 import unicodedata
-from collections.abc import Iterator
-from typing import Any, NamedTuple, TypeVar, cast
+from collections import OrderedDict
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
 from infra_team.registry import INTERNAL_IDS
 
-NEUTRAL_WORD = "team member"
-"""Stands in for an internal ID whose number names no role."""
+# --- the registry's IDs ----------------------------------------------------------------
 
-_INVISIBLE = "\x00"
+_SPLIT_IDS = [(key.rsplit("-", 1), name) for key, (_, name) in INTERNAL_IDS.items()]
+_NUMBERS: dict[bytes, str] = {number.encode("ascii"): name for (_, number), name in _SPLIT_IDS}
+"""Registry number (ASCII digits) -> display name."""
+_PREFIXES = {prefix.lower() for (prefix, _), _ in _SPLIT_IDS}
+if len(_PREFIXES) != 1:  # pragma: no cover - a registry edit, caught at import
+    raise RuntimeError("internal IDs must share one prefix")
+_PREFIX = _PREFIXES.pop().encode("ascii")
+
+# --- the view: one byte per source character --------------------------------------------
+
+_INVISIBLE, _MARK, _MARKUP, _REF_TAIL = b"\x00", b"\x01", b"\x02", b"\x03"
+_DROPPED = _INVISIBLE + _MARK + _MARKUP + _REF_TAIL
+_OTHER_SEPARATOR = b"="  # a dash or separator that is not ASCII: never a hostname joiner
+_LETTER = b"a"  # a letter or digit with no ASCII fold: only its word boundary counts
+_OTHER = b"#"
+
 _CONFUSABLES: dict[str, str] = {
     "\u0131": "i",  # Latin small dotless i
     "\u0269": "i",  # Latin small iota
     "\u026a": "i",  # Latin letter small capital i
     "\u03b9": "i",  # Greek small iota (capital iota case-folds here)
     "\u0456": "i",  # Cyrillic small byelorussian-ukrainian i
-    "\u04cf": "i",  # Cyrillic small palochka (capital palochka case-folds here)
-    "\u03bd": "n",  # Greek small nu (capital nu case-folds here)
+    "\u04cf": "i",  # Cyrillic small palochka
+    "\u03bd": "n",  # Greek small nu
     "\u0274": "n",  # Latin letter small capital n
     "\u0578": "n",  # Armenian small vo
     "\u0192": "f",  # Latin small f with hook
-    "\u03dd": "f",  # Greek small digamma (capital digamma case-folds here)
+    "\u03dd": "f",  # Greek small digamma
     "\u0493": "f",  # Cyrillic small ghe with stroke
     "\ua730": "f",  # Latin letter small capital f
 }
 _MINUS_SIGNS = frozenset("\u2212\u02d7\u2043\u2796\u207b\u208b")
 _FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
-_SEPARATORS = "[-_ ]"
-_ID_PATTERN = re.compile(
-    f"i\x00*n\x00*f(?:\x00*{_SEPARATORS}){{0,3}}\x00*(?P<number>\\d(?:\x00*\\d)*)"
+_INLINE_TAGS = frozenset(
+    [
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "bdo",
+        "cite",
+        "code",
+        "data",
+        "del",
+        "dfn",
+        "em",
+        "font",
+        "i",
+        "ins",
+        "kbd",
+        "mark",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "tt",
+        "u",
+        "var",
+        "wbr",
+    ]
 )
-# A tail of the view that could still grow into an ID: held back by the stream scrubber.
-_TAIL_PATTERN = re.compile(
-    f"i(?:\x00*n(?:\x00*f(?:\x00*{_SEPARATORS}){{0,3}}(?:\x00*\\d)*)?)?\x00*\\Z"
-)
-_USABLE = re.compile(f"[inf\x00\\d]|{_SEPARATORS}")
-_CACHE_LIMIT = 1 << 16
-_REPLACEMENTS: dict[int, str] = {
-    int(key.rsplit("-", 1)[1]): name for key, (_, name) in INTERNAL_IDS.items()
-}
 
 
-def _kind(char: str) -> str | None:
-    """The view of a space, dash, underscore or invisible character; None for others."""
+def _ascii_view(code: int) -> bytes:
+    char = chr(code)
     if char.isspace():
-        return " "
-    category = unicodedata.category(char)
-    if category in {"Cf", "Cc"} or category[0] == "M" or char in _FILLERS:
+        return b" "
+    if char.isalnum():
+        return char.lower().encode("ascii")
+    if char in "-._":
+        return char.encode("ascii")
+    if char in "/:":
+        return char.encode("ascii")
+    if char in "*`\\~":
+        return _MARKUP
+    if code < 32 or code == 127:
         return _INVISIBLE
-    if category == "Pd" or char in _MINUS_SIGNS:
-        return "-"
-    if category == "Pc":
-        return "_"
-    return None
+    return _OTHER
+
+
+_ASCII_TABLE = b"".join(_ascii_view(code) for code in range(128)) + _OTHER * 128
 
 
 def _char_view(char: str) -> str:
-    """The matching view of one character: never empty, usually one character."""
-    kind = _kind(char)
-    if kind is not None:
-        return kind
-    pieces: list[str] = []
-    folded = unicodedata.normalize("NFKD", char).casefold()
-    for piece in unicodedata.normalize("NFKD", folded):
-        kind = _kind(piece)
-        if kind != _INVISIBLE:
-            pieces.append(kind or _CONFUSABLES.get(piece, piece))
-    view = "".join(pieces) or _INVISIBLE
-    # A longer view no ID can use (Hangul syllables, ellipsis...) stays one character,
-    # which keeps the view as long as the text and the source index trivial.
-    return view if len(view) == 1 or _USABLE.search(view) else char
+    """The view of one non-ASCII character (one ASCII symbol)."""
+    if char.isspace():
+        return " "
+    category = unicodedata.category(char)
+    if category in {"Cf", "Cc", "Cs", "Co"} or char in _FILLERS:
+        return _INVISIBLE.decode()
+    if category[0] == "M":
+        return _MARK.decode()
+    if category == "Pd" or char in _MINUS_SIGNS:
+        return _OTHER_SEPARATOR.decode()
+    digit = unicodedata.decimal(char, None)
+    if digit is not None:
+        return str(digit)
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", char).casefold())
+    folded = "".join(c for c in folded if unicodedata.category(c)[0] != "M")
+    if len(folded) == 1:
+        folded = _CONFUSABLES.get(folded, folded)
+        if folded.isascii():
+            if folded.isalnum():
+                return folded.lower()
+            if folded in "-._/:" or folded.isspace():
+                return _OTHER_SEPARATOR.decode()
+            return _OTHER.decode()
+    return _LETTER.decode() if char.isalnum() else _OTHER.decode()
 
 
 class _ViewTable(dict[int, str]):
-    """``str.translate`` table that computes and caches a code point's view on first use."""
+    """``str.translate`` table for non-ASCII text, filled on first use and bounded."""
 
     def __missing__(self, code: int) -> str:
         view = _char_view(chr(code))
-        if len(self) < _CACHE_LIMIT:  # bounded even for text that runs through all of Unicode
+        if len(self) < 1 << 16:
             self[code] = view
         return view
 
 
-_VIEW_TABLE = _ViewTable({code: _char_view(chr(code)) for code in range(128)})
+_NON_ASCII_TABLE = _ViewTable()
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+_TAG = r"</?(?P<tag>[A-Za-z][A-Za-z0-9]{0,15})(?:[\s/][^<>]{0,100})?>"
+_PARTIAL = (  # a proper prefix of a construct that ends the text: a later chunk may complete it
+    r"|(?P<partial>(?:&(?:#[0-9]{0,7}|#[xX][0-9a-fA-F]{0,6}|[A-Za-z][A-Za-z0-9]{0,31})?"
+    r"|<(?:!(?:-(?:-.{0,202})?)?)?|</?[A-Za-z][A-Za-z0-9]{0,15}(?:[\s/][^<>]{0,100})?"
+    r"|</)\Z)"
+)
 
 
-class _Match(NamedTuple):
-    """One ID found in a text: its source span and its replacement."""
-
-    start: int
-    end: int
-    word: str
-
-
-def _replacement(number: str) -> str:
-    digits = number.replace(_INVISIBLE, "")
-    try:
-        value = int(digits)
-    except ValueError:  # beyond int()'s digit limit: certainly no role's number
-        return NEUTRAL_WORD
-    return _REPLACEMENTS.get(value, NEUTRAL_WORD)
+def _construct_pattern(final: bool) -> re.Pattern[str]:
+    """Character references, comments and tags. A numeric reference may omit its ``;``
+    (HTML decodes it): it then ends before the next character that is not a digit, or,
+    once the text is complete, at its end."""
+    end = r"|\Z" if final else ""
+    reference = (
+        f"&(?:#[0-9]{{1,7}}(?:;|(?=[^0-9;]){end})"
+        f"|#[xX][0-9a-fA-F]{{1,6}}(?:;|(?=[^0-9a-fA-F;]){end})"
+        r"|[A-Za-z][A-Za-z0-9]{1,31};)"
+    )
+    return re.compile(
+        f"(?P<ref>{reference})|(?P<comment><!--.{{0,200}}?-->)|{_TAG}{_PARTIAL}", re.DOTALL
+    )
 
 
-class _SourceIndex:
-    """Maps a view index back to the index of the source character it came from.
+_CONSTRUCTS = {final: _construct_pattern(final) for final in (False, True)}
+_CONSTRUCT_START = re.compile("[&<]")
 
-    Only characters whose view is longer than one character (ligatures, circled
-    numbers...) shift the two apart, so only their positions are stored.
+
+def _reference_view(reference: str) -> bytes | None:
+    """The view of the character a complete character reference stands for."""
+    body = reference[1:].removesuffix(";")
+    if body.startswith(("#x", "#X")):
+        value: str | None = _code_point(int(body[2:], 16))
+    elif body.startswith("#"):
+        value = _code_point(int(body[1:]))
+    else:
+        value = html.entities.html5.get(body + ";")
+    if value is None or len(value) != 1:
+        return None
+    if value.isascii():
+        return _ASCII_TABLE[ord(value) : ord(value) + 1]
+    return value.translate(_NON_ASCII_TABLE).encode("ascii")
+
+
+def _code_point(code: int) -> str | None:
+    if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
+        return chr(code)
+    return None
+
+
+def _view(text: str, final: bool) -> tuple[bytes, int]:
+    """The view of ``text`` and where a construct that a later chunk may complete starts
+    (``len(text)`` when none, and always when ``final``)."""
+    if text.isascii():
+        view: bytes | bytearray = text.encode("ascii").translate(_ASCII_TABLE)
+    else:
+        view = bytearray(text.encode("ascii", "replace").translate(_ASCII_TABLE))
+        for run in _NON_ASCII_RUN.finditer(text):
+            view[run.start() : run.end()] = run[0].translate(_NON_ASCII_TABLE).encode("ascii")
+    incomplete = len(text)
+    if "&" in text or "<" in text:
+        view = bytearray(view)
+        pos = 0
+        constructs = _CONSTRUCTS[final]
+        while (candidate := _CONSTRUCT_START.search(text, pos)) is not None:
+            found = constructs.match(text, candidate.start())
+            if found is None:
+                pos = candidate.start() + 1
+                continue
+            start, end = found.span()
+            if found["partial"] is not None:
+                if not final:
+                    incomplete = start
+                    break
+                pos = start + 1
+                continue
+            pos = end
+            if found["ref"] is not None:
+                head = _reference_view(found["ref"])
+                if head is not None:
+                    view[start:end] = head + _REF_TAIL * (end - start - 1)
+            elif found["comment"] is not None or found["tag"].lower() in _INLINE_TAGS:
+                view[start:end] = _MARKUP * (end - start)
+            else:
+                view[start:end] = b" " + _REF_TAIL * (end - start - 1)
+    return bytes(view), incomplete
+
+
+# --- matching on the compact view (dropped characters removed) ---------------------------
+
+_SEPARATOR = rb"[-._ /:=]"
+_ALNUM = rb"[a-z0-9]"
+_NUMBER_ORDER = sorted(_NUMBERS)
+_NUMBER_ALTERNATIVES = b"|".join(b"(" + re.escape(n) + b")" for n in _NUMBER_ORDER)
+_NAME_BY_GROUP = [""] + [_NUMBERS[n] for n in _NUMBER_ORDER]  # ``Match.lastindex`` -> name
+_ID = re.compile(
+    _PREFIX
+    + rb"(?<!" + _ALNUM + _PREFIX + rb")(?<!" + _ALNUM + rb"[-.]" + _PREFIX + rb")"
+    + _SEPARATOR + rb"{0,3}(?:" + _NUMBER_ALTERNATIVES + rb")"
+    + rb"(?!" + _ALNUM + rb")(?![-.]" + _ALNUM + rb")(?!:[0-9])"
+)  # fmt: skip
+_NUMBER_PREFIXES = sorted({n[:i] for n in _NUMBERS for i in range(len(n))}, key=len)
+# The end of the compact view that a later chunk may still complete into an ID.
+_TAIL = re.compile(
+    rb"(?<!" + _ALNUM + rb")(?<!" + _ALNUM + rb"[-.])(?:"
+    + b"|".join(re.escape(_PREFIX[:i]) for i in range(1, len(_PREFIX)))
+    + b"|" + re.escape(_PREFIX) + _SEPARATOR + rb"{0,3}(?:"
+    + b"|".join(re.escape(p) for p in _NUMBER_PREFIXES) + rb"))\Z"
+)  # fmt: skip
+_TAIL_WINDOW = len(_PREFIX) + 3 + max(len(n) for n in _NUMBERS)
+_DROPPED_RUN = re.compile(b"[" + _DROPPED + b"]+")
+_JOINERS = frozenset(b"-.:")
+
+
+class _Compact:
+    """The view with dropped characters removed, and the way back to source indexes.
+
+    Source indexes are found on demand, walking forward from the last one asked for (the
+    scan asks in increasing order), so text with many dropped characters costs no index.
     """
 
-    def __init__(self, text: str) -> None:
-        wide = {char for char in set(text) if len(_VIEW_TABLE[ord(char)]) > 1}
-        self._view_starts: list[int] = []
-        self._sources: list[int] = []
-        self._widths: list[int] = []
-        if not wide:
-            return
-        shift = 0
-        pattern = "[" + re.escape("".join(sorted(wide))) + "]"
-        for found in re.finditer(pattern, text):
-            source = found.start()
-            width = len(_VIEW_TABLE[ord(text[source])])
-            self._view_starts.append(source + shift)
-            self._sources.append(source)
-            self._widths.append(width)
-            shift += width - 1
+    __slots__ = ("_compact", "_source", "identity", "text", "view")
 
-    def __call__(self, index: int) -> int:
-        slot = bisect.bisect_right(self._view_starts, index) - 1
-        if slot < 0:
+    def __init__(self, view: bytes) -> None:
+        self.view = view
+        self.text = view.translate(None, _DROPPED)
+        self.identity = len(self.text) == len(view)
+        self._source = self._compact = 0  # compact index ``_compact`` sits at ``_source``
+
+    def source(self, index: int) -> int:
+        """The source index of the compact character at ``index``."""
+        if self.identity:
             return index
-        inside = index - self._view_starts[slot]
-        if inside < self._widths[slot]:
-            return self._sources[slot]
-        return self._sources[slot] + 1 + inside - self._widths[slot]
+        if index < self._compact:
+            self._source = self._compact = 0
+        source, compact = self._source, self._compact
+        while compact < index:
+            chunk = self.view[source : source + index - compact]
+            if not chunk:
+                break
+            source += len(chunk)
+            compact += len(chunk.translate(None, _DROPPED))
+        run = _DROPPED_RUN.match(self.view, source)
+        if run is not None:
+            source = run.end()
+        self._source, self._compact = source, compact
+        return source
 
 
-def _view(text: str) -> tuple[str, _SourceIndex | None]:
-    """The matching view and, when lengths differ, the map back to source indexes."""
-    view = text.translate(_VIEW_TABLE)
-    return view, (None if len(view) == len(text) else _SourceIndex(text))
+_Match = tuple[int, int, str]
+"""Source start, source end, replacement: the display name, then the markup inside the
+spelling (bold stays bold; escaping backslashes dropped)."""
 
 
-def _matches(text: str, view: str, origin: _SourceIndex | None) -> Iterator[_Match]:
-    for found in _ID_PATTERN.finditer(view):
-        start, last = found.start(), found.end() - 1
-        if origin is not None:
-            start, last = origin(start), origin(last)
-        end = last + 1
-        while end < len(text) and unicodedata.category(text[end])[0] == "M":
-            end += 1
-        yield _Match(start, end, _replacement(found["number"]))
+def _name_of(found: re.Match[bytes]) -> str:
+    return _NAME_BY_GROUP[found.lastindex or 0]
+
+
+def _undecided(body: bytes, end: int, limit: int) -> bool:
+    """Whether text after ``limit`` may still turn the ID ending at ``end`` into a longer
+    number, a word or a hostname label (or bring combining marks for its last digit)."""
+    return end == limit or (end == limit - 1 and body[end] in _JOINERS)
+
+
+def _scan(
+    text: str, left: bytes, final: bool, viewed: tuple[bytes, int] | None = None
+) -> tuple[list[_Match], int, bytes]:
+    """The IDs in ``text`` after the context ``left`` (the last two compact symbols
+    before it), how much of ``text`` is final, and the context after that part."""
+    view, incomplete = viewed or _view(text, final)
+    compact = _Compact(view)
+    body = compact.text
+    if incomplete == len(text):
+        limit = len(body)
+    else:
+        limit = len(view[:incomplete].translate(None, _DROPPED))
+    haystack = left + body if left else body
+    base = len(left)
+    found = list(_ID.finditer(haystack, base, base + limit))
+    held = limit  # compact index from which nothing is final
+    if not final and found and _undecided(body, found[-1].end() - base, limit):
+        held = found.pop().start() - base
+    if compact.identity:
+        if base:
+            matches = [(m.start() - base, m.end() - base, _name_of(m)) for m in found]
+        else:
+            matches = [(*m.span(), _name_of(m)) for m in found]
+    else:
+        matches = [_source_match(text, view, compact, m, base) for m in found]
+    if not final and held == limit:
+        tail = _TAIL.search(haystack, max(base, base + limit - _TAIL_WINDOW), base + limit)
+        if tail is not None:
+            held = tail.start() - base
+    final_end = incomplete if held == limit else compact.source(held)
+    return matches, final_end, haystack[: base + held][-2:]
+
+
+def _source_match(
+    text: str, view: bytes, compact: _Compact, found: re.Match[bytes], base: int
+) -> _Match:
+    start = compact.source(found.start() - base)
+    end = compact.source(found.end() - base - 1) + 1
+    while end < len(view) and view[end] in b"\x01\x03":
+        end += 1
+    name = _name_of(found)
+    if _MARKUP[0] in view[start:end]:
+        name += "".join(
+            text[i] for i in range(start, end) if view[i] == _MARKUP[0] and text[i] != "\\"
+        )
+    return start, end, name
 
 
 def _apply(text: str, matches: list[_Match]) -> str:
+    if not matches:
+        return text
     out: list[str] = []
     cursor = 0
-    for match in matches:
-        out.append(text[cursor : match.start])
-        out.append(match.word)
-        cursor = max(cursor, match.end)
+    for start, end, name in matches:
+        out.append(text[cursor:start])
+        out.append(name)
+        cursor = end
     out.append(text[cursor:])
     return "".join(out)
 
 
 def scrub(text: str) -> str:
-    """Replace every internal ID in ``text`` with a display name or the neutral word.
+    """Replace every internal ID in ``text`` with the role's display name.
 
     Args:
-        text: Any text bound for a user.
+        text: Any text bound for a person or a host.
 
     Returns:
         ``text`` itself when it holds no ID, otherwise the scrubbed copy.
     """
     if not text:
         return text
-    view, origin = _view(text)
-    matches = list(_matches(text, view, origin))
-    return _apply(text, matches) if matches else text
+    view = _view(text, final=True)[0]
+    compact = view.translate(None, _DROPPED)
+    if _PREFIX not in compact:
+        return text
+    if len(compact) < len(view):
+        return _apply(text, _scan(text, b"", final=True, viewed=(view, len(text)))[0])
+    out: list[str] = []  # the common case, kept tight: nothing dropped, spans are source spans
+    cursor = 0
+    for found in _ID.finditer(view):
+        start, end = found.span()
+        out.append(text[cursor:start])
+        out.append(_NAME_BY_GROUP[found.lastindex or 0])
+        cursor = end
+    if not out:
+        return text
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+# --- streaming ---------------------------------------------------------------------------
+
+_SAFE_CHAR: dict[str, bytes] = {
+    chr(code): _ASCII_TABLE[code : code + 1]
+    for code in range(128)
+    if _ASCII_TABLE[code : code + 1] not in (_DROPPED[i : i + 1] for i in range(4))
+    and chr(code) not in "&<"
+}
+_PREFIX_HEAD = _PREFIX[:1]
+_ALNUM_SYMBOLS = frozenset(bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyz0123456789")
+_JOINER_SYMBOLS = frozenset((b"-", b"."))
+
+
+def _quick_pattern() -> str:
+    """What makes a chunk need the full scan: anything not ASCII, a character reference
+    or tag, or a spelling of the prefix that may start an ID (not glued to a word or a
+    hostname label before it, not running into a word after it, or cut off by the end)."""
+    dropped = "[" + "".join(re.escape(chr(c)) for c in range(128) if _ASCII_TABLE[c] < 4) + "]"
+    letters = _PREFIX.decode()
+    pattern = f"[{letters[-1]}{letters[-1].upper()}](?![A-Za-z])"
+    for letter in reversed(letters[:-1]):
+        pattern = f"[{letter}{letter.upper()}](?:{dropped}|\\Z|{pattern})"
+    return r"[^\x00-\x7f]|[&<]|(?<![A-Za-z0-9])(?<![A-Za-z0-9][-.])" + pattern
+
+
+_QUICK = re.compile(_quick_pattern())
 
 
 class Scrubber:
     """Scrubs a stream of text chunks exactly as :func:`scrub` scrubs the whole text.
 
-    An ID may be split at any point, inside a multi-character separator or a run of
-    invisible characters included: ``feed`` releases what is final and holds back only
-    the tail that could still grow into an ID (the prefix letters, separators, digits and
-    invisible characters after them), so ordinary text comes back at once. ``flush``
+    ``feed`` releases at once what no later chunk can change and holds back only the
+    tail that could still become an ID (or decide one: a number followed by ``.`` might
+    be a hostname), or an unfinished character reference, comment or tag. ``flush``
     releases the held tail at the end of the stream; the scrubber can then be reused.
     """
 
+    __slots__ = ("_left", "_pending")
+
     def __init__(self) -> None:
         self._pending = ""
+        self._left = b""  # the last two compact view symbols released
 
     def feed(self, chunk: str) -> str:
         """Add a chunk; return the scrubbed text that no later chunk can change."""
+        if not self._pending:
+            if len(chunk) == 1:
+                symbol = _SAFE_CHAR.get(chunk)
+                if symbol is not None and (symbol != _PREFIX_HEAD or self._glued()):
+                    self._left = self._left[-1:] + symbol
+                    return chunk
+            elif chunk and _QUICK.search(chunk) is None:
+                last = _ASCII_TABLE[ord(chunk[-1])]
+                before = _ASCII_TABLE[ord(chunk[-2])]
+                if last > 3 and before > 3:
+                    self._left = bytes((before, last))
+                    return chunk
         buffer = self._pending + chunk
         if not buffer:
             return ""
-        view, origin = _view(buffer)
-        tail = _TAIL_PATTERN.search(view)
-        if tail is None:
-            hold = len(buffer)
-        else:
-            hold = tail.start() if origin is None else origin(tail.start())
-        matches = list(_matches(buffer, view, origin))
-        # A match sharing a source character with the held tail waits for it, and so does
-        # one that ends the buffer: combining marks may still come to join its last digit.
-        for match in reversed(matches):
-            if match.end > hold or match.end == len(buffer):
-                hold = min(hold, match.start)
-        self._pending = buffer[hold:]
-        return _apply(buffer[:hold], [match for match in matches if match.end <= hold])
+        matches, end, self._left = _scan(buffer, self._left, final=False)
+        self._pending = buffer[end:]
+        return _apply(buffer[:end], matches)
+
+    def _glued(self) -> bool:
+        """Whether an ID can not start here (a letter, digit or hostname label before)."""
+        left = self._left
+        return left[-1:] in _ALNUM_SYMBOLS or (
+            left[-1:] in _JOINER_SYMBOLS and left[:1] in _ALNUM_SYMBOLS and len(left) == 2
+        )
 
     def flush(self) -> str:
         """End the stream: return the scrubbed held tail and reset."""
-        rest, self._pending = self._pending, ""
-        return scrub(rest)
+        rest, left = self._pending, self._left
+        self._pending, self._left = "", b""
+        return _apply(rest, _scan(rest, left, final=True)[0]) if rest else ""
 
+
+# --- the raw request, kept in memory for the run -----------------------------------------
+
+_RAW_REQUESTS: OrderedDict[str, str] = OrderedDict()
+_RAW_LIMIT = 1024
+_RAW_LOCK = threading.Lock()
+
+
+def remember_request(text: str) -> str:
+    """Scrub a request for the state and keep the raw text for the role models and tools.
+
+    Returns:
+        The scrubbed text, the one hosts and checkpoints may hold.
+    """
+    shown = scrub(text)
+    if shown != text:
+        with _RAW_LOCK:
+            # Stripped too: the request is validated (stripped) after it is stored.
+            for key, raw in ((shown, text), (shown.strip(), text.strip())):
+                _RAW_REQUESTS[key] = raw
+                _RAW_REQUESTS.move_to_end(key)
+            while len(_RAW_REQUESTS) > _RAW_LIMIT:
+                _RAW_REQUESTS.popitem(last=False)
+    return shown
+
+
+def raw_request(shown: str) -> str:
+    """The request as the user typed it, for a scrubbed request that this process saw;
+    otherwise ``shown`` itself (a run resumed elsewhere)."""
+    with _RAW_LOCK:
+        return _RAW_REQUESTS.get(shown, shown)
+
+
+# --- nested values -----------------------------------------------------------------------
 
 T = TypeVar("T")
 

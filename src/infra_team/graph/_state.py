@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, NotRequired, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict, cast
 
-from langchain_core.messages import AnyMessage
+from langchain_core.messages import AnyMessage, HumanMessage
 from langgraph.graph.message import add_messages
+
+from infra_team.scrub import remember_request, scrub_obj
 
 
 def join_errors(left: str | None, right: str | None) -> str | None:
@@ -34,17 +36,33 @@ def add_usage(
     return merged
 
 
+def shown_request(left: str | None, right: str) -> str:
+    """Reducer of the request: checkpoints and hosts hold it scrubbed, the raw text stays
+    in memory for the role models and tools (see ``infra_team.scrub``)."""
+    return remember_request(right)
+
+
+def shown_messages(left: list[AnyMessage] | None, right: Any) -> list[AnyMessage]:
+    """``add_messages``, with every message scrubbed before it is stored; a person's
+    message is kept raw in memory, like the request."""
+    merged = cast(list[AnyMessage], add_messages(cast(Any, left or []), right))
+    for message in merged:
+        if isinstance(message, HumanMessage):
+            remember_request(str(message.text))
+    return scrub_obj(merged)
+
+
 class TeamState(TypedDict):
     """State of one task run. Role outputs are plain dicts (stage schema dumps) so that
     checkpoints stay serialisable and readable."""
 
-    messages: NotRequired[Annotated[list[AnyMessage], add_messages]]
+    messages: NotRequired[Annotated[list[AnyMessage], shown_messages]]
     """Host-facing conversation: the task in, the final report out (deepagents and
     LangGraph Server hosts read the last message)."""
     subagent_type: NotRequired[str]
     """Entry chosen by the caller; ``infrastructure-team`` when absent."""
-    description: NotRequired[str]
-    """The request, verbatim."""
+    description: NotRequired[Annotated[str, shown_request]]
+    """The request, scrubbed; ``infra_team.scrub.raw_request`` gives it as typed."""
     model: NotRequired[str]
     """Label of the model the run uses (``offline``, ``openai:gpt-4.1`` ...)."""
     model_spec: NotRequired[str | dict[str, str] | None]

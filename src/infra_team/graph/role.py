@@ -23,6 +23,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from pydantic import BaseModel
 
 from infra_team.graph._middleware import ScrubOutputMiddleware, ToolEventsMiddleware, tool_result
+from infra_team.graph._request import TypedRequestMiddleware, shown_brief
 from infra_team.graph._schemas import (
     BRIEF_KEY,
     STAGE_SCHEMAS,
@@ -69,7 +70,8 @@ def build_role_agent(spec: RoleSpec, model: BaseChatModel, stage: Stage) -> Runn
         ModelCallLimitMiddleware(run_limit=MODEL_CALL_LIMIT, exit_behavior="end"),
         ScrubOutputMiddleware(spec.name),
         ToolEventsMiddleware(spec.name),
-        StructuredAnswerMiddleware(schema),
+        TypedRequestMiddleware(),  # model and tools get the request as typed
+        StructuredAnswerMiddleware(schema),  # innermost: reads the answer, retries a mode
     ]
     return create_agent(
         model,
@@ -96,7 +98,8 @@ def brief_message(brief: StageBrief) -> HumanMessage:
     text = _brief_template(brief.stage).render(
         role=display_name(brief.role), request=brief.request, **brief.context
     )
-    return HumanMessage(content=text, additional_kwargs={BRIEF_KEY: brief.model_dump(mode="json")})
+    brief_json = brief.model_dump(mode="json")
+    return shown_brief(HumanMessage(content=text, additional_kwargs={BRIEF_KEY: brief_json}))
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from infra_team.graph import _artifacts
 from infra_team.graph._checkpoints import role_agent_config
 from infra_team.graph._progress import emit, node_events
 from infra_team.graph._schemas import Stage, StageBrief
-from infra_team.graph._state import TeamState
+from infra_team.graph._state import TeamState, shown_messages, shown_request
 from infra_team.graph.role import (
     MODEL_CALL_LIMIT,
     StageOutcome,
@@ -54,7 +54,7 @@ from infra_team.registry import (
     display_name,
     registry,
 )
-from infra_team.scrub import scrub, scrub_obj
+from infra_team.scrub import raw_request, scrub, scrub_obj
 
 ARCHITECT = "infrastructure-architect"
 SRE = "site-reliability-engineer"
@@ -81,8 +81,9 @@ def _entry(state: TeamState) -> str:
 
 
 def _description(state: TeamState) -> str:
-    """The request: a human message that ends the conversation is a new request (a host
-    reusing its thread); otherwise the ``description`` input."""
+    """The request as the state holds it (scrubbed): a human message that ends the
+    conversation is a new request (a host reusing its thread); otherwise the
+    ``description`` input. ``raw_request`` turns it back into what the user typed."""
     messages = state.get("messages", [])
     if messages and isinstance(messages[-1], HumanMessage):
         return str(messages[-1].text)
@@ -104,9 +105,9 @@ class _RoleNode:
     def _brief(self, state: TeamState) -> tuple[Stage, StageBrief]:
         stage, context = self.choose(state)
         emit({"type": "role_started", "role": self.role, "stage": stage})
-        brief = StageBrief(
-            stage=stage, role=self.role, request=_description(state), context=context
-        )
+        # What the user typed goes to the role's model and tools; only the state is scrubbed.
+        request = raw_request(_description(state))
+        brief = StageBrief(stage=stage, role=self.role, request=request, context=context)
         return stage, brief
 
     def _done(self, state: TeamState, stage: Stage, outcome: StageOutcome) -> dict[str, Any]:
@@ -146,11 +147,8 @@ class _RoleNode:
 
 
 def _view(state: TeamState, fresh: dict[str, Any]) -> TeamState:
-    """The state as the intake agent should see it: this run's request, scrubbed."""
-    view = {**state, "description": fresh["description"]}
-    if "messages" in fresh:
-        view["messages"] = fresh["messages"]
-    return cast(TeamState, view)
+    """The state as the intake agent should see it: this run's request."""
+    return cast(TeamState, {**state, "description": fresh["description"]})
 
 
 def _merge_intake(
@@ -222,7 +220,7 @@ def _specialist_choose(state: TeamState) -> tuple[Stage, dict[str, Any]]:
         return "escalation", _escalation_context(state, "component owner", "architect")
     return "implement", {
         "design": state.get("design"),
-        "assignment": state.get("assignment") or _description(state),
+        "assignment": raw_request(state.get("assignment") or _description(state)),
     }
 
 
@@ -409,12 +407,9 @@ def _intake_prepare(state: TeamState, default_entry: str) -> dict[str, Any]:
     update: dict[str, Any] = dict(_FRESH)
     update |= {
         "subagent_type": entry,
-        "description": scrub(description),
+        "description": description,  # already scrubbed: the state's reducers scrub on write
         "started_at": datetime.now(UTC).isoformat(),
     }
-    if state.get("messages"):
-        # Same ids: the message reducer replaces the originals with scrubbed copies.
-        update["messages"] = scrub_obj(list(state["messages"]))
     return update
 
 
@@ -539,7 +534,31 @@ def build_team_graph(
     builder.add_edge(HUMAN, REPORT)
     builder.add_edge(REPORT, END)
     try:
-        return builder.compile(checkpointer=checkpointer, store=store, name=name)
+        graph = builder.compile(checkpointer=checkpointer, store=store, name=name)
     except ValueError as exc:
         msg = f"the supervisor graph is invalid: {exc}"
         raise GraphBuildError(msg) from exc
+    # The state's reducers scrub the request, but LangGraph also keeps the start task's
+    # writes (the input as given) in the input checkpoint, which ``get_state_history``
+    # shows: scrub the input before the start task writes it.
+    start = graph.nodes[START]
+    graph.nodes[START] = start.copy({"writers": [_ShownInput(_shown_input), *start.writers]})
+    return graph
+
+
+class _ShownInput(RunnableLambda[Any, Any]):
+    """A hashable lambda: LangGraph keeps writers in sets when it draws the graph."""
+
+    __hash__ = object.__hash__  # type: ignore[assignment]
+
+
+def _shown_input(value: Any) -> Any:
+    """A graph input with its request scrubbed (the typed text remembered for the tools)."""
+    if not isinstance(value, dict):
+        return value  # a ``Command`` resuming a run
+    shown = dict(value)
+    if isinstance(shown.get("description"), str):
+        shown["description"] = shown_request(None, shown["description"])
+    if "messages" in shown:
+        shown["messages"] = shown_messages([], shown["messages"])
+    return shown

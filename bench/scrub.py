@@ -1,0 +1,101 @@
+"""Scrubbing throughput: batch ``scrub`` and the streaming ``Scrubber`` (MB/s).
+
+The text is operations prose and logs (hostnames, ticket keys, CVE ids, ARNs, log levels,
+commit hashes, Kubernetes names, some of them close to an ID: ``inf01.prod...``,
+``db-inf-003.internal``, ``INF-1234``) with about one internal ID every 250 characters,
+in varied spellings (plain, underscore, space, fullwidth, zero-width, Markdown).
+Targets on the reference machine: batch >= 80 MB/s, streaming >= 30 MB/s on random
+1-64-character chunks, >= 5 MB/s on 1-character chunks.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from collections.abc import Callable
+
+LINES = [
+    "2024-05-01T10:00:05Z INFO api-gateway started on node-7.eu-west-1.compute.internal",
+    "2024-05-01T10:00:06Z ERROR checkout-svc upstream timeout (HTTP 502), retrying in 2 s",
+    "deploy of commit 3f2a9c1e7b4d to payments-api-5b6c7d8e9f-abcde finished in 94 s",
+    "WARN replication lag on db-inf-003.internal is 4.2 s (threshold 2 s), see OPS-1234",
+    "ticket JIRA INF-1234 tracks the DNS failover test for inf01.prod.example.com",
+    "arn:aws:iam::123456789012:role/deploy assumed by ci-runner-42 for eu-west-1",
+    "CVE-2024-3094 does not affect xz 5.4.6 on the bastion hosts; patched 14 hosts",
+    "kubectl -n payments rollout restart deployment/checkout (revision 17)",
+    "The on-call engineer confirmed the error budget burn rate is 2.1x over 1 h.",
+    "p99 latency of the search service is 120 ms against an SLO of 200 ms",
+    "alertname=InfraDiskFull instance=ip-10-0-1-23.ec2.internal severity=critical",
+    "terraform plan: 3 to add, 1 to change, 0 to destroy (module.inf_vpc)",
+]
+SPELLINGS = ["INF-00{n}", "inf-00{n}", "INF_00{n}", "INF 00{n}", "Inf-00{n}", "INF00{n}",
+             "ＩＮＦ－００{n}", "I\u200bNF-00{n}", "**INF**-00{n}", "INF&#45;00{n}"]  # fmt: skip
+
+
+def corpus(size: int, seed: int = 7) -> tuple[str, int]:
+    """``size`` characters of operations text and the number of IDs in it."""
+    rng = random.Random(seed)
+    lines: list[str] = []
+    total = ids = 0
+    while total < size:
+        line = rng.choice(LINES)
+        if ids * 250 < total:
+            spelling = rng.choice(SPELLINGS).format(n=rng.randint(1, 6))
+            line = f"{line} Owner: {spelling}."
+            ids += 1
+        lines.append(line)
+        total += len(line) + 1
+    return "\n".join(lines)[:size], ids
+
+
+def _throughput(func: Callable[[], object], size: int, runs: int) -> list[float]:
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        func()
+        samples.append(size / (time.perf_counter() - start) / 1e6)
+    return samples
+
+
+def rows(runs: int) -> list[tuple[str, str, str, str]]:
+    """Median and worst MB/s of the three scrub figures; streamed output is checked
+    against batch output before anything is timed."""
+    from infra_team import Scrubber, scrub
+
+    text, ids = corpus(10_000_000)
+    small = text[:1_000_000]
+    rng = random.Random(3)
+    cuts = [rng.randint(1, 64) for _ in range(4096)]
+
+    def streamed(source: str, sizes: list[int]) -> str:
+        scrubber, out, start, k = Scrubber(), [], 0, 0
+        while start < len(source):
+            end = start + sizes[k % len(sizes)]
+            out.append(scrubber.feed(source[start:end]))
+            start, k = end, k + 1
+        out.append(scrubber.flush())
+        return "".join(out)
+
+    expected = scrub(text)
+    if streamed(text, cuts) != expected or streamed(small, [1]) != scrub(small):
+        msg = "streamed scrubbing differs from batch scrubbing"
+        raise SystemExit(msg)
+    figures = [
+        (
+            f"scrub batch, 10 MB, {ids // 1000}k IDs",
+            _throughput(lambda: scrub(text), len(text), runs),
+        ),
+        (
+            "scrub stream, 1-64-char chunks",
+            _throughput(lambda: streamed(text, cuts), len(text), runs),
+        ),
+        (
+            "scrub stream, 1-char chunks (1 MB)",
+            _throughput(lambda: streamed(small, [1]), len(small), runs),
+        ),
+    ]
+    return [
+        (name, f"{statistics.median(s):.1f} MB/s", f"{min(s):.1f} MB/s", str(len(s)))
+        for name, s in figures
+    ]
