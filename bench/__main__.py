@@ -1,7 +1,8 @@
 """Benchmarks (not tests): ``python -m bench`` prints a table of figures.
 
 Runs on the offline engine, so the numbers measure the graph, tools, scrubbing and
-checkpointing overhead, not a language model.
+checkpointing overhead, not a language model. ``python -m bench compare`` runs infra-team
+beside reference patterns on a scripted model (``bench.compare``; needs the ``bench`` extra).
 """
 
 from __future__ import annotations
@@ -109,4 +110,13 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["compare"]:
+        from bench.compare import main as compare_main
+
+        compare_main(sys.argv[2:])
+    elif sys.argv[1:2] == ["memory"]:
+        from bench.compare import memory_child
+
+        asyncio.run(memory_child(int(sys.argv[2])))
+    else:
+        main()

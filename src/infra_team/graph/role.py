@@ -25,8 +25,10 @@ from pydantic import BaseModel
 
 from infra_team.graph._middleware import ScrubOutputMiddleware, ToolEventsMiddleware, tool_result
 from infra_team.graph._schemas import BRIEF_KEY, STAGE_SCHEMAS, Stage, StageBrief
-from infra_team.prompts import build_system_prompt
+from infra_team.graph._stage_agent import route_by_writes
+from infra_team.prompts import build_stage_prompt
 from infra_team.registry import RoleSpec, display_name
+from infra_team.stages import stage_tools, write_variants
 from infra_team.tools import get_tools
 
 MODEL_CALL_LIMIT = 6
@@ -43,8 +45,20 @@ _TEMPLATES = jinja2.Environment(
 
 
 def build_role_agent(spec: RoleSpec, model: BaseChatModel, stage: Stage) -> Runnable[Any, Any]:
-    """The agent for one role at one stage: own prompt, own tools, stage schema."""
-    tools = [] if stage == "intake" else get_tools(spec.name)
+    """The agent for one role at one stage: the stage's prompt, the stage's tools, the
+    stage schema (a stage that may propose writes routes each brief to the agent bound
+    with write tools only when the request asks for a write)."""
+    variants = {
+        writes: _build_agent(spec, model, stage, writes)
+        for writes in write_variants(spec.name, stage)
+    }
+    return route_by_writes(variants)
+
+
+def _build_agent(
+    spec: RoleSpec, model: BaseChatModel, stage: Stage, writes: frozenset[str]
+) -> Runnable[Any, Any]:
+    tools = list(stage_tools(spec.name, stage, writes))
     middleware: list[AgentMiddleware[Any, Any, Any]] = [
         ModelCallLimitMiddleware(run_limit=MODEL_CALL_LIMIT, exit_behavior="end"),
         ModelRetryMiddleware(max_retries=MODEL_RETRIES, on_failure="error"),
@@ -54,7 +68,7 @@ def build_role_agent(spec: RoleSpec, model: BaseChatModel, stage: Stage) -> Runn
     return create_agent(
         model,
         tools,
-        system_prompt=build_system_prompt(spec),
+        system_prompt=build_stage_prompt(spec, stage, tuple(tool.name for tool in tools)),
         response_format=ToolStrategy(STAGE_SCHEMAS[stage]),
         middleware=middleware,
         name=f"{spec.name}.{stage}",
