@@ -14,6 +14,7 @@ import ipaddress
 import json
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -394,8 +395,11 @@ def find_rps(text: str) -> float | None:
     return value * 1000 if match[2] else value
 
 
+@lru_cache(maxsize=32)
 def find_status_codes(text: str) -> tuple[int, ...]:
-    """HTTP 5xx status codes ("502", "HTTP 504"), not sizes or counts ("500 GB", "500 users")."""
+    """HTTP 5xx status codes ("502", "HTTP 504"), not sizes or counts ("500 GB", "500 users").
+
+    Memoised: every stage of a run reads the same request (a few recent texts are kept)."""
     codes: list[int] = []
     for match in _STATUS.finditer(text):
         code = int(match[1])
@@ -595,8 +599,12 @@ def mentions(text: str, pattern: str) -> bool:
     return re.search(pattern, text, re.IGNORECASE) is not None
 
 
+@lru_cache(maxsize=16)
 def extract_facts(text: str) -> RequestFacts:
-    """Every fact this module can read from a request."""
+    """Every fact this module can read from a request.
+
+    Memoised: a run's stages all read the same request, so its facts are extracted once
+    per run, not once per stage (the value is frozen; a few recent requests are kept)."""
     lowered = text.lower()
     counts = find_event_counts(text)
     error_rate = find_error_rate_percent(text)
