@@ -12,20 +12,17 @@ from typing import Any
 
 import jinja2
 from langchain.agents import create_agent
-from langchain.agents.middleware import (
-    AgentMiddleware,
-    ModelCallLimitMiddleware,
-    ModelRetryMiddleware,
-)
+from langchain.agents.middleware import AgentMiddleware, ModelCallLimitMiddleware
 from langchain.agents.structured_output import ToolStrategy
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, ToolMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 from pydantic import BaseModel
 
-from infra_team.graph._middleware import ScrubOutputMiddleware, ToolEventsMiddleware, tool_result
+from infra_team.graph._middleware import tool_result
 from infra_team.graph._schemas import BRIEF_KEY, STAGE_SCHEMAS, Stage, StageBrief
 from infra_team.graph._stage_agent import route_by_writes
+from infra_team.graph._stage_middleware import RetryScrubMiddleware, with_tool_events
 from infra_team.prompts import build_stage_prompt
 from infra_team.registry import RoleSpec, display_name
 from infra_team.stages import stage_tools, write_variants
@@ -61,9 +58,7 @@ def _build_agent(
     tools = list(stage_tools(spec.name, stage, writes))
     middleware: list[AgentMiddleware[Any, Any, Any]] = [
         ModelCallLimitMiddleware(run_limit=MODEL_CALL_LIMIT, exit_behavior="end"),
-        ModelRetryMiddleware(max_retries=MODEL_RETRIES, on_failure="error"),
-        ScrubOutputMiddleware(spec.name),
-        ToolEventsMiddleware(spec.name),
+        RetryScrubMiddleware(spec.name, max_retries=MODEL_RETRIES),
     ]
     return create_agent(
         model,
@@ -114,12 +109,16 @@ def _tool_names(role: str) -> frozenset[str]:
 
 
 def run_stage(agent: Runnable[Any, Any], brief: StageBrief, config: RunnableConfig) -> StageOutcome:
-    result = agent.invoke({"messages": [brief_message(brief)]}, config)
+    result = agent.invoke(
+        {"messages": [brief_message(brief)]}, with_tool_events(config, brief.role)
+    )
     return _outcome(brief.role, result)
 
 
 async def arun_stage(
     agent: Runnable[Any, Any], brief: StageBrief, config: RunnableConfig
 ) -> StageOutcome:
-    result = await agent.ainvoke({"messages": [brief_message(brief)]}, config)
+    result = await agent.ainvoke(
+        {"messages": [brief_message(brief)]}, with_tool_events(config, brief.role)
+    )
     return _outcome(brief.role, result)
