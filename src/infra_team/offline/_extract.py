@@ -19,6 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from infra_team.stages import requested_writes
+
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _UNIT_MINUTES: dict[str, float] = {
     "s": 1 / 60,
@@ -209,16 +211,6 @@ _TIMELINE = re.compile(
     r"|\b(?:asap|urgently|immediately|this week|next week|next month|this quarter|next quarter)\b",
     re.IGNORECASE,
 )
-_ASKS_STATUSPAGE = (
-    r"\b(?:open|create|post|publish|raise|start|update)\b[^.\n]{0,40}\bstatus ?page\b"
-    r"|\bstatus ?page incident\b"
-)
-_ASKS_PAGE = (
-    r"\bpage\s+(?:the\s+|our\s+)?(?:on-?call|primary|secondary|sre|team|someone|engineer|owner)"
-    r"|\b(?:trigger|send|raise|open)\s+(?:a\s+)?(?:page|pagerduty)\b|\bpagerduty\b"
-)
-_ASKS_SILENCE = r"\bsilenc(?:e|ing)\b"
-_ASKS_ANNOTATION = r"\bannotat(?:e|ion)\b"
 _NOT_A_NAME = frozenset(
     {
         "a", "an", "the", "our", "my", "your", "their", "this", "that", "new", "it", "we",
@@ -606,6 +598,7 @@ def extract_facts(text: str) -> RequestFacts:
     Memoised: a run's stages all read the same request, so its facts are extracted once
     per run, not once per stage (the value is frozen; a few recent requests are kept)."""
     lowered = text.lower()
+    writes = requested_writes(text)  # the same words decide which write tools triage binds
     counts = find_event_counts(text)
     error_rate = find_error_rate_percent(text)
     if error_rate is None and counts is not None:
@@ -635,8 +628,8 @@ def extract_facts(text: str) -> RequestFacts:
         sshd_config=find_sshd_config(text),
         query_plan=find_query_plan(text),
         apt_listing=find_apt_listing(text),
-        asks_statuspage=mentions(text, _ASKS_STATUSPAGE),
-        asks_page=mentions(text, _ASKS_PAGE),
-        asks_silence=mentions(text, _ASKS_SILENCE),
-        asks_annotation=mentions(text, _ASKS_ANNOTATION),
+        asks_statuspage="create_statuspage_incident" in writes,
+        asks_page="pagerduty_event" in writes,
+        asks_silence="create_alertmanager_silence" in writes,
+        asks_annotation="create_grafana_annotation" in writes,
     )
