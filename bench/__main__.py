@@ -2,7 +2,9 @@
 
 Runs on the offline engine, so the numbers measure the graph, tools, scrubbing and
 checkpointing overhead, not a language model. The first rows time fresh processes: importing
-the package and the commands that need no run (`bench/startup.py`).
+the package and the commands that need no run (`bench/startup.py`). ``python -m bench compare`` runs
+infra-team beside reference patterns on a scripted model (``bench.compare``; needs the
+``bench`` extra).
 """
 
 from __future__ import annotations
@@ -123,6 +125,17 @@ def main() -> None:
         _row("team request, streamed", _timed(lambda: list(stream("infrastructure-team", REQUEST))))
     )
 
+    filler = "The application logs show ordinary INFO lines about request handling. "
+    big = REQUEST + ". " + filler * (100_000 // len(filler))
+    counter = iter(range(1_000_000))
+    rows.append(
+        _row(
+            "team request of 100 KB (offline engine)",
+            # A fresh text each time: the engine memoises what it read from a request.
+            _timed(lambda: task("infrastructure-team", f"{big} #{next(counter)}"), min(RUNS, 3)),
+        )
+    )
+
     from bench import scrub as scrub_bench
 
     rows += scrub_bench.rows(min(RUNS, 3))  # "worst" is the slowest run's MB/s
@@ -137,4 +150,13 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["compare"]:
+        from bench.compare import main as compare_main
+
+        compare_main(sys.argv[2:])
+    elif sys.argv[1:2] == ["memory"]:
+        from bench.compare import memory_child
+
+        asyncio.run(memory_child(int(sys.argv[2])))
+    else:
+        main()

@@ -32,3 +32,27 @@ def test_benchmark_prints_its_table():
     assert any(row.startswith("scrub batch, 10 MB") for row in rows)
     assert "scrub stream, 1-64-char chunks" in rows
     assert "scrub stream, 1-char chunks (1 MB)" in rows
+    assert "team request of 100 KB (offline engine)" in rows
+
+
+def test_comparison_prints_every_pattern():
+    """``python -m bench compare`` at one repetition: the four patterns, the per-call
+    table, SQLite, concurrency, memory and the target table all print."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "compare"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+        cwd=ROOT,
+        env={**os.environ, "BENCH_RUNS": "1", "BENCH_MEMORY_RUNS": "2"},
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for pattern in ("floor", "create_supervisor", "deepagents", "infra-team"):
+        assert f"\n{pattern} " in out
+    assert "largest call: " in out
+    assert "checkpoints/run" in out
+    assert "runs/s" in out
+    assert "RSS over 2 runs" in out
+    assert "infra-team against its targets" in out

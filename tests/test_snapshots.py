@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from langchain_core.utils.function_calling import convert_to_openai_tool
 
-from infra_team.prompts import build_system_prompt
+from infra_team.prompts import build_stage_prompt, build_system_prompt
 from infra_team.registry import SUBAGENT_TYPES, registry
+from infra_team.stages import STAGE_TOOLS, check_stage_tools, stage_tools
 from infra_team.tools import get_tools, writes
 from tests.leaks import leaks
 
@@ -30,6 +31,11 @@ def _tool_schemas(subagent_type: str) -> str:
         for tool in get_tools(subagent_type)
     ]
     return json.dumps(schemas, indent=2, sort_keys=True) + "\n"
+
+
+STAGE_CHARACTERS = 9_000
+"""Most characters a stage prompt may have (prompt plus brief plus schemas must stay under
+16,000 per call, a 4k-token context with room to answer)."""
 
 
 def _check(path: Path, current: str, update: bool) -> None:
@@ -58,3 +64,35 @@ def test_tool_schema_snapshot(subagent_type: str, update_snapshots: bool) -> Non
         _tool_schemas(subagent_type),
         update_snapshots,
     )
+
+
+@pytest.mark.parametrize(("subagent_type", "stage"), list(STAGE_TOOLS))
+def test_stage_prompt_snapshot(subagent_type: str, stage: str, update_snapshots: bool) -> None:
+    """What the model sees at one stage of the graph: the stage prompt, and the names of
+    the tools bound there (their schemas are in the role's tools snapshot)."""
+    tools = stage_tools(subagent_type, stage)
+    prompt = build_stage_prompt(registry()[subagent_type], stage, tuple(t.name for t in tools))
+    assert leaks(prompt) == []
+    assert "<!--" not in prompt
+    assert len(prompt) <= STAGE_CHARACTERS
+    listing = "\n".join(f"- `{tool.name}`" for tool in tools) or "(none)"
+    current = f"{prompt}\n---\nTools bound at this stage:\n{listing}\n"
+    path = SNAPSHOTS / "stages" / f"{_role_key(subagent_type)}.{stage}.md"
+    _check(path, current, update_snapshots)
+
+
+def test_stage_tools_are_the_roles_own_and_read_only() -> None:
+    assert check_stage_tools() == []
+    for role, stage in STAGE_TOOLS:
+        assert not any(writes(tool) for tool in stage_tools(role, stage))
+
+
+def test_write_tools_are_bound_only_at_triage_when_asked() -> None:
+    from infra_team.stages import requested_writes
+
+    asked = requested_writes("checkout is down; page the on-call and open a status page incident")
+    assert asked == {"pagerduty_event", "create_statuspage_incident"}
+    triage = {t.name for t in stage_tools("site-reliability-engineer", "triage", asked)}
+    assert asked <= triage
+    assert not asked & {t.name for t in stage_tools("site-reliability-engineer", "operate", asked)}
+    assert requested_writes("checkout returns 502 for 40% of requests") == frozenset()

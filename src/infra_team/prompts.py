@@ -27,6 +27,10 @@ from infra_team.tools._base import UNTRUSTED_CLOSE, UNTRUSTED_OPEN
 
 SYSTEM_PROMPT_FRAGMENT = "system_prompt.md"
 """The fragment that assembles a role's system prompt from its body and the shared text."""
+STAGE_PROMPT_FRAGMENT = "stage_prompt.md"
+"""The fragment that assembles a role's prompt at one graph stage."""
+_STAGE_MARK = re.compile(r"^<!--\s*stages:\s*(?P<stages>[^>]*?)\s*-->\s*$")
+_HEADING = re.compile(r"^(?P<level>#{1,6})\s")
 
 _PROTOCOL_VARIABLES: dict[ProtocolKind, str] = {
     "change": "change_request_template",
@@ -121,13 +125,74 @@ def build_system_prompt(spec: RoleSpec) -> str:
     example_tool = spec.tools[0] if spec.tools else "tool_name"
     text = render_fragment(
         SYSTEM_PROMPT_FRAGMENT,
-        role_body=spec.body,
+        role_body=strip_stage_marks(spec.body),
         role_name=spec.role,
         untrusted_open=UNTRUSTED_OPEN.format(tool=example_tool),
         untrusted_close=UNTRUSTED_CLOSE,
         **_protocol_variables(),
     )
     return text.strip() + "\n"
+
+
+def build_stage_prompt(spec: RoleSpec, stage: str, tools: tuple[str, ...]) -> str:
+    """A role's prompt at one graph stage: only the instructions that stage needs.
+
+    The role's agents/ body is the one source. A section whose heading is followed by a
+    ``<!-- stages: design, escalation -->`` line is kept only at those stages
+    (``<!-- stages: none -->``: only in the full prompt that hosts read). The shared
+    fragments are cut the same way (``stage`` is defined when they render here). At a
+    stage the bound tools' own descriptions are their manual, so the body's tool guide
+    is left out; the stage's structured output schema says what to answer, so the report
+    format and protocol templates of the full prompt are too.
+
+    Raises:
+        PromptError: a fragment is missing or fails to render.
+    """
+    example_tool = tools[0] if tools else "tool_name"
+    text = render_fragment(
+        STAGE_PROMPT_FRAGMENT,
+        role_body=stage_body(spec.body, stage),
+        role_name=spec.role,
+        stage=stage,
+        has_tools=bool(tools),
+        untrusted_open=UNTRUSTED_OPEN.format(tool=example_tool),
+        untrusted_close=UNTRUSTED_CLOSE,
+    )
+    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def stage_body(body: str, stage: str) -> str:
+    """The sections of an agents/ body kept at one stage (see ``build_stage_prompt``)."""
+    kept: list[str] = []
+    hidden_below: int | None = None  # heading level of a hidden section, while inside it
+    lines = body.splitlines()
+    for index, line in enumerate(lines):
+        heading = _HEADING.match(line)
+        if heading:
+            level = len(heading["level"])
+            if hidden_below is not None and level > hidden_below:
+                continue
+            hidden_below = None
+            stages = _stage_mark(lines, index)
+            if stages is not None and stage not in stages:
+                hidden_below = level
+                continue
+        elif hidden_below is not None or _STAGE_MARK.match(line.strip()):
+            continue
+        kept.append(line)
+    return "\n".join(kept)
+
+
+def strip_stage_marks(body: str) -> str:
+    """The body without its stage marks: the full prompt a host reads."""
+    return "\n".join(line for line in body.splitlines() if not _STAGE_MARK.match(line.strip()))
+
+
+def _stage_mark(lines: list[str], heading: int) -> set[str] | None:
+    """The stages named on the line after a heading, or None when it has no mark."""
+    if heading + 1 < len(lines) and (mark := _STAGE_MARK.match(lines[heading + 1].strip())):
+        return {part.strip() for part in mark["stages"].split(",") if part.strip()}
+    return None
 
 
 def _protocol_variables() -> dict[str, str]:

@@ -50,6 +50,10 @@ def statuspage_env(monkeypatch):
     reset_settings()
 
 
+PAGING_REQUEST = "checkout 502 for 40% of requests; open a status page incident"
+"""Triage is offered the write tools only when the request asks for that action."""
+
+
 def _paging_model():
     return team_script(
         resolved_at="on-call",
@@ -68,7 +72,7 @@ def _paging_model():
 def test_write_tool_rejected_never_calls_the_api(respx_mock, statuspage_env):
     route = respx_mock.post(STATUSPAGE).mock(return_value=httpx.Response(201, json={"id": "x"}))
     model = _paging_model()
-    paused = task("infrastructure-team", "checkout 502 for 40% of requests", model=model)
+    paused = task("infrastructure-team", PAGING_REQUEST, model=model)
     assert paused.status == "interrupted"
     assert paused.interrupts[0].details["tool"] == "create_statuspage_incident"
     assert "site-reliability-engineer" in paused.engaged_roles
@@ -86,7 +90,7 @@ def test_write_tool_approved_calls_the_api_once(respx_mock, statuspage_env):
         )
     )
     model = _paging_model()
-    paused = task("infrastructure-team", "checkout 502 for 40% of requests", model=model)
+    paused = task("infrastructure-team", PAGING_REQUEST, model=model)
     done = resume(paused.thread_id, "approve", model=model)
     assert done.status == "completed"
     assert route.call_count == 1

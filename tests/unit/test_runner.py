@@ -175,7 +175,8 @@ def test_each_pending_write_needs_its_own_decision(monkeypatch):
             ]
         },
     )
-    paused = task("infrastructure-team", "checkout 502 for 40% of requests", model=model)
+    request = "checkout 502 for 40% of requests; annotate it and open a status page incident"
+    paused = task("infrastructure-team", request, model=model)
     assert len(paused.interrupts) == 2
     first_tool = paused.interrupts[0].details["tool"]
     second_tool = paused.interrupts[1].details["tool"]

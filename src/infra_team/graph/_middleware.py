@@ -18,10 +18,7 @@ from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResp
 from langchain_core.messages import ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.runnables.config import ensure_config, var_child_runnable_config
-from langgraph.prebuilt.tool_node import ToolCallRequest
-from langgraph.types import Command
 
-from infra_team.graph._progress import emit
 from infra_team.scrub import scrub_obj
 from infra_team.tools import parse_tool_output
 
@@ -68,51 +65,6 @@ class ScrubOutputMiddleware(AgentMiddleware[Any, Any, Any]):
         finally:
             if token is not None:
                 var_child_runnable_config.reset(token)
-
-
-class ToolEventsMiddleware(AgentMiddleware[Any, Any, Any]):
-    """Reports each tool call and its outcome as progress events."""
-
-    def __init__(self, role: str) -> None:
-        super().__init__()
-        self.role = role
-
-    def _called(self, request: ToolCallRequest) -> None:
-        call = request.tool_call
-        emit({"type": "tool_called", "role": self.role, "tool": call["name"], "args": call["args"]})
-
-    def _finished(self, response: ToolMessage | Command[Any]) -> None:
-        if isinstance(response, ToolMessage):
-            result = tool_result(response)
-            emit(
-                {
-                    "type": "tool_result",
-                    "role": self.role,
-                    "tool": response.name or "",
-                    "status": result.get("status", response.status),
-                    "text": result.get("summary", ""),
-                }
-            )
-
-    def wrap_tool_call(
-        self,
-        request: ToolCallRequest,
-        handler: Callable[[ToolCallRequest], ToolMessage | Command[Any]],
-    ) -> ToolMessage | Command[Any]:
-        self._called(request)
-        response = handler(request)
-        self._finished(response)
-        return response
-
-    async def awrap_tool_call(
-        self,
-        request: ToolCallRequest,
-        handler: Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]],
-    ) -> ToolMessage | Command[Any]:
-        self._called(request)
-        response = await handler(request)
-        self._finished(response)
-        return response
 
 
 def tool_result(message: ToolMessage) -> dict[str, Any]:

@@ -12,17 +12,14 @@ from typing import Any
 
 import jinja2
 from langchain.agents import create_agent
-from langchain.agents.middleware import (
-    AgentMiddleware,
-    ModelCallLimitMiddleware,
-)
+from langchain.agents.middleware import AgentMiddleware, ModelCallLimitMiddleware
 from langchain.agents.structured_output import ToolStrategy
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 from pydantic import BaseModel
 
-from infra_team.graph._middleware import ScrubOutputMiddleware, ToolEventsMiddleware, tool_result
+from infra_team.graph._middleware import ScrubOutputMiddleware, tool_result
 from infra_team.graph._request import TypedRequestMiddleware, shown_brief
 from infra_team.graph._schemas import (
     BRIEF_KEY,
@@ -31,13 +28,16 @@ from infra_team.graph._schemas import (
     StageBrief,
     unstructured_output,
 )
+from infra_team.graph._stage_agent import route_by_writes
+from infra_team.graph._stage_middleware import with_tool_events
 from infra_team.graph._structured import (
     AnswerReminderMiddleware,
     StructuredAnswerMiddleware,
     prose_answer,
 )
-from infra_team.prompts import build_system_prompt
+from infra_team.prompts import build_stage_prompt
 from infra_team.registry import RoleSpec, display_name
+from infra_team.stages import stage_tools, write_variants
 from infra_team.tools import get_tools
 
 MODEL_CALL_LIMIT = 6
@@ -56,27 +56,37 @@ _TEMPLATES = jinja2.Environment(
 
 
 def build_role_agent(spec: RoleSpec, model: BaseChatModel, stage: Stage) -> Runnable[Any, Any]:
-    """The agent for one role at one stage: own prompt, own tools, stage schema.
+    """The agent for one role at one stage: the stage's prompt, the stage's tools, the
+    stage schema (a stage that may propose writes routes each brief to the agent bound
+    with write tools only when the request asks for a write)."""
+    variants = {
+        writes: _build_agent(spec, model, stage, writes)
+        for writes in write_variants(spec.name, stage)
+    }
+    return route_by_writes(variants)
 
-    The answer is asked for in the mode the model's provider accepts, and read from
+
+def _build_agent(
+    spec: RoleSpec, model: BaseChatModel, stage: Stage, writes: frozenset[str]
+) -> Runnable[Any, Any]:
+    """The answer is asked for in the mode the model's provider accepts, and read from
     wherever the model put it (``graph._structured``); the reminder comes first so that
     its jump back to the model follows the call limit's count, and the answer middleware
-    last so that a rejected mode is retried in the next one before any other retry.
-    """
-    tools = [] if stage == "intake" else get_tools(spec.name)
+    last so that a rejected mode is retried in the next one. Tool progress events come
+    from a callback (``with_tool_events``), not a hook, to save thread-pool hops."""
+    tools = list(stage_tools(spec.name, stage, writes))
     schema = STAGE_SCHEMAS[stage]
     middleware: list[AgentMiddleware[Any, Any, Any]] = [
         AnswerReminderMiddleware(schema),
         ModelCallLimitMiddleware(run_limit=MODEL_CALL_LIMIT, exit_behavior="end"),
         ScrubOutputMiddleware(spec.name),
-        ToolEventsMiddleware(spec.name),
         TypedRequestMiddleware(),  # model and tools get the request as typed
         StructuredAnswerMiddleware(schema),  # innermost: reads the answer, retries a mode
     ]
     return create_agent(
         model,
         tools,
-        system_prompt=build_system_prompt(spec),
+        system_prompt=build_stage_prompt(spec, stage, tuple(tool.name for tool in tools)),
         response_format=ToolStrategy(schema),
         middleware=middleware,
         name=agent_name(spec.name, stage),
@@ -150,12 +160,16 @@ def _tool_names(role: str) -> frozenset[str]:
 
 
 def run_stage(agent: Runnable[Any, Any], brief: StageBrief, config: RunnableConfig) -> StageOutcome:
-    result = agent.invoke({"messages": [brief_message(brief)]}, config)
+    result = agent.invoke(
+        {"messages": [brief_message(brief)]}, with_tool_events(config, brief.role)
+    )
     return _outcome(brief, result)
 
 
 async def arun_stage(
     agent: Runnable[Any, Any], brief: StageBrief, config: RunnableConfig
 ) -> StageOutcome:
-    result = await agent.ainvoke({"messages": [brief_message(brief)]}, config)
+    result = await agent.ainvoke(
+        {"messages": [brief_message(brief)]}, with_tool_events(config, brief.role)
+    )
     return _outcome(brief, result)

@@ -14,9 +14,12 @@ import ipaddress
 import json
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+
+from infra_team.stages import requested_writes
 
 _NUMBER = r"(\d+(?:\.\d+)?)"
 _UNIT_MINUTES: dict[str, float] = {
@@ -208,16 +211,6 @@ _TIMELINE = re.compile(
     r"|\b(?:asap|urgently|immediately|this week|next week|next month|this quarter|next quarter)\b",
     re.IGNORECASE,
 )
-_ASKS_STATUSPAGE = (
-    r"\b(?:open|create|post|publish|raise|start|update)\b[^.\n]{0,40}\bstatus ?page\b"
-    r"|\bstatus ?page incident\b"
-)
-_ASKS_PAGE = (
-    r"\bpage\s+(?:the\s+|our\s+)?(?:on-?call|primary|secondary|sre|team|someone|engineer|owner)"
-    r"|\b(?:trigger|send|raise|open)\s+(?:a\s+)?(?:page|pagerduty)\b|\bpagerduty\b"
-)
-_ASKS_SILENCE = r"\bsilenc(?:e|ing)\b"
-_ASKS_ANNOTATION = r"\bannotat(?:e|ion)\b"
 _NOT_A_NAME = frozenset(
     {
         "a", "an", "the", "our", "my", "your", "their", "this", "that", "new", "it", "we",
@@ -397,8 +390,11 @@ def find_rps(text: str) -> float | None:
     return value * 1000 if match[2] else value
 
 
+@lru_cache(maxsize=32)
 def find_status_codes(text: str) -> tuple[int, ...]:
-    """HTTP 5xx status codes ("502", "HTTP 504"), not sizes or counts ("500 GB", "500 users")."""
+    """HTTP 5xx status codes ("502", "HTTP 504"), not sizes or counts ("500 GB", "500 users").
+
+    Memoised: every stage of a run reads the same request (a few recent texts are kept)."""
     codes: list[int] = []
     for match in _STATUS.finditer(text):
         code = int(match[1])
@@ -598,9 +594,14 @@ def mentions(text: str, pattern: str) -> bool:
     return re.search(pattern, text, re.IGNORECASE) is not None
 
 
+@lru_cache(maxsize=16)
 def extract_facts(text: str) -> RequestFacts:
-    """Every fact this module can read from a request."""
+    """Every fact this module can read from a request.
+
+    Memoised: a run's stages all read the same request, so its facts are extracted once
+    per run, not once per stage (the value is frozen; a few recent requests are kept)."""
     lowered = text.lower()
+    writes = requested_writes(text)  # the same words decide which write tools triage binds
     counts = find_event_counts(text)
     error_rate = find_error_rate_percent(text)
     if error_rate is None and counts is not None:
@@ -630,8 +631,8 @@ def extract_facts(text: str) -> RequestFacts:
         sshd_config=find_sshd_config(text),
         query_plan=find_query_plan(text),
         apt_listing=find_apt_listing(text),
-        asks_statuspage=mentions(text, _ASKS_STATUSPAGE),
-        asks_page=mentions(text, _ASKS_PAGE),
-        asks_silence=mentions(text, _ASKS_SILENCE),
-        asks_annotation=mentions(text, _ASKS_ANNOTATION),
+        asks_statuspage="create_statuspage_incident" in writes,
+        asks_page="pagerduty_event" in writes,
+        asks_silence="create_alertmanager_silence" in writes,
+        asks_annotation="create_grafana_annotation" in writes,
     )

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import cast
 
 from pydantic import BaseModel, ConfigDict
@@ -150,14 +150,36 @@ def _phrase_pattern(phrase: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w/]){body}(?:s|es)?(?![\w/])", re.IGNORECASE)
 
 
+@cache
+def _first_word(phrase: str) -> str:
+    """The phrase's first word, lower case: it must occur in the text for the phrase to."""
+    return next((w for w in re.split(r"[\s_-]+", phrase.strip().lower()) if w), "")
+
+
+@lru_cache(maxsize=32)
+def _lowered(text: str) -> str:
+    return text.lower()
+
+
 def find_phrases(text: str, phrases: Iterable[str]) -> tuple[str, ...]:
     """The phrases present in ``text``, in order of first appearance, each once."""
+    return _find_phrases(text, tuple(dict.fromkeys(phrases)))
+
+
+@lru_cache(maxsize=256)
+def _find_phrases(text: str, phrases: tuple[str, ...]) -> tuple[str, ...]:
+    """``find_phrases``, memoised: the stages of a run ask about the same request. A
+    phrase's pattern runs only when its first word occurs in the lowered text (one fast
+    substring scan), so a long request is not searched once per keyword."""
     codes = {str(code) for code in find_status_codes(text)}
+    lowered = _lowered(text)
     found: list[tuple[int, str]] = []
-    for phrase in dict.fromkeys(phrases):
+    for phrase in phrases:
         if phrase.isdigit():
             if phrase in codes:
                 found.append((text.find(phrase), phrase))
+            continue
+        if _first_word(phrase) not in lowered:
             continue
         match = _phrase_pattern(phrase).search(text)
         if match:
