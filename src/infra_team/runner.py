@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import queue
 import threading
 import time
@@ -483,7 +484,10 @@ def _bounded_events(
         except BaseException as exc:  # handed to the caller's thread
             items.put(("error", exc))
 
-    worker = threading.Thread(target=work, name="infra-team-run", daemon=True)
+    # The worker runs in a copy of the caller's context, so context variables the caller
+    # set (tracing, per-call settings, an eval's served answers) hold inside the run too.
+    context = contextvars.copy_context()
+    worker = threading.Thread(target=context.run, args=(work,), name="infra-team-run", daemon=True)
     worker.start()
     deadline = time.monotonic() + options.timeout + DEADLINE_GRACE
     while True:
