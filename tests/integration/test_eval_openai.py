@@ -34,20 +34,25 @@ PROMETHEUS_CALL = ("query_prometheus", {"query": "sum(pg_stat_activity_count)"})
 JUDGE = "judge"
 
 
-def run_eval(server: FakeOpenAIServer, tmp_path: Path, *args: str) -> tuple[int, str, dict]:
-    """``python -m infra_team eval --json out.json ARGS`` against ``server``."""
-    out = tmp_path / "out.json"
+def user_env(server: FakeOpenAIServer, tmp_path: Path) -> dict[str, str]:
+    """A user's environment with ``OPENAI_BASE_URL`` at ``server`` and no config of ours."""
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("INFRA_TEAM_", "OPENAI_"))
     }
-    env |= {
+    return env | {
         "OPENAI_BASE_URL": server.base_url,
         "OPENAI_API_KEY": "dummy",
         "INFRA_TEAM_CONFIG": str(tmp_path / "none.toml"),
         "NO_COLOR": "1",
     }
+
+
+def run_eval(server: FakeOpenAIServer, tmp_path: Path, *args: str) -> tuple[int, str, dict]:
+    """``python -m infra_team eval --json out.json ARGS`` against ``server``."""
+    out = tmp_path / "out.json"
+    env = user_env(server, tmp_path)
     done = subprocess.run(
         [sys.executable, "-m", "infra_team", "eval", "--json", str(out), *args],
         env=env,
@@ -214,3 +219,35 @@ def test_a_bad_case_timeout_is_a_clear_error(tmp_path: Path) -> None:
     assert "--case-timeout must be a positive number of seconds, got 0" in output
     assert "Traceback" not in output
     assert not server.requests
+
+
+def test_infra_team_task_prints_the_tokens_a_local_server_reported(tmp_path: Path) -> None:
+    """``infra-team task --model openai:...`` with ``OPENAI_BASE_URL`` set: the client asks
+    for streamed usage (``stream_options``), so the printed tokens are the server's."""
+    with FakeOpenAIServer(team_responder(), quirks=LLAMA_CPP) as server:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "infra_team",
+                "task",
+                "infrastructure-team",
+                "New PostgreSQL cluster for billing with a hot standby",
+                "--model",
+                "openai:qwen",
+                "--checkpoint",
+                str(tmp_path / "runs.sqlite"),
+            ],
+            env=user_env(server, tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, output
+    total_in, total_out = sent_usage(server)
+    assert total_in > 0 and total_out > 0
+    total_row = next(line for line in output.splitlines() if line.strip().startswith("Total"))
+    assert total_row.split()[1:] == [str(total_in), str(total_out), str(total_in + total_out)]
+    assert any(body.get("stream_options") == {"include_usage": True} for body in server.requests)
