@@ -468,12 +468,26 @@ def eval_command(
     judge: Annotated[str | None, typer.Option(help="Model deciding free-text claims.")] = None,
     workers: Annotated[int, typer.Option(help="Cases run at the same time.")] = 1,
     fail_under: Annotated[float | None, typer.Option(help="Exit 1 below this score (%).")] = None,
+    case_timeout: Annotated[
+        float, typer.Option(help="Seconds one case may take before it fails on its own.")
+    ] = 600,
 ) -> None:
     """Measure answer quality: run the eval cases and score every expectation."""
     from infra_team.evals._command import eval_main
 
     try:
-        code = eval_main(model, cases, json_path, compare, judge, workers, fail_under, out, err)
+        code = eval_main(
+            model,
+            cases,
+            json_path,
+            compare,
+            judge,
+            workers,
+            fail_under,
+            out,
+            err,
+            case_timeout=case_timeout,
+        )
     except InfraTeamError as exc:
         _fail(str(exc))
     raise typer.Exit(code)

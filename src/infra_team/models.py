@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from typing import NamedTuple, TypeAlias
+from typing import Any, NamedTuple, TypeAlias
 
 from langchain_core.language_models import BaseChatModel
 
@@ -58,7 +58,7 @@ def _from_string(spec: str) -> BaseChatModel:
     from langchain.chat_models import init_chat_model
 
     try:
-        return init_chat_model(spec)
+        chat: BaseChatModel = init_chat_model(spec, **_options(spec))
     except Exception as exc:  # a provider's own error (no API key ...) becomes ours
         msg = (
             f"cannot load model `{spec}`: {exc}. Use `offline`, a `provider:model` string "
@@ -66,6 +66,21 @@ def _from_string(spec: str) -> BaseChatModel:
             "model instance."
         )
         raise ModelResolutionError(msg) from exc
+    return chat
+
+
+def _options(spec: str) -> dict[str, Any]:
+    """Provider options a bare ``provider:model`` string cannot carry.
+
+    ``openai``: ``stream_usage=True``. Runs stream their model calls (progress events),
+    and langchain-openai asks a server for streamed token usage only when no custom base
+    URL is set, so a local server (``OPENAI_BASE_URL`` pointing at llama.cpp, Ollama,
+    vLLM) would report no tokens at all. ``stream_options.include_usage`` is part of the
+    OpenAI API; Ollama and vLLM honour it and llama.cpp's server ignores fields it does not
+    know, so asking costs nothing where it is not supported.
+    """
+    provider = spec.partition(":")[0] if ":" in spec else None
+    return {"stream_usage": True} if provider == "openai" else {}
 
 
 class ResolvedModels(NamedTuple):

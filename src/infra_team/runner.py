@@ -484,10 +484,12 @@ def _bounded_events(
         except BaseException as exc:  # handed to the caller's thread
             items.put(("error", exc))
 
-    # The worker runs in a copy of the caller's context, so context variables the caller
-    # set (tracing, per-call settings, an eval's served answers) hold inside the run too.
-    context = contextvars.copy_context()
-    worker = threading.Thread(target=context.run, args=(work,), name="infra-team-run", daemon=True)
+    # The worker runs in a copy of the caller's context, as the run would in the caller's
+    # thread: context variables set around a run (the eval's recorded integration answers,
+    # a caller's tracing) reach its nodes and tools.
+    worker = threading.Thread(
+        target=contextvars.copy_context().run, args=(work,), name="infra-team-run", daemon=True
+    )
     worker.start()
     deadline = time.monotonic() + options.timeout + DEADLINE_GRACE
     while True:

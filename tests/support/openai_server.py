@@ -166,6 +166,8 @@ class FakeOpenAIServer:
         self.requests: list[dict[str, Any]] = []
         self.usages: list[dict[str, int]] = []
         """Usage of every reply sent, as reported to the client."""
+        self.usage_models: list[str] = []
+        """The model each of ``usages`` was asked of (the ``model`` field of the request)."""
         self.clients: list[Any] = []
         """HTTP clients made by ``chat_model`` for this server, closed with it."""
         self._lock = threading.Lock()
@@ -244,6 +246,7 @@ class FakeOpenAIServer:
         }
         with self._lock:
             self.usages.append(usage)
+            self.usage_models.append(str(request.body.get("model", "")))
         return usage
 
     def chunks(self, request: ChatRequest, reply: Reply) -> Iterator[dict[str, Any]]:

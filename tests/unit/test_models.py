@@ -67,3 +67,22 @@ def test_the_same_string_gives_the_same_instance():
 def test_unknown_role_in_mapping():
     with pytest.raises(ModelResolutionError, match="valid keys"):
         resolve_models({"database-wizard": "offline"})
+
+
+def test_an_openai_string_asks_for_streamed_usage_even_with_a_custom_base_url(monkeypatch):
+    """langchain-openai leaves ``stream_usage`` off when ``OPENAI_BASE_URL`` is set (local
+    servers), so streamed runs would report no tokens; the resolved model turns it on."""
+    from langchain_openai import ChatOpenAI
+
+    from infra_team.models import _from_string
+
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("OPENAI_API_KEY", "dummy")
+    _from_string.cache_clear()
+    try:
+        chat = resolve_model("openai:qwen-local")
+    finally:
+        _from_string.cache_clear()
+    assert isinstance(chat, ChatOpenAI)
+    assert chat.stream_usage is True
+    assert ChatOpenAI(model="qwen-local").stream_usage is not True  # the library's default

@@ -25,7 +25,7 @@ from infra_team.evals._results import (
     summarise,
     write_result,
 )
-from infra_team.evals._run import CaseRun, run_cases
+from infra_team.evals._run import CASE_TIMEOUT, CaseRun, run_cases
 from infra_team.evals._score import Check, Verdict, score
 from infra_team.models import ModelSpec, model_label, resolve_models
 
@@ -42,8 +42,10 @@ def run_eval(
     workers: int = 1,
     cases_dir: Path | None = None,
     on_case: Finished | None = None,
+    case_timeout: float = CASE_TIMEOUT,
 ) -> EvalResult:
     """Run and score every case with ``model``; ``judge`` decides the free-text claims.
+    A case that takes longer than ``case_timeout`` seconds fails on its own.
 
     Raises:
         ModelResolutionError: ``model`` cannot be loaded (checked before any case runs).
@@ -51,7 +53,7 @@ def run_eval(
     resolve_models(model)
     started = time.perf_counter()
 
-    runs = run_cases(cases, model, workers=workers, progress=on_case)
+    runs = run_cases(cases, model, workers=workers, progress=on_case, timeout=case_timeout)
     results = [
         case_result(case, run, score(case, run, judge=judge))
         for case, run in zip(cases, runs, strict=True)
@@ -66,6 +68,7 @@ def run_eval(
 
 
 __all__ = [
+    "CASE_TIMEOUT",
     "CaseResult",
     "CaseRun",
     "Check",

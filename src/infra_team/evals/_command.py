@@ -15,7 +15,7 @@ from infra_team.evals import load_cases, load_result, resolve_judge, run_eval, w
 from infra_team.evals._case import EvalCase
 from infra_team.evals._judge import ModelJudge
 from infra_team.evals._render import render_comparison, render_result
-from infra_team.evals._run import CaseRun
+from infra_team.evals._run import CASE_TIMEOUT, CaseRun
 from infra_team.models import OFFLINE
 
 EXIT_OK, EXIT_BELOW = 0, 1
@@ -31,6 +31,7 @@ def eval_main(
     fail_under: float | None,
     out: Console,
     err: Console,
+    case_timeout: float = CASE_TIMEOUT,
 ) -> int:
     """Run the eval (or compare two results) and print the tables; returns the exit code."""
     if compare is not None:
@@ -38,6 +39,9 @@ def eval_main(
         return EXIT_OK
     if workers < 1:
         msg = f"--workers must be at least 1, got {workers}"
+        raise ConfigError(msg)
+    if not case_timeout > 0:
+        msg = f"--case-timeout must be a positive number of seconds, got {case_timeout:g}"
         raise ConfigError(msg)
     spec = model or _configured_model()
     loaded = load_cases(cases)
@@ -58,6 +62,7 @@ def eval_main(
         workers=workers,
         cases_dir=cases,
         on_case=progress,
+        case_timeout=case_timeout,
     )
     render_result(result, out)
     if json_path is not None:

@@ -67,7 +67,8 @@ def render_result(result: EvalResult, console: Console, *, details: bool = True)
         f"[bold]Score {_pct(result.score)}[/] ({result.model}{judge}): "
         f"{total.cases_passed}/{total.cases} cases pass every check, "
         f"{total.checks_passed}/{total.checks} checks passed, {total.skipped} skipped; "
-        f"{result.duration_s:.1f} s",
+        f"{result.duration_s:.1f} s; tokens {result.usage.input_tokens} in, "
+        f"{result.usage.output_tokens} out",
         highlight=False,
     )
 

@@ -18,6 +18,7 @@ from infra_team.errors import ConfigError
 from infra_team.evals._case import EvalCase
 from infra_team.evals._run import CaseRun, ToolCall
 from infra_team.evals._score import Check
+from infra_team.result import TokenUsage
 
 SCHEMA_VERSION = 1
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
@@ -49,6 +50,8 @@ class CaseResult(BaseModel):
     http_requests: int = 0
     """Requests the tools sent to the integrations."""
     duration_s: float
+    usage: TokenUsage = Field(default_factory=TokenUsage)
+    """Input and output tokens the case's model calls reported (the judge's not counted)."""
     error: str | None = None
 
 
@@ -78,6 +81,8 @@ class EvalResult(BaseModel):
     duration_s: float
     score: float
     """Percent: the mean of the case scores."""
+    usage: TokenUsage = Field(default_factory=TokenUsage)
+    """Tokens over every case (zero for the offline engine, which calls no model)."""
     total: Tally
     by_role: dict[str, Tally]
     by_flow: dict[str, Tally]
@@ -104,6 +109,7 @@ def case_result(case: EvalCase, run: CaseRun, checks: list[Check]) -> CaseResult
         asked=run.asked,
         http_requests=len(run.http),
         duration_s=run.duration_s,
+        usage=run.result.usage.total if run.result else TokenUsage(),
         error=run.error or (run.result.error if run.result else None),
     )
 
@@ -156,6 +162,10 @@ def summarise(
         cases_dir=cases_dir,
         duration_s=round(duration_s, 2),
         score=total.score,
+        usage=TokenUsage(
+            input_tokens=sum(item.usage.input_tokens for item in results),
+            output_tokens=sum(item.usage.output_tokens for item in results),
+        ),
         total=total,
         by_role={role: _tally_cases(i for i in results if i.role == role) for role in roles},
         by_flow={flow: _tally_cases(i for i in results if i.flow == flow) for flow in flows},

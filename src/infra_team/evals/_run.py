@@ -29,6 +29,9 @@ from infra_team.result import TaskResult
 MAX_DECISIONS = 10
 """Questions answered per case before the run is left waiting (a run asks a handful)."""
 DECLINE = "Declined by the eval: nothing is changed while answer quality is measured."
+CASE_TIMEOUT = 600.0
+"""Seconds one case may take, every resume included: a small local model on a CPU needs a
+few minutes for the longest flow; past this the case fails and the eval goes on."""
 
 
 class ToolCall(BaseModel):
@@ -65,15 +68,26 @@ def _question(result: TaskResult) -> list[str]:
     return [question.gate, *([tool] if isinstance(tool, str) else [])]
 
 
-def run_case(case: EvalCase, model: ModelArg) -> CaseRun:
+def timed_out(timeout: float) -> str:
+    """The note of a case stopped at its deadline."""
+    return (
+        f"the case did not finish within --case-timeout {timeout:g} s and was stopped "
+        "(a slow or stuck model); raise --case-timeout for slow models"
+    )
+
+
+def run_case(case: EvalCase, model: ModelArg, *, timeout: float = CASE_TIMEOUT) -> CaseRun:
     """Run one case; call it inside ``eval_integrations()``.
 
     A failure inside the run is part of the result (``status="failed"``); an exception
     raised before any result (a bad model, an invalid request) is recorded in ``error``.
+    The case as a whole (the run and every resume) gets ``timeout`` seconds; a case past
+    it ends ``failed`` with a note saying so, and only that case fails.
     """
     from infra_team.runner import stream
 
     started = time.perf_counter()
+    deadline = time.monotonic() + timeout
     checkpoints = InMemorySaver()
     thread = f"eval-{case.id}"
     tools: list[ToolCall] = []
@@ -88,6 +102,7 @@ def run_case(case: EvalCase, model: ModelArg) -> CaseRun:
                 model=model,
                 thread_id=thread,
                 checkpointer=checkpoints,
+                timeout=timeout,
             )
             for _ in range(MAX_DECISIONS + 1):
                 for event in events:
@@ -98,6 +113,10 @@ def run_case(case: EvalCase, model: ModelArg) -> CaseRun:
                 if result is None or result.status != "interrupted":
                     break
                 asked += _question(result)
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    error = timed_out(timeout)
+                    break
                 events = stream(
                     case.subagent_type,
                     model=model,
@@ -105,10 +124,14 @@ def run_case(case: EvalCase, model: ModelArg) -> CaseRun:
                     checkpointer=checkpoints,
                     resume_with=False,
                     comment=DECLINE,
+                    timeout=left,
                 )
         except Exception as exc:  # one case's crash is that case's result, not the eval's
             error = f"{type(exc).__name__}: {exc}"
         log = list(served)
+    stopped = result is not None and result.status == "failed"
+    if error is None and stopped and time.monotonic() >= deadline:
+        error = timed_out(timeout)
     return CaseRun(
         result=result,
         tools=tools,
@@ -129,14 +152,16 @@ def run_cases(
     *,
     workers: int = 1,
     progress: Progress | None = None,
+    timeout: float = CASE_TIMEOUT,
 ) -> list[CaseRun]:
-    """Run every case, ``workers`` at a time; the runs come back in the order of ``cases``.
+    """Run every case, ``workers`` at a time, each within ``timeout`` seconds; the runs
+    come back in the order of ``cases``.
 
     The first case runs alone so the graph is compiled once, before the others start.
     """
 
     def one(case: EvalCase) -> CaseRun:
-        run = run_case(case, model)
+        run = run_case(case, model, timeout=timeout)
         if progress is not None:
             progress(case, run)
         return run
@@ -151,4 +176,4 @@ def run_cases(
             return [first, *pool.map(one, cases[1:])]
 
 
-__all__ = ["CaseRun", "Progress", "ToolCall", "run_case", "run_cases"]
+__all__ = ["CASE_TIMEOUT", "CaseRun", "Progress", "ToolCall", "run_case", "run_cases"]
