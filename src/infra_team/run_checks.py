@@ -111,14 +111,16 @@ def failure_message(exc: BaseException) -> str:
 def provider_error(exc: BaseException) -> InfraTeamError:
     """The typed error for an exception raised while a role was working."""
     name = type(exc).__name__
-    module = type(exc).__module__.split(".")[0]
+    # By the whole class tree: langchain-openai re-raises a 5xx as its own subclass of
+    # ``openai.InternalServerError`` (``OpenAIAPIError``), defined outside ``openai``.
+    modules = {cls.__module__.split(".")[0] for cls in type(exc).__mro__}
     if isinstance(exc, IndexError):
         text = "the model provider returned an answer with no choices (empty `choices`)"
     elif isinstance(exc, json.JSONDecodeError):
         text = f"the model provider returned invalid JSON ({exc.msg} at character {exc.pos})"
     elif isinstance(exc, UnicodeError):
         text = f"a role's text could not be encoded: {exc}"
-    elif module in {"openai", "anthropic", "httpx", "httpcore", "google"}:
+    elif modules & {"openai", "anthropic", "httpx", "httpcore", "google"}:
         text = f"the model provider failed: {name}: {exc}"
     else:
         text = f"a role failed: {name}: {exc}"

@@ -2,8 +2,8 @@
 retried in two layers.
 
 Stand-ins: a scripted model that sleeps (a provider that stalls) and one that raises.
-The same checks should also run through ``langchain-openai`` against the fake
-OpenAI-compatible server with slow bytes and 5xx answers (``tests/support/openai_server.py``).
+The same checks through ``langchain-openai`` against the fake OpenAI-compatible server
+(slow bytes, 5xx, request counts) are in ``test_provider_faults.py``.
 """
 
 from __future__ import annotations

@@ -1,9 +1,14 @@
 """Outbound calls to the team's external APIs, always ending in a ``ToolResult``.
 
 Each call opens its own ``httpx.Client`` with the configured timeout and is retried by
-tenacity on the failures that are worth a second try: 420/429 (rate limited), 5xx other
-than 501/505, connection errors, dropped connections and timeouts. Every outcome becomes
-a result a model can act on; nothing here raises into a tool:
+tenacity on the failures that are worth a second try. A read (GET) is retried on 420/429
+(rate limited), 5xx other than 501/505, connection errors, dropped connections and
+timeouts. A write (POST: a Statuspage incident, a Grafana annotation, an Alertmanager
+silence) is retried only on answers that prove it was not processed: 420/429, 503 with
+``Retry-After``, and a connection that failed before any byte was sent. After a timeout,
+a dropped connection or another 5xx the server may have acted on it, and a second send
+could do the write twice, so the result says the outcome is unknown instead. Every
+outcome becomes a result a model can act on; nothing here raises into a tool:
 
 - 2xx: the integration's ``parse`` turns the JSON body into the result;
 - any other status: ``status="error"``, ``code="http_error"``, with the API's own error
@@ -64,6 +69,11 @@ _MAX_ERROR_TEXT = 1000
 _VISIBLE_HEADER = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*")
 """A header value of visible ASCII words separated by single spaces (RFC 9110 §5.5)."""
 _RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+_UNSENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""Failures before any byte of the request left: no connection (refused, DNS, TLS
+handshake) or no free connection in the pool. Safe to retry for any method."""
+IDEMPOTENT_METHODS = frozenset({"GET"})
+"""Methods a server applies at most once however often they are sent (RFC 9110 §9.2.2)."""
 
 
 def _assume_utc(value: datetime) -> datetime:
@@ -134,6 +144,16 @@ class ApiRequest(BaseModel):
     """Query parameters as pairs, so a name may repeat (Alertmanager's ``filter``)."""
     json_body: Any = None
     """JSON-serialisable request body, or ``None`` for none."""
+    idempotent: bool | None = None
+    """Whether sending it twice has the effect of sending it once; ``None``: by method
+    (only GET). A POST carrying its own deduplication key (PagerDuty's ``dedup_key``)
+    sets ``True``, so it keeps the retries after timeouts and dropped connections."""
+
+    @property
+    def safe_to_resend(self) -> bool:
+        if self.idempotent is not None:
+            return self.idempotent
+        return self.method in IDEMPOTENT_METHODS
 
 
 class _RetryableStatus(Exception):
@@ -188,6 +208,20 @@ def is_retryable_status(status_code: int) -> bool:
     if status_code in RATE_LIMITED:
         return True
     return status_code >= 500 and status_code not in NOT_RETRYABLE_5XX
+
+
+def is_retryable_answer(idempotent: bool, response: httpx.Response) -> bool:
+    """Whether to send a request again after ``response``.
+
+    A read: any retryable status (``is_retryable_status``). A write: only an answer that
+    proves it was not processed: rate limited (420/429), or 503 with ``Retry-After``
+    (RFC 9110 §15.6.4: the server is not handling requests now). Any other 5xx may come
+    after the write was done (a proxy timing out on a slow upstream), so it is not resent.
+    """
+    status = response.status_code
+    if idempotent:
+        return is_retryable_status(status)
+    return status in RATE_LIMITED or (status == 503 and "Retry-After" in response.headers)
 
 
 def retry_after_seconds(value: str | None, *, now: datetime) -> float | None:
@@ -298,6 +332,7 @@ def _exchange(
     url = target.base_url.rstrip("/") + request.path
     what = f"{target.service} {request.method} {urlsplit(url).path or '/'}"
     attempts = 0
+    idempotent = request.safe_to_resend
 
     def send(client: httpx.Client) -> httpx.Response:
         nonlocal attempts
@@ -305,7 +340,7 @@ def _exchange(
         response = client.request(
             request.method, url, params=list(request.params), json=request.json_body
         )
-        if is_retryable_status(response.status_code):
+        if is_retryable_answer(idempotent, response):
             raise _RetryableStatus(response)
         return response
 
@@ -322,10 +357,11 @@ def _exchange(
             http.retries + 1,
         )
 
+    retryable_errors = _RETRYABLE_ERRORS if idempotent else _UNSENT_ERRORS
     retrying = Retrying(
         stop=stop_after_attempt(http.retries + 1),
         wait=_RetryWait(http),
-        retry=retry_if_exception_type((_RetryableStatus, *_RETRYABLE_ERRORS)),
+        retry=retry_if_exception_type((_RetryableStatus, *retryable_errors)),
         before_sleep=log_retry,
         sleep=sleep,
         reraise=True,
@@ -354,9 +390,19 @@ def _exchange(
         detail = api_error_text(_decode(exc.response), redact=redactor.text)
         message = f"{what}: HTTP {status} after {tries}" + (f": {detail}" if detail else "")
         return _failure(tool, message, "retries_exhausted", attempts, http_status=status)
-    except httpx.TimeoutException as exc:
-        message = f"{what}: no answer within {http.timeout:g} s after {tries} ({_reason(exc)})"
-        return _failure(tool, message, "timeout", attempts)
+    except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+        if not idempotent and not isinstance(exc, _UNSENT_ERRORS):
+            message = (
+                f"{what}: the request was sent but no answer came ({_reason(exc)}); the "
+                f"change may or may not have been made, so it was not sent again. Check "
+                f"{target.service} before trying again."
+            )
+            return _failure(tool, message, "outcome_unknown", attempts)
+        if isinstance(exc, httpx.TimeoutException):
+            message = f"{what}: no answer within {http.timeout:g} s after {tries} ({_reason(exc)})"
+            return _failure(tool, message, "timeout", attempts)
+        message = f"{what}: cannot reach {target.base_url} after {tries} ({_reason(exc)})"
+        return _failure(tool, message, "retries_exhausted", attempts)
     except httpx.LocalProtocolError:
         # h11 refused to send the request (e.g. a control character in a header value);
         # its message quotes the header, so it is never shown.
@@ -365,9 +411,6 @@ def _exchange(
             "HTTP forbids); nothing was sent. Check the configured URL and credentials."
         )
         return _failure(tool, message, "invalid_settings", attempts)
-    except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-        message = f"{what}: cannot reach {target.base_url} after {tries} ({_reason(exc)})"
-        return _failure(tool, message, "retries_exhausted", attempts)
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         message = f"{what}: request failed ({_reason(exc)}); check the configured URL"
         return _failure(tool, message, "http_error", attempts)
@@ -465,6 +508,7 @@ __all__ = [
     "api_error_text",
     "call_api",
     "call_endpoint",
+    "is_retryable_answer",
     "is_retryable_status",
     "not_configured",
     "retry_after_seconds",

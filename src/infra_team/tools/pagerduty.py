@@ -155,7 +155,9 @@ def send_event(
     target = ApiTarget(service=SERVICE, base_url=str(config.url), body_secrets=(key,))
     dedup_key = args.dedup_key or write_key() or uuid.uuid4().hex
     body = event_body(args, key.get_secret_value(), dedup_key)
-    request = ApiRequest(method="POST", json_body=body)
+    # The event carries its dedup_key: PagerDuty folds a repeat into the same alert, so a
+    # resend after a timeout or a dropped connection cannot page twice.
+    request = ApiRequest(method="POST", json_body=body, idempotent=True)
 
     def parse(answer: Any) -> ToolResult:
         accepted = _Accepted.model_validate(answer)

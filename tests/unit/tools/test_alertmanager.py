@@ -268,7 +268,7 @@ def test_silence_retry_waits(api: respx.MockRouter, sleep: Sleep, waits: list[fl
     route = api.post("/api/v2/silences").mock(
         side_effect=[
             httpx.Response(429, headers={"Retry-After": "4"}),
-            httpx.Response(503),
+            httpx.Response(503, headers={"Retry-After": "0"}),  # not processed: resent
             httpx.Response(200, json={"silenceID": SILENCE_ID}),
         ]
     )
@@ -279,17 +279,27 @@ def test_silence_retry_waits(api: respx.MockRouter, sleep: Sleep, waits: list[fl
 
 
 def test_silence_retries_exhausted(api: respx.MockRouter, sleep: Sleep) -> None:
-    route = api.post("/api/v2/silences").respond(502)
+    route = api.post("/api/v2/silences").respond(503, headers={"Retry-After": "0"})
     result = silence(sleep, retries=2)
     assert route.call_count == 3
     assert result.code == "retries_exhausted"
-    assert result.error == "Alertmanager POST /api/v2/silences: HTTP 502 after 3 attempt(s)"
+    assert result.error == "Alertmanager POST /api/v2/silences: HTTP 503 after 3 attempt(s)"
+
+
+def test_a_silence_answered_502_is_not_created_twice(api: respx.MockRouter, sleep: Sleep) -> None:
+    """A 502 may come after Alertmanager made the silence: it is not sent again."""
+    route = api.post("/api/v2/silences").respond(502)
+    result = silence(sleep, retries=2)
+    assert route.call_count == 1
+    assert result.code == "http_error"
+    assert result.error == "Alertmanager POST /api/v2/silences: HTTP 502"
 
 
 def test_silence_timeout(api: respx.MockRouter, sleep: Sleep) -> None:
-    api.post("/api/v2/silences").mock(side_effect=httpx.ReadTimeout("read timed out"))
-    result = silence(sleep, retries=0)
-    assert result.code == "timeout"
+    route = api.post("/api/v2/silences").mock(side_effect=httpx.ReadTimeout("read timed out"))
+    result = silence(sleep, retries=2)
+    assert route.call_count == 1  # the silence may exist: never sent twice
+    assert result.code == "outcome_unknown"
     assert result.data == {"attempts": 1}
 
 

@@ -101,7 +101,7 @@ def test_retry_429_then_503_then_success(
     route = api.post("/api/annotations").mock(
         side_effect=[
             httpx.Response(429, headers={"Retry-After": "5"}),
-            httpx.Response(503, json={"message": "Service Unavailable"}),
+            httpx.Response(503, headers={"Retry-After": "0"}, json={"message": "Unavailable"}),
             httpx.Response(200, json={"message": "Annotation added", "id": 8}),
         ]
     )
@@ -112,23 +112,37 @@ def test_retry_429_then_503_then_success(
 
 
 def test_retries_exhausted(api: respx.MockRouter, sleep: Sleep) -> None:
-    route = api.post("/api/annotations").respond(500, json={"message": "Failed to save annotation"})
+    route = api.post("/api/annotations").respond(
+        503, headers={"Retry-After": "0"}, json={"message": "Grafana is starting"}
+    )
     result = post(REGION, sleep, retries=3)
     assert route.call_count == 4
     assert result.code == "retries_exhausted"
     assert (
         result.error
-        == "Grafana POST /api/annotations: HTTP 500 after 4 attempt(s): Failed to save annotation"
+        == "Grafana POST /api/annotations: HTTP 503 after 4 attempt(s): Grafana is starting"
     )
 
 
+def test_an_annotation_answered_500_is_not_posted_twice(
+    api: respx.MockRouter, sleep: Sleep
+) -> None:
+    route = api.post("/api/annotations").respond(500, json={"message": "Failed to save annotation"})
+    result = post(REGION, sleep, retries=3)
+    assert route.call_count == 1  # the annotation may have been saved before the 500
+    assert result.code == "http_error"
+    assert result.error == "Grafana POST /api/annotations: HTTP 500: Failed to save annotation"
+
+
 def test_timeout(api: respx.MockRouter, sleep: Sleep) -> None:
-    api.post("/api/annotations").mock(side_effect=httpx.ReadTimeout("read timed out"))
-    result = post(REGION, sleep, retries=0, timeout=0.5)
-    assert result.code == "timeout"
-    assert (
-        result.error
-        == "Grafana POST /api/annotations: no answer within 0.5 s after 1 attempt(s) (ReadTimeout: read timed out)"
+    route = api.post("/api/annotations").mock(side_effect=httpx.ReadTimeout("read timed out"))
+    result = post(REGION, sleep, retries=3, timeout=0.5)
+    assert route.call_count == 1
+    assert result.code == "outcome_unknown"
+    assert result.error == (
+        "Grafana POST /api/annotations: the request was sent but no answer came (ReadTimeout: "
+        "read timed out); the change may or may not have been made, so it was not sent again. "
+        "Check Grafana before trying again."
     )
 
 

@@ -125,7 +125,7 @@ def test_rate_limit_420_and_429_then_503_then_success(
         side_effect=[
             httpx.Response(420, headers={"Retry-After": "1"}, json={"error": "Rate limited"}),
             httpx.Response(429, headers={"Retry-After": "2"}),
-            httpx.Response(503),
+            httpx.Response(503, headers={"Retry-After": "0"}),
             httpx.Response(201, json=CREATED),
         ]
     )
