@@ -206,7 +206,9 @@ class _ViewTable(dict[int, str]):
 
 
 _NON_ASCII_TABLE = _ViewTable()
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+# ``encode("ascii", "replace")`` writes ``?``: a run of them is read through the Unicode table
+if _char_view("?").encode() != _ASCII_TABLE[63:64]:  # pragma: no cover - a table edit
+    raise RuntimeError("a replaced run must read the same through either table")
 _TAG = r"</?(?P<tag>[A-Za-z][A-Za-z0-9]{0,15})(?:[\s/][^<>]{0,100})?>"
 _PARTIAL = (  # a proper prefix of a construct that ends the text: a later chunk may complete it
     r"|(?P<partial>(?:&(?:#[0-9]{0,7}|#[xX][0-9a-fA-F]{0,6}|[A-Za-z][A-Za-z0-9]{0,31})?"
@@ -231,7 +233,6 @@ def _construct_pattern(final: bool) -> re.Pattern[str]:
 
 
 _CONSTRUCTS = {final: _construct_pattern(final) for final in (False, True)}
-_CONSTRUCT_START = re.compile("[&<]")
 
 
 def _reference_view(reference: str) -> bytes | None:
@@ -258,22 +259,44 @@ def _code_point(code: int) -> str | None:
 
 def _view(text: str, final: bool) -> tuple[bytes, int]:
     """The view of ``text`` and where a construct that a later chunk may complete starts
-    (``len(text)`` when none, and always when ``final``)."""
+    (``len(text)`` when none, and always when ``final``).
+
+    Searches run on the ASCII encoding (one byte per character, ``?`` for the rest):
+    a regex search over a ``str`` holding wide characters is several times slower."""
     if text.isascii():
-        view: bytes | bytearray = text.encode("ascii").translate(_ASCII_TABLE)
+        raw = text.encode("ascii")
+        view: bytes | bytearray = raw.translate(_ASCII_TABLE)
     else:
-        view = bytearray(text.encode("ascii", "replace").translate(_ASCII_TABLE))
-        for run in _NON_ASCII_RUN.finditer(text):
-            view[run.start() : run.end()] = run[0].translate(_NON_ASCII_TABLE).encode("ascii")
+        raw = text.encode("ascii", "replace")
+        view = bytearray(raw.translate(_ASCII_TABLE))
+        find, size = raw.find, len(raw)
+        start = find(b"?")
+        while start >= 0:
+            end = start + 1
+            while end < size and raw[end] == 63:  # ``?``
+                end += 1
+            part = text[start:end]
+            if not part.isascii():
+                view[start:end] = part.translate(_NON_ASCII_TABLE).encode("ascii")
+            start = find(b"?", end)
     incomplete = len(text)
-    if "&" in text or "<" in text:
+    if b"&" in raw or b"<" in raw:
         view = bytearray(view)
         pos = 0
         constructs = _CONSTRUCTS[final]
-        while (candidate := _CONSTRUCT_START.search(text, pos)) is not None:
-            found = constructs.match(text, candidate.start())
+        amp = raw.find(b"&")
+        tag = raw.find(b"<")
+        while amp >= 0 or tag >= 0:
+            if amp < pos and amp >= 0:
+                amp = raw.find(b"&", pos)
+            if tag < pos and tag >= 0:
+                tag = raw.find(b"<", pos)
+            if amp < 0 and tag < 0:
+                break
+            candidate = tag if amp < 0 or 0 <= tag < amp else amp
+            found = constructs.match(text, candidate)
             if found is None:
-                pos = candidate.start() + 1
+                pos = candidate + 1
                 continue
             start, end = found.span()
             if found["partial"] is not None:
@@ -307,6 +330,67 @@ _ID = re.compile(
     + _SEPARATOR + rb"{0,3}(?:" + _NUMBER_ALTERNATIVES + rb")"
     + rb"(?!" + _ALNUM + rb")(?![-.]" + _ALNUM + rb")(?!:[0-9])"
 )  # fmt: skip
+# The same ID read on the whole view, dropped symbols allowed between the symbols of the
+# compact pattern; the match runs from the first letter to the end of the last digit with
+# its marks and reference tail, as ``_source_match`` maps it. The look-behind is checked
+# by ``_glued_before`` (a look-behind cannot skip a run of dropped symbols).
+_SKIP = rb"[\x00-\x03]*"
+_ID_IN_VIEW = re.compile(
+    _SKIP.join(re.escape(_PREFIX[i : i + 1]) for i in range(len(_PREFIX)))
+    + _SKIP + rb"(?:" + _SEPARATOR + _SKIP + rb"){0,3}(?:"
+    + b"|".join(b"(" + _SKIP.join(re.escape(n[i : i + 1]) for i in range(len(n))) + b")"
+                for n in _NUMBER_ORDER)
+    + rb")[\x01\x03]*"
+    + rb"(?!" + _SKIP + _ALNUM + rb")(?!" + _SKIP + rb"[-.]" + _SKIP + _ALNUM + rb")"
+    + rb"(?!" + _SKIP + rb":" + _SKIP + rb"[0-9])"
+)  # fmt: skip
+_ALNUM_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def _glued_before(view: bytes, start: int) -> bool:
+    """Whether the two symbols before ``start`` that are not dropped glue an ID starting
+    there into a word or a hostname label (the look-behind of ``_ID``)."""
+    window = 8
+    while True:
+        before = view[max(0, start - window) : start].translate(None, _DROPPED)
+        if len(before) >= 2 or window >= start:
+            break
+        window *= 4
+    if not before:
+        return False
+    if before[-1] in _ALNUM_BYTES:
+        return True
+    return before[-1] in _JOINERS_HOST and len(before) >= 2 and before[-2] in _ALNUM_BYTES
+
+
+_JOINERS_HOST = frozenset(b"-.")
+
+
+def _scrub_view(text: str, view: bytes) -> str:
+    """Scrub ``text`` whose view drops some characters (``scrub``'s general case)."""
+    out: list[str] = []
+    cursor = pos = 0
+    search = _ID_IN_VIEW.search
+    markup = _MARKUP[0]
+    while (found := search(view, pos)) is not None:
+        start, end = found.span()
+        if start and _glued_before(view, start):
+            pos = start + 1
+            continue
+        name = _NAME_BY_GROUP[found.lastindex or 0]
+        if markup in view[start:end]:
+            name += "".join(
+                text[i] for i in range(start, end) if view[i] == markup and text[i] != "\\"
+            )
+        out.append(text[cursor:start])
+        out.append(name)
+        cursor = pos = end
+    if not out:
+        return text
+    out.append(text[cursor:])
+    return "".join(out)
+
+
 _NUMBER_PREFIXES = sorted({n[:i] for n in _NUMBERS for i in range(len(n))}, key=len)
 # The end of the compact view that a later chunk may still complete into an ID.
 _TAIL = re.compile(
@@ -447,7 +531,7 @@ def scrub(text: str) -> str:
     if _PREFIX not in compact:
         return text
     if len(compact) < len(view):
-        return _apply(text, _scan(text, b"", final=True, viewed=(view, len(text)))[0])
+        return _scrub_view(text, view)
     out: list[str] = []  # the common case, kept tight: nothing dropped, spans are source spans
     cursor = 0
     for found in _ID.finditer(view):
