@@ -70,6 +70,7 @@ import html.entities
 import re
 import threading
 import unicodedata
+from bisect import bisect_right
 from collections import OrderedDict
 from typing import Any, TypeVar, cast
 
@@ -330,53 +331,40 @@ _ID = re.compile(
     + _SEPARATOR + rb"{0,3}(?:" + _NUMBER_ALTERNATIVES + rb")"
     + rb"(?!" + _ALNUM + rb")(?![-.]" + _ALNUM + rb")(?!:[0-9])"
 )  # fmt: skip
-# The same ID read on the whole view, dropped symbols allowed between the symbols of the
-# compact pattern; the match runs from the first letter to the end of the last digit with
-# its marks and reference tail, as ``_source_match`` maps it. The look-behind is checked
-# by ``_glued_before`` (a look-behind cannot skip a run of dropped symbols).
-_SKIP = rb"[\x00-\x03]*"
-_ID_IN_VIEW = re.compile(
-    _SKIP.join(re.escape(_PREFIX[i : i + 1]) for i in range(len(_PREFIX)))
-    + _SKIP + rb"(?:" + _SEPARATOR + _SKIP + rb"){0,3}(?:"
-    + b"|".join(b"(" + _SKIP.join(re.escape(n[i : i + 1]) for i in range(len(n))) + b")"
-                for n in _NUMBER_ORDER)
-    + rb")[\x01\x03]*"
-    + rb"(?!" + _SKIP + _ALNUM + rb")(?!" + _SKIP + rb"[-.]" + _SKIP + _ALNUM + rb")"
-    + rb"(?!" + _SKIP + rb":" + _SKIP + rb"[0-9])"
-)  # fmt: skip
-_ALNUM_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789")
+_DROPPED_MASK = bytes(0 if code < len(_DROPPED) else 1 for code in range(256))
 
 
-def _glued_before(view: bytes, start: int) -> bool:
-    """Whether the two symbols before ``start`` that are not dropped glue an ID starting
-    there into a word or a hostname label (the look-behind of ``_ID``)."""
-    window = 8
-    while True:
-        before = view[max(0, start - window) : start].translate(None, _DROPPED)
-        if len(before) >= 2 or window >= start:
-            break
-        window *= 4
-    if not before:
-        return False
-    if before[-1] in _ALNUM_BYTES:
-        return True
-    return before[-1] in _JOINERS_HOST and len(before) >= 2 and before[-2] in _ALNUM_BYTES
+def _scrub_view(text: str, view: bytes, compact: bytes) -> str:
+    """Scrub ``text`` whose view drops some characters (``scrub``'s general case).
 
-
-_JOINERS_HOST = frozenset(b"-.")
-
-
-def _scrub_view(text: str, view: bytes) -> str:
-    """Scrub ``text`` whose view drops some characters (``scrub``'s general case)."""
+    IDs are found on the compact view, as ``_scan`` finds them, and mapped back through a
+    table of the dropped runs (found with ``bytes.find``, so a few runs in a long text cost
+    a few lookups, not a walk)."""
+    mask = view.translate(_DROPPED_MASK)
+    find, size = mask.find, len(mask)
+    after: list[int] = []  # compact index of the symbol after each dropped run
+    shift: list[int] = []  # symbols dropped up to the end of that run
+    dropped = 0
+    run = find(b"\x00")
+    while run >= 0:
+        end = find(b"\x01", run)
+        if end < 0:
+            end = size
+        dropped += end - run
+        after.append(end - dropped)
+        shift.append(dropped)
+        run = find(b"\x00", end)
     out: list[str] = []
-    cursor = pos = 0
-    search = _ID_IN_VIEW.search
+    cursor = 0
     markup = _MARKUP[0]
-    while (found := search(view, pos)) is not None:
-        start, end = found.span()
-        if start and _glued_before(view, start):
-            pos = start + 1
-            continue
+    for found in _ID.finditer(compact):
+        first, last = found.start(), found.end() - 1
+        index = bisect_right(after, first)
+        start = first + shift[index - 1] if index else first
+        index = bisect_right(after, last, index)
+        end = (last + shift[index - 1] if index else last) + 1
+        while end < size and view[end] in _ATTACHED:
+            end += 1
         name = _NAME_BY_GROUP[found.lastindex or 0]
         if markup in view[start:end]:
             name += "".join(
@@ -384,11 +372,14 @@ def _scrub_view(text: str, view: bytes) -> str:
             )
         out.append(text[cursor:start])
         out.append(name)
-        cursor = pos = end
+        cursor = end
     if not out:
         return text
     out.append(text[cursor:])
     return "".join(out)
+
+
+_ATTACHED = frozenset(_MARK + _REF_TAIL)
 
 
 _NUMBER_PREFIXES = sorted({n[:i] for n in _NUMBERS for i in range(len(n))}, key=len)
@@ -531,7 +522,7 @@ def scrub(text: str) -> str:
     if _PREFIX not in compact:
         return text
     if len(compact) < len(view):
-        return _scrub_view(text, view)
+        return _scrub_view(text, view, compact)
     out: list[str] = []  # the common case, kept tight: nothing dropped, spans are source spans
     cursor = 0
     for found in _ID.finditer(view):
