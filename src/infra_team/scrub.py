@@ -355,14 +355,20 @@ def _scrub_view(text: str, view: bytes, compact: bytes) -> str:
         shift.append(dropped)
         run = find(b"\x00", end)
     out: list[str] = []
-    cursor = 0
+    cursor = index = offset = 0  # runs before ``index`` precede the match: ``offset`` dropped
+    upcoming = after[0] if after else size  # compact index after the next run
     markup = _MARKUP[0]
     for found in _ID.finditer(compact):
-        first, last = found.start(), found.end() - 1
-        index = bisect_right(after, first)
-        start = first + shift[index - 1] if index else first
-        index = bisect_right(after, last, index)
-        end = (last + shift[index - 1] if index else last) + 1
+        first, stop = found.span()
+        if first >= upcoming:
+            index = bisect_right(after, first, index)
+            offset = shift[index - 1]
+            upcoming = after[index] if index < len(after) else size
+        start = first + offset
+        if stop > upcoming:  # a dropped run inside the spelling
+            end = stop + shift[bisect_right(after, stop - 1, index) - 1]
+        else:
+            end = stop + offset
         while end < size and view[end] in _ATTACHED:
             end += 1
         name = _NAME_BY_GROUP[found.lastindex or 0]
