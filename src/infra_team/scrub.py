@@ -457,10 +457,12 @@ def _scan(
     """The IDs in ``text`` after the context ``left`` (the last two compact symbols
     before it), how much of ``text`` is final, and the context after that part."""
     view, incomplete = viewed or _view(text, final)
-    compact = _Compact(view)
-    body = compact.text
+    body = view.translate(None, _DROPPED)
+    identity = len(body) == len(view)
     if incomplete == len(text):
         limit = len(body)
+    elif identity:
+        limit = incomplete
     else:
         limit = len(view[:incomplete].translate(None, _DROPPED))
     haystack = left + body if left else body
@@ -469,7 +471,8 @@ def _scan(
     held = limit  # compact index from which nothing is final
     if not final and found and _undecided(body, found[-1].end() - base, limit):
         held = found.pop().start() - base
-    if compact.identity:
+    compact = None if identity else _Compact(view)  # the way back, only when needed
+    if compact is None:
         if base:
             matches = [(m.start() - base, m.end() - base, _name_of(m)) for m in found]
         else:
@@ -480,7 +483,12 @@ def _scan(
         tail = _TAIL.search(haystack, max(base, base + limit - _TAIL_WINDOW), base + limit)
         if tail is not None:
             held = tail.start() - base
-    final_end = incomplete if held == limit else compact.source(held)
+    if held == limit:
+        final_end = incomplete
+    elif compact is None:
+        final_end = held
+    else:
+        final_end = compact.source(held)
     return matches, final_end, haystack[: base + held][-2:]
 
 
@@ -588,12 +596,12 @@ class Scrubber:
     def feed(self, chunk: str) -> str:
         """Add a chunk; return the scrubbed text that no later chunk can change."""
         if not self._pending:
-            if len(chunk) == 1:
-                symbol = _SAFE_CHAR.get(chunk)
-                if symbol is not None and (symbol != _PREFIX_HEAD or self._glued()):
+            symbol = _SAFE_CHAR.get(chunk)  # one character: no regex, no length check
+            if symbol is not None:
+                if symbol != _PREFIX_HEAD or self._glued():
                     self._left = self._left[-1:] + symbol
                     return chunk
-            elif chunk and _QUICK.search(chunk) is None:
+            elif len(chunk) > 1 and _QUICK.search(chunk) is None:
                 last = _ASCII_TABLE[ord(chunk[-1])]
                 before = _ASCII_TABLE[ord(chunk[-2])]
                 if last > 3 and before > 3:
