@@ -572,7 +572,15 @@ def _quick_pattern() -> str:
     pattern = f"[{letters[-1]}{letters[-1].upper()}](?![A-Za-z])"
     for letter in reversed(letters[:-1]):
         pattern = f"[{letter}{letter.upper()}](?:{dropped}|\\Z|{pattern})"
-    return r"[^\x00-\x7f]|[&<]|(?<![A-Za-z0-9])(?<![A-Za-z0-9][-.])" + pattern
+    # One character class first, so that the regex engine scans for it instead of trying
+    # every alternative at every position; the conditions on the prefix's first letter
+    # follow as look-behinds over that letter.
+    head = f"[{letters[0]}{letters[0].upper()}]"
+    starts = "".join(re.escape(c) for c in map(chr, range(128)) if c not in "&<" + head[1:3])
+    return (
+        f"[^{starts}](?:(?<!{head})"
+        f"|(?<![A-Za-z0-9]{head})(?<![A-Za-z0-9][-.]{head}){pattern[len(head) :]})"
+    )
 
 
 _QUICK = re.compile(_quick_pattern())
