@@ -70,6 +70,7 @@ import html.entities
 import re
 import threading
 import unicodedata
+from bisect import bisect_right
 from collections import OrderedDict
 from typing import Any, TypeVar, cast
 
@@ -206,7 +207,9 @@ class _ViewTable(dict[int, str]):
 
 
 _NON_ASCII_TABLE = _ViewTable()
-_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+# ``encode("ascii", "replace")`` writes ``?``: a run of them is read through the Unicode table
+if _char_view("?").encode() != _ASCII_TABLE[63:64]:  # pragma: no cover - a table edit
+    raise RuntimeError("a replaced run must read the same through either table")
 _TAG = r"</?(?P<tag>[A-Za-z][A-Za-z0-9]{0,15})(?:[\s/][^<>]{0,100})?>"
 _PARTIAL = (  # a proper prefix of a construct that ends the text: a later chunk may complete it
     r"|(?P<partial>(?:&(?:#[0-9]{0,7}|#[xX][0-9a-fA-F]{0,6}|[A-Za-z][A-Za-z0-9]{0,31})?"
@@ -231,7 +234,6 @@ def _construct_pattern(final: bool) -> re.Pattern[str]:
 
 
 _CONSTRUCTS = {final: _construct_pattern(final) for final in (False, True)}
-_CONSTRUCT_START = re.compile("[&<]")
 
 
 def _reference_view(reference: str) -> bytes | None:
@@ -258,22 +260,44 @@ def _code_point(code: int) -> str | None:
 
 def _view(text: str, final: bool) -> tuple[bytes, int]:
     """The view of ``text`` and where a construct that a later chunk may complete starts
-    (``len(text)`` when none, and always when ``final``)."""
+    (``len(text)`` when none, and always when ``final``).
+
+    Searches run on the ASCII encoding (one byte per character, ``?`` for the rest):
+    a regex search over a ``str`` holding wide characters is several times slower."""
     if text.isascii():
-        view: bytes | bytearray = text.encode("ascii").translate(_ASCII_TABLE)
+        raw = text.encode("ascii")
+        view: bytes | bytearray = raw.translate(_ASCII_TABLE)
     else:
-        view = bytearray(text.encode("ascii", "replace").translate(_ASCII_TABLE))
-        for run in _NON_ASCII_RUN.finditer(text):
-            view[run.start() : run.end()] = run[0].translate(_NON_ASCII_TABLE).encode("ascii")
+        raw = text.encode("ascii", "replace")
+        view = bytearray(raw.translate(_ASCII_TABLE))
+        find, size = raw.find, len(raw)
+        start = find(b"?")
+        while start >= 0:
+            end = start + 1
+            while end < size and raw[end] == 63:  # ``?``
+                end += 1
+            part = text[start:end]
+            if not part.isascii():
+                view[start:end] = part.translate(_NON_ASCII_TABLE).encode("ascii")
+            start = find(b"?", end)
     incomplete = len(text)
-    if "&" in text or "<" in text:
+    if b"&" in raw or b"<" in raw:
         view = bytearray(view)
         pos = 0
         constructs = _CONSTRUCTS[final]
-        while (candidate := _CONSTRUCT_START.search(text, pos)) is not None:
-            found = constructs.match(text, candidate.start())
+        amp = raw.find(b"&")
+        tag = raw.find(b"<")
+        while amp >= 0 or tag >= 0:
+            if amp < pos and amp >= 0:
+                amp = raw.find(b"&", pos)
+            if tag < pos and tag >= 0:
+                tag = raw.find(b"<", pos)
+            if amp < 0 and tag < 0:
+                break
+            candidate = tag if amp < 0 or 0 <= tag < amp else amp
+            found = constructs.match(text, candidate)
             if found is None:
-                pos = candidate.start() + 1
+                pos = candidate + 1
                 continue
             start, end = found.span()
             if found["partial"] is not None:
@@ -307,6 +331,63 @@ _ID = re.compile(
     + _SEPARATOR + rb"{0,3}(?:" + _NUMBER_ALTERNATIVES + rb")"
     + rb"(?!" + _ALNUM + rb")(?![-.]" + _ALNUM + rb")(?!:[0-9])"
 )  # fmt: skip
+_DROPPED_MASK = bytes(0 if code < len(_DROPPED) else 1 for code in range(256))
+
+
+def _scrub_view(text: str, view: bytes, compact: bytes) -> str:
+    """Scrub ``text`` whose view drops some characters (``scrub``'s general case).
+
+    IDs are found on the compact view, as ``_scan`` finds them, and mapped back through a
+    table of the dropped runs (found with ``bytes.find``, so a few runs in a long text cost
+    a few lookups, not a walk)."""
+    mask = view.translate(_DROPPED_MASK)
+    find, size = mask.find, len(mask)
+    after: list[int] = []  # compact index of the symbol after each dropped run
+    shift: list[int] = []  # symbols dropped up to the end of that run
+    dropped = 0
+    run = find(b"\x00")
+    while run >= 0:
+        end = find(b"\x01", run)
+        if end < 0:
+            end = size
+        dropped += end - run
+        after.append(end - dropped)
+        shift.append(dropped)
+        run = find(b"\x00", end)
+    out: list[str] = []
+    cursor = index = offset = 0  # runs before ``index`` precede the match: ``offset`` dropped
+    upcoming = after[0] if after else size  # compact index after the next run
+    markup = _MARKUP[0]
+    for found in _ID.finditer(compact):
+        first, stop = found.span()
+        if first >= upcoming:
+            index = bisect_right(after, first, index)
+            offset = shift[index - 1]
+            upcoming = after[index] if index < len(after) else size
+        start = first + offset
+        if stop > upcoming:  # a dropped run inside the spelling
+            end = stop + shift[bisect_right(after, stop - 1, index) - 1]
+        else:
+            end = stop + offset
+        while end < size and view[end] in _ATTACHED:
+            end += 1
+        name = _NAME_BY_GROUP[found.lastindex or 0]
+        if markup in view[start:end]:
+            name += "".join(
+                text[i] for i in range(start, end) if view[i] == markup and text[i] != "\\"
+            )
+        out.append(text[cursor:start])
+        out.append(name)
+        cursor = end
+    if not out:
+        return text
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+_ATTACHED = frozenset(_MARK + _REF_TAIL)
+
+
 _NUMBER_PREFIXES = sorted({n[:i] for n in _NUMBERS for i in range(len(n))}, key=len)
 # The end of the compact view that a later chunk may still complete into an ID.
 _TAIL = re.compile(
@@ -376,10 +457,12 @@ def _scan(
     """The IDs in ``text`` after the context ``left`` (the last two compact symbols
     before it), how much of ``text`` is final, and the context after that part."""
     view, incomplete = viewed or _view(text, final)
-    compact = _Compact(view)
-    body = compact.text
+    body = view.translate(None, _DROPPED)
+    identity = len(body) == len(view)
     if incomplete == len(text):
         limit = len(body)
+    elif identity:
+        limit = incomplete
     else:
         limit = len(view[:incomplete].translate(None, _DROPPED))
     haystack = left + body if left else body
@@ -388,7 +471,8 @@ def _scan(
     held = limit  # compact index from which nothing is final
     if not final and found and _undecided(body, found[-1].end() - base, limit):
         held = found.pop().start() - base
-    if compact.identity:
+    compact = None if identity else _Compact(view)  # the way back, only when needed
+    if compact is None:
         if base:
             matches = [(m.start() - base, m.end() - base, _name_of(m)) for m in found]
         else:
@@ -399,7 +483,12 @@ def _scan(
         tail = _TAIL.search(haystack, max(base, base + limit - _TAIL_WINDOW), base + limit)
         if tail is not None:
             held = tail.start() - base
-    final_end = incomplete if held == limit else compact.source(held)
+    if held == limit:
+        final_end = incomplete
+    elif compact is None:
+        final_end = held
+    else:
+        final_end = compact.source(held)
     return matches, final_end, haystack[: base + held][-2:]
 
 
@@ -447,7 +536,7 @@ def scrub(text: str) -> str:
     if _PREFIX not in compact:
         return text
     if len(compact) < len(view):
-        return _apply(text, _scan(text, b"", final=True, viewed=(view, len(text)))[0])
+        return _scrub_view(text, view, compact)
     out: list[str] = []  # the common case, kept tight: nothing dropped, spans are source spans
     cursor = 0
     for found in _ID.finditer(view):
@@ -483,7 +572,15 @@ def _quick_pattern() -> str:
     pattern = f"[{letters[-1]}{letters[-1].upper()}](?![A-Za-z])"
     for letter in reversed(letters[:-1]):
         pattern = f"[{letter}{letter.upper()}](?:{dropped}|\\Z|{pattern})"
-    return r"[^\x00-\x7f]|[&<]|(?<![A-Za-z0-9])(?<![A-Za-z0-9][-.])" + pattern
+    # One character class first, so that the regex engine scans for it instead of trying
+    # every alternative at every position; the conditions on the prefix's first letter
+    # follow as look-behinds over that letter.
+    head = f"[{letters[0]}{letters[0].upper()}]"
+    starts = "".join(re.escape(c) for c in map(chr, range(128)) if c not in "&<" + head[1:3])
+    return (
+        f"[^{starts}](?:(?<!{head})"
+        f"|(?<![A-Za-z0-9]{head})(?<![A-Za-z0-9][-.]{head}){pattern[len(head) :]})"
+    )
 
 
 _QUICK = re.compile(_quick_pattern())
@@ -507,12 +604,12 @@ class Scrubber:
     def feed(self, chunk: str) -> str:
         """Add a chunk; return the scrubbed text that no later chunk can change."""
         if not self._pending:
-            if len(chunk) == 1:
-                symbol = _SAFE_CHAR.get(chunk)
-                if symbol is not None and (symbol != _PREFIX_HEAD or self._glued()):
+            symbol = _SAFE_CHAR.get(chunk)  # one character: no regex, no length check
+            if symbol is not None:
+                if symbol != _PREFIX_HEAD or self._glued():
                     self._left = self._left[-1:] + symbol
                     return chunk
-            elif chunk and _QUICK.search(chunk) is None:
+            elif len(chunk) > 1 and _QUICK.search(chunk) is None:
                 last = _ASCII_TABLE[ord(chunk[-1])]
                 before = _ASCII_TABLE[ord(chunk[-2])]
                 if last > 3 and before > 3:

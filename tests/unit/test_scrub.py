@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -340,3 +341,14 @@ def test_the_raw_request_is_kept_for_the_tools_only() -> None:
 def test_source_of_this_module_is_clean() -> None:
     source = Path(inspect.getfile(scrub)).read_text(encoding="utf-8")
     assert scrub(source) == source
+
+
+def test_long_text_with_many_dropped_runs_scrubs_as_streamed() -> None:
+    """The batch scrubber maps IDs back through a table of dropped runs; the streaming one
+    walks the view chunk by chunk. On a long text with many runs both must agree."""
+    rng = random.Random(11)
+    text = " ".join(rng.choice(PIECES) for _ in range(3000))
+    expected = stream([text[i : i + 7] for i in range(0, len(text), 7)])
+    assert scrub(text) == expected
+    assert stream(list(text)) == expected
+    assert scrub(expected) == expected
