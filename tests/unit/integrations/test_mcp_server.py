@@ -60,7 +60,7 @@ WRITES: dict[str, dict[str, Any]] = {
 }
 """Valid arguments for every write tool of the catalog."""
 STATUSPAGE = "https://api.statuspage.io/v1/pages/page-1/incidents"
-PAGING_INCIDENT = "checkout 502 for 40% of requests"
+PAGING_INCIDENT = "checkout 502 for 40% of requests; open a status page incident"
 
 
 class Person:
