@@ -87,12 +87,16 @@ def test_stage_tools_are_the_roles_own_and_read_only() -> None:
         assert not any(writes(tool) for tool in stage_tools(role, stage))
 
 
-def test_write_tools_are_bound_only_at_triage_when_asked() -> None:
+def test_write_tools_are_bound_only_at_the_sre_stages_when_asked() -> None:
     from infra_team.stages import requested_writes
 
     asked = requested_writes("checkout is down; page the on-call and open a status page incident")
     assert asked == {"pagerduty_event", "create_statuspage_incident"}
-    triage = {t.name for t in stage_tools("site-reliability-engineer", "triage", asked)}
-    assert asked <= triage
-    assert not asked & {t.name for t in stage_tools("site-reliability-engineer", "operate", asked)}
+    for stage in ("triage", "operate"):
+        bound = {t.name for t in stage_tools("site-reliability-engineer", stage, asked)}
+        assert asked <= bound, stage
+        unasked = {t.name for t in stage_tools("site-reliability-engineer", stage)}
+        assert not asked & unasked, stage
+    for role, stage in (("database-administrator", "implement"), ("automation-engineer", "codify")):
+        assert not any(writes(tool) for tool in stage_tools(role, stage, asked))
     assert requested_writes("checkout returns 502 for 40% of requests") == frozenset()

@@ -3,7 +3,7 @@
 A model call carries every bound tool's schema, so a stage binds only its own tools: the
 design stage does not need the on-call tools, triage does not need the Terraform
 review. Tools that change an external system (``writes=True``) are bound only at the
-stage that may propose them (the on-call SRE's triage), and only when the request asks
+stages that may propose them (the SRE's triage and operate stages), and only when the request asks
 for that action in words ("page the on-call", "open a status page incident",
 "annotate", "silence"); the same words decide the offline engine's write calls.
 
@@ -34,14 +34,18 @@ STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
         "dr_strategy",
         "capacity_plan",
     ),
-    ("systems-administrator", "implement"): ("audit_sshd_config", "patch_status"),
+    ("systems-administrator", "implement"): (
+        "audit_sshd_config",
+        "patch_status",
+        "query_prometheus",
+    ),
     ("systems-administrator", "escalation"): (
         "host_health",
         "query_prometheus",
         "audit_sshd_config",
         "patch_status",
     ),
-    ("network-engineer", "implement"): ("cidr_plan", "firewall_audit"),
+    ("network-engineer", "implement"): ("cidr_plan", "firewall_audit", "query_prometheus"),
     ("network-engineer", "escalation"): (
         "dns_check",
         "lb_health",
@@ -52,6 +56,7 @@ STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
         "analyze_query_plan",
         "backup_policy_check",
         "replication_health",
+        "query_prometheus",
     ),
     ("database-administrator", "escalation"): (
         "replication_health",
@@ -76,7 +81,9 @@ STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
         "incident_create",
     ),
 }
-"""(subagent type, stage) -> the read-only tools bound at that stage, in order."""
+"""(subagent type, stage) -> the read-only tools bound at that stage, in order. Every
+specialist can measure (``query_prometheus``) at every stage: a question about the live
+system must not go unanswered because the stage's calculators cannot see it."""
 
 WRITE_REQUESTS: dict[str, str] = {
     "create_statuspage_incident": (
@@ -91,8 +98,12 @@ WRITE_REQUESTS: dict[str, str] = {
     "create_grafana_annotation": r"\bannotat(?:e|ion)\b",
 }
 """Write tool -> the words (a case-insensitive regular expression) that ask for it."""
-WRITE_STAGES: frozenset[tuple[str, str]] = frozenset({("site-reliability-engineer", "triage")})
-"""Stages that may propose a write when the request asks for one."""
+WRITE_STAGES: frozenset[tuple[str, str]] = frozenset(
+    {("site-reliability-engineer", "triage"), ("site-reliability-engineer", "operate")}
+)
+"""Stages that may propose a write when the request asks for one: the on-call SRE's triage
+(page, status page, silence) and the SRE's operate stage of a change, which announces its
+maintenance (status page, annotation) so that Change Approval can see stakeholders told."""
 _WRITE_PATTERN = re.compile(
     "|".join(f"(?P<w{index}>{pattern})" for index, pattern in enumerate(WRITE_REQUESTS.values())),
     re.IGNORECASE,

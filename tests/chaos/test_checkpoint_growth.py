@@ -108,7 +108,10 @@ def test_a_role_agent_paused_by_a_write_still_resumes_that_call(tmp_path, monkey
         },
     )
     paused = task(
-        "infrastructure-team", "checkout 502 for 40% of requests", model=model, checkpointer=path
+        "infrastructure-team",
+        "checkout 502 for 40% of requests; open a status page incident",
+        model=model,
+        checkpointer=path,
     )
     assert paused.status == "interrupted"
     _, namespaces = _checkpoints(path, paused.thread_id)

@@ -67,7 +67,7 @@ def test_a_token_never_reaches_the_report_the_stream_the_checkpoint_or_the_log(
 ):
     secret = "glsa_" + secrets.token_hex(16)
     server = prometheus(secret + ending)
-    model = staged_model(first_tools={"database-administrator": [QUERY]})
+    model = staged_model(first_tools={"site-reliability-engineer": [QUERY]})
     path = tmp_path / "runs.sqlite"
 
     with caplog.at_level(logging.DEBUG):

@@ -17,7 +17,7 @@ from infra_team.settings import reset_settings
 from tests.fakes import ScriptedChatModel
 from tests.support.chaos import FakePagerDuty, driver, figure, kill9, staged_model, wait_for
 
-INCIDENT = "checkout 502 for 40% of requests"
+INCIDENT = "checkout 502 for 40% of requests; page the on-call"
 ANSWERED, CUT_OFF = "Checkout 502s", "Checkout 502s, second page"
 """Trigger summaries: the fake API answers the first at once and holds the second."""
 

@@ -116,7 +116,11 @@ def test_stakeholders_count_as_notified_only_when_a_notification_went_out(
             ]
         },
     )
-    paused = task("infrastructure-team", "Remove the legacy billing database", model=model)
+    paused = task(
+        "infrastructure-team",
+        "Remove the legacy billing database; announce the maintenance with a status page incident",
+        model=model,
+    )
     done = paused
     while done.status == "interrupted":
         done = resume(done.thread_id, "approve", comment="CAB 42", model=model)
