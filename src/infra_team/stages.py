@@ -19,7 +19,8 @@ from functools import cache
 
 from langchain_core.tools import BaseTool
 
-from infra_team.tools import TOOL_CATALOG, get_tools
+from infra_team.tools import TOOL_CATALOG
+from infra_team.toolsets import get_tools
 
 STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
     ("infrastructure-team", "intake"): (),

@@ -30,7 +30,8 @@ class ToolEntry(TypedDict):
 def build_tool_index() -> dict[str, list[ToolEntry]]:
     """Each subagent type's tools, in the order of its agents/ file, computed from the tools."""
     from infra_team.registry import SUBAGENT_TYPES
-    from infra_team.tools import get_tools, writes
+    from infra_team.tools import writes
+    from infra_team.toolsets import get_tools
 
     return {
         name: [

@@ -22,7 +22,6 @@ from pydantic import (
     model_validator,
 )
 
-from infra_team.tools._backup_policy import DEFAULT_MIN_RETENTION_DAYS, evaluate_backup_policy
 from infra_team.tools._base import ToolResult, infra_tool, ok
 from infra_team.tools._limits import (
     DOCUMENT_CHARS,
@@ -34,7 +33,11 @@ from infra_team.tools._limits import (
     Query,
     json_kind,
 )
-from infra_team.tools._query_plan import (
+from infra_team.tools.analysers.backup_policy import (
+    DEFAULT_MIN_RETENTION_DAYS,
+    evaluate_backup_policy,
+)
+from infra_team.tools.analysers.query_plan import (
     DEFAULT_COST_THRESHOLD,
     DEFAULT_ROWS_THRESHOLD,
     MAX_PLAN_DEPTH,
@@ -42,8 +45,8 @@ from infra_team.tools._query_plan import (
     analyze_postgres_plan,
     analyze_sqlite_query,
 )
-from infra_team.tools._replication import evaluate_replication
-from infra_team.tools._timestamps import parse_instant
+from infra_team.tools.analysers.replication import evaluate_replication
+from infra_team.tools.analysers.timestamps import parse_instant
 
 ANALYZE_QUERY_PLAN_DESCRIPTION = (
     "Analyse a PostgreSQL `EXPLAIN (FORMAT JSON)` plan, or run `EXPLAIN QUERY PLAN` read-only "

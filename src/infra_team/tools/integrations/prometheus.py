@@ -19,8 +19,14 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator,
 
 from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, error, infra_tool, no_data, ok
-from infra_team.tools._http import ApiRequest, Sleep, UtcDatetime, call_endpoint, with_settings
 from infra_team.tools._limits import MAX_COUNT, Instant, Query
+from infra_team.tools.integrations.http import (
+    ApiRequest,
+    Sleep,
+    UtcDatetime,
+    call_endpoint,
+    with_settings,
+)
 
 SERVICE = "Prometheus"
 QUERY_TOOL = "query_prometheus"

@@ -20,8 +20,14 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator,
 
 from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, infra_tool, no_data, ok
-from infra_team.tools._http import ApiRequest, Sleep, UtcDatetime, call_endpoint, with_settings
 from infra_team.tools._limits import Line, Name, Text
+from infra_team.tools.integrations.http import (
+    ApiRequest,
+    Sleep,
+    UtcDatetime,
+    call_endpoint,
+    with_settings,
+)
 
 SERVICE = "Alertmanager"
 LIST_TOOL = "list_alertmanager_alerts"
