@@ -23,7 +23,7 @@ from infra_team.tools import (
     site_reliability_engineer,
     systems_administrator,
 )
-from infra_team.tools._base import ToolResult, parse_tool_output, writes
+from infra_team.tools._base import ToolResult, is_live, needed_settings, parse_tool_output, writes
 
 _MODULES = (
     infrastructure_architect,
@@ -51,4 +51,11 @@ def _catalog() -> dict[str, BaseTool]:
 TOOL_CATALOG: dict[str, BaseTool] = _catalog()
 
 
-__all__ = ["TOOL_CATALOG", "ToolResult", "parse_tool_output", "writes"]
+__all__ = [
+    "TOOL_CATALOG",
+    "ToolResult",
+    "is_live",
+    "needed_settings",
+    "parse_tool_output",
+    "writes",
+]

@@ -135,7 +135,9 @@ class HostHealthArgs(BaseModel):
     load_critical_per_cpu: float = Field(default=2.0, gt=0, le=MAX_LOAD_PER_CPU)
 
 
-@infra_tool(name="host_health", description=HOST_HEALTH_DESCRIPTION, args_schema=HostHealthArgs)
+@infra_tool(
+    name="host_health", description=HOST_HEALTH_DESCRIPTION, args_schema=HostHealthArgs, live=True
+)
 def host_health(
     *,
     paths: list[str],

@@ -269,7 +269,11 @@ def post_silence(settings: Settings, args: SilenceArgs, *, sleep: Sleep = time.s
 
 
 @infra_tool(
-    name=LIST_TOOL, description=LIST_ALERTMANAGER_ALERTS_DESCRIPTION, args_schema=AlertFilterArgs
+    name=LIST_TOOL,
+    description=LIST_ALERTMANAGER_ALERTS_DESCRIPTION,
+    args_schema=AlertFilterArgs,
+    live=True,
+    settings=("alertmanager.url",),
 )
 def list_alertmanager_alerts(**fields: Any) -> ToolResult:
     """Read-only: which alerts are firing now, to triage before paging or silencing."""
@@ -281,6 +285,8 @@ def list_alertmanager_alerts(**fields: Any) -> ToolResult:
     description=CREATE_ALERTMANAGER_SILENCE_DESCRIPTION,
     args_schema=SilenceArgs,
     writes=True,
+    live=True,
+    settings=("alertmanager.url",),
 )
 def create_alertmanager_silence(**fields: Any) -> ToolResult:
     """Writes: a silence mutes notifications, so a person approves it first."""

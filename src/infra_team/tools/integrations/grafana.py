@@ -134,6 +134,8 @@ def post_annotation(
     description=CREATE_GRAFANA_ANNOTATION_DESCRIPTION,
     args_schema=AnnotationArgs,
     writes=True,
+    live=True,
+    settings=("grafana.url", "grafana.token"),
 )
 def create_grafana_annotation(**fields: Any) -> ToolResult:
     """Writes: annotations are shared by everyone reading the dashboards."""

@@ -179,6 +179,8 @@ def send_event(
     args_schema=PagerDutyEventArgs,
     writes=True,
     resend_safe=True,
+    live=True,
+    settings=("pagerduty.routing_key",),
 )
 def pagerduty_event(**fields: Any) -> ToolResult:
     """Writes: a trigger wakes a person up, so a person approves it first."""

@@ -347,7 +347,11 @@ def fetch_range(
 
 
 @infra_tool(
-    name=QUERY_TOOL, description=QUERY_PROMETHEUS_DESCRIPTION, args_schema=PrometheusQueryArgs
+    name=QUERY_TOOL,
+    description=QUERY_PROMETHEUS_DESCRIPTION,
+    args_schema=PrometheusQueryArgs,
+    live=True,
+    settings=("prometheus.url",),
 )
 def query_prometheus(**fields: Any) -> ToolResult:
     """Read-only: what a metric is right now, e.g. which targets are down."""
@@ -355,7 +359,11 @@ def query_prometheus(**fields: Any) -> ToolResult:
 
 
 @infra_tool(
-    name=RANGE_TOOL, description=QUERY_PROMETHEUS_RANGE_DESCRIPTION, args_schema=PrometheusRangeArgs
+    name=RANGE_TOOL,
+    description=QUERY_PROMETHEUS_RANGE_DESCRIPTION,
+    args_schema=PrometheusRangeArgs,
+    live=True,
+    settings=("prometheus.url",),
 )
 def query_prometheus_range(**fields: Any) -> ToolResult:
     """Read-only: how a metric moved over a window, e.g. error ratio during an incident."""

@@ -116,6 +116,8 @@ def post_incident(
     description=CREATE_STATUSPAGE_INCIDENT_DESCRIPTION,
     args_schema=IncidentArgs,
     writes=True,
+    live=True,
+    settings=("statuspage.page_id", "statuspage.token"),
 )
 def create_statuspage_incident(**fields: Any) -> ToolResult:
     """Writes: a status page incident is public and notifies subscribers."""
