@@ -46,6 +46,11 @@ def test_tools_and_descriptions() -> None:
         "analyze_query_plan",
         "backup_policy_check",
         "replication_health",
+        "postgres_activity",
+        "postgres_locks",
+        "postgres_replication",
+        "postgres_explain",
+        "postgres_settings_audit",
     ]
     for description in (
         ANALYZE_QUERY_PLAN_DESCRIPTION,
@@ -53,11 +58,12 @@ def test_tools_and_descriptions() -> None:
         REPLICATION_HEALTH_DESCRIPTION,
     ):
         assert "\n" not in description
-    assert {tool.description for tool in TOOLS} == {
+    assert {tool.description for tool in TOOLS[:3]} == {
         ANALYZE_QUERY_PLAN_DESCRIPTION,
         BACKUP_POLICY_CHECK_DESCRIPTION,
         REPLICATION_HEALTH_DESCRIPTION,
     }
+    assert all("\n" not in tool.description for tool in TOOLS)
 
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.iterdir()), ids=lambda p: p.name)
