@@ -7,6 +7,7 @@ primary, and a standby from ``pg_basebackup -R``. Every tool is called as a mode
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -343,3 +344,53 @@ def test_the_password_never_shows_even_in_errors(
     assert result.code == "unreachable"
     assert PASSWORD not in text
     assert "postgres@127.0.0.1:1/postgres" in result.summary
+
+
+def test_a_team_run_reports_the_lag_it_measured(
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The team graph with a scripted model: the DBA reads the live primary at its
+    implement stage, and the report's tool evidence carries the lag the server gave."""
+    from infra_team import task
+    from tests.integration.conftest import team_script
+
+    _use(monkeypatch, cluster.primary)
+    stop = threading.Event()
+
+    def keep_writing() -> None:
+        with psycopg.connect(cluster.primary, autocommit=True) as primary:
+            while not stop.is_set():
+                primary.execute("INSERT INTO events VALUES (0, 2, 'team')")
+                time.sleep(0.05)
+
+    model = team_script(
+        assign=("database-administrator",),
+        first_tools={
+            "database-administrator": [
+                (
+                    "postgres_replication",
+                    {"threshold_seconds": 0.5, "samples": 2, "interval_seconds": 0.5},
+                )
+            ]
+        },
+    )
+    with psycopg.connect(cluster.standby, autocommit=True) as standby:
+        standby.execute("SELECT pg_wal_replay_pause()")
+        writer = threading.Thread(target=keep_writing, daemon=True)
+        writer.start()
+        try:
+            time.sleep(2)
+            result = task("infrastructure-team", "New Postgres replica for billing", model=model)
+        finally:
+            stop.set()
+            writer.join(timeout=10)
+            standby.execute("SELECT pg_wal_replay_resume()")
+    assert result.status == "completed", result.error
+    port = cluster.primary.rsplit(":", 1)[1].split("/")[0]
+    evidence = result.report.split("## Tool evidence", 1)[1]
+    line = next(row for row in evidence.splitlines() if "`postgres_replication`" in row)
+    assert f"postgres@127.0.0.1:{port}/postgres" in line
+    measured = re.search(r"standby1 streaming, replay lag (\d+\.\d{3})s / (\d+) bytes", line)
+    assert measured is not None, line
+    assert float(measured[1]) > 1.0  # replay stopped 2 s before: only the server knows this
+    assert int(measured[2]) > 0
