@@ -125,10 +125,12 @@ def test_a_slow_statement_becomes_a_timeout_result(
     cluster: Cluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _use(monkeypatch, cluster.primary, statement_timeout_ms="200")
-    result = postgres_session.run_read(
-        "postgres_activity",
-        lambda conn, target: postgres_session.rows(conn, "SELECT pg_sleep(1)") and None,  # type: ignore[arg-type, return-value]
-    )
+
+    def slow(conn: psycopg.Connection[Any], target: postgres_session.Target) -> ToolResult:
+        postgres_session.rows(conn, "SELECT pg_sleep(1)")
+        return ToolResult(tool="postgres_activity", status="success", summary="slept")
+
+    result = postgres_session.run_read("postgres_activity", slow)
     assert result.status == "error"
     assert result.code == "timeout"
     assert "200 ms" in result.summary
