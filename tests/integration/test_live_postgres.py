@@ -267,7 +267,6 @@ def test_replication_lag_per_standby_is_measured_and_judged(
 ) -> None:
     """Replay paused on the standby while the primary writes: real, growing lag."""
     _use(monkeypatch, _with_password(cluster.primary))
-    monkeypatch.setattr(postgres_session, "sleep", time.sleep)
     stop = threading.Event()
 
     def keep_writing() -> None:  # WAL keeps flowing, so the standby keeps reporting
