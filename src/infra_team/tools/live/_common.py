@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import importlib
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
@@ -30,6 +31,22 @@ def bounded_lines(text: str, max_lines: int) -> tuple[list[str], bool]:
     """The first ``max_lines`` non-empty lines of ``text``, each clipped, and whether more existed."""
     lines = [clip_line(line.rstrip()) for line in text.splitlines() if line.strip()]
     return lines[:max_lines], len(lines) > max_lines
+
+
+def extra_missing(tool: str, module: str) -> ToolResult | None:
+    """A ``not_configured`` result when ``module`` (from the ``live`` extra) is not installed."""
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        return ToolResult(
+            tool=tool,
+            status="not_configured",
+            code="not_installed",
+            summary=f"`{module}` is not installed: `pip install 'infra-team[live]'`. "
+            "Nothing was sent.",
+            data={"missing_module": module},
+        )
+    return None
 
 
 def with_live_settings(tool: str, call: Callable[[Settings], ToolResult]) -> ToolResult:

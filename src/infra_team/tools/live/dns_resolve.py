@@ -13,21 +13,13 @@ import ipaddress
 import time
 from typing import Annotated, Any, Literal
 
-import dns.exception
-import dns.flags
-import dns.query
-import dns.message
-import dns.name
-import dns.rcode
-import dns.rdatatype
-import dns.resolver
 from pydantic import BaseModel, ConfigDict, Field
 
 from infra_team.settings import Settings
 from infra_team.tools._base import ToolInputError, ToolResult, infra_tool, ok
 from infra_team.tools._dns import DnsRecord, check_dns
 from infra_team.tools._http import not_configured
-from infra_team.tools.live._common import with_live_settings
+from infra_team.tools.live._common import extra_missing, with_live_settings
 
 TOOL = "dns_resolve"
 MAX_ANSWERS = 50
@@ -86,6 +78,14 @@ def _normalise(rdtype: str, value: str) -> str:
 
 def query(name: str, rdtype: str, server: tuple[str, int], timeout: float) -> dict[str, Any]:
     """One resolver's answer: rcode, records (value, ttl), latency, or the failure."""
+    import dns.exception
+    import dns.flags
+    import dns.message
+    import dns.name
+    import dns.query
+    import dns.rcode
+    import dns.rdatatype
+
     host, port = server
     request = dns.message.make_query(dns.name.from_text(name), rdtype)
     started = time.perf_counter()
@@ -121,6 +121,8 @@ def query(name: str, rdtype: str, server: tuple[str, int], timeout: float) -> di
 
 def _text(rdata: Any) -> str:
     """Presentation form; TXT as its joined character-strings, without the quotes."""
+    import dns.rdatatype
+
     strings = getattr(rdata, "strings", None)
     if dns.rdatatype.to_text(rdata.rdtype) == "TXT" and strings is not None:
         return b"".join(strings).decode("utf-8", "replace")
@@ -135,6 +137,9 @@ def resolve(settings: Settings, args: DnsResolveArgs) -> ToolResult:
     configured = settings.network.resolvers
     if not configured:
         return not_configured(TOOL, "DNS resolution", ["INFRA_TEAM_NETWORK_RESOLVERS"])
+    missing = extra_missing(TOOL, "dns.query")
+    if missing is not None:
+        return missing
     try:
         servers = {text: parse_resolver(text) for text in configured}
     except ValueError as exc:
@@ -144,7 +149,9 @@ def resolve(settings: Settings, args: DnsResolveArgs) -> ToolResult:
     if args.resolvers:
         unknown = [r for r in args.resolvers if r not in servers]
         if unknown:
-            msg = f"not configured resolvers: {', '.join(unknown)}; configured: {', '.join(servers)}."
+            msg = (
+                f"not configured resolvers: {', '.join(unknown)}; configured: {', '.join(servers)}."
+            )
             raise ToolInputError(msg)
         chosen = list(dict.fromkeys(args.resolvers))
     rows = [query(args.name, args.type, servers[r], settings.network.timeout) for r in chosen]

@@ -54,7 +54,7 @@ def probe(settings: Settings, args: HttpProbeArgs) -> ToolResult:
     hops: list[dict[str, Any]] = []
     url = httpx.URL(args.url)
     with httpx.Client(
-        verify=verifying_context(network),
+        verify=verifying_context(network, check_hostname=True),
         timeout=network.timeout,
         follow_redirects=False,
         trust_env=False,

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
-
-import asyncssh
+from typing import TYPE_CHECKING, Any
 
 from infra_team.settings import SshSettings
 from infra_team.tools._redact import Redactor
 from infra_team.tools.live.ssh_commands import command_line
+
+if TYPE_CHECKING:
+    import asyncssh
 
 MAX_OUTPUT_BYTES = 65_536
 """Bytes kept from stdout (and from stderr) of one command."""
@@ -64,6 +65,8 @@ async def _read(stream: Any, limit: int) -> tuple[bytes, bool]:
 
 
 async def _run_one(conn: asyncssh.SSHClientConnection, argv: tuple[str, ...]) -> CommandOutput:
+    import asyncssh
+
     line = command_line(argv)
     async with conn.create_process(line, stdin=asyncssh.DEVNULL, encoding=None) as process:
         (out, cut_out), (err, cut_err) = await asyncio.gather(
@@ -84,7 +87,11 @@ async def _run_one(conn: asyncssh.SSHClientConnection, argv: tuple[str, ...]) ->
     )
 
 
-async def _session(ssh: SshSettings, host: str, commands: list[tuple[str, ...]]) -> list[CommandOutput]:
+async def _session(
+    ssh: SshSettings, host: str, commands: list[tuple[str, ...]]
+) -> list[CommandOutput]:
+    import asyncssh
+
     passphrase = ssh.key_passphrase.get_secret_value() if ssh.key_passphrase else None
     async with asyncssh.connect(
         host,
@@ -113,9 +120,9 @@ async def run_commands(
         SshFailure: with code ``timeout``, ``host_key_not_verified``, ``auth_failed`` or
             ``connection_failed``; the message never holds the key's passphrase.
     """
-    redact = Redactor.of(
-        [ssh.key_passphrase.get_secret_value()] if ssh.key_passphrase else []
-    ).text
+    import asyncssh
+
+    redact = Redactor.of([ssh.key_passphrase.get_secret_value()] if ssh.key_passphrase else []).text
     try:
         return await asyncio.wait_for(_session(ssh, host, commands), timeout=ssh.timeout)
     except TimeoutError:

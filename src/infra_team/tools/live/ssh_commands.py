@@ -126,5 +126,3 @@ def parse_failed_units(text: str) -> list[dict[str, str]]:
                 }
             )
     return units
-
-

@@ -25,7 +25,12 @@ from infra_team.tools._http import not_configured
 from infra_team.tools._patch_listing import parse_patch_listing
 from infra_team.tools._sshd_audit import audit_sshd
 from infra_team.tools.live import ssh_commands as cmd
-from infra_team.tools.live._common import bounded_lines, run_coroutine, with_live_settings
+from infra_team.tools.live._common import (
+    bounded_lines,
+    extra_missing,
+    run_coroutine,
+    with_live_settings,
+)
 from infra_team.tools.live.ssh_client import (
     CommandOutput,
     SshFailure,
@@ -81,7 +86,7 @@ def _allowed_host(settings: Settings, tool: str, host: str) -> ToolResult | None
     if host not in settings.ssh.hosts:
         msg = f"`{host}` is not in `ssh.hosts`; allowed: {', '.join(settings.ssh.hosts)}."
         return error(tool, msg, code="host_not_allowed")
-    return None
+    return extra_missing(tool, "asyncssh")
 
 
 def _run(settings: Settings, host: str, commands: list[tuple[str, ...]]) -> list[CommandOutput]:

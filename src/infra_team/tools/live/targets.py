@@ -110,4 +110,3 @@ def _lookup(host: str, port: int, timeout: float) -> list[IpAddress]:
     for *_, sockaddr in infos:
         seen[ipaddress.ip_address(str(sockaddr[0]).split("%")[0])] = None
     return list(seen)
-

@@ -82,8 +82,7 @@ def check(settings: Settings, targets: list[Target]) -> ToolResult:
     open_rows = [r for r in rows if r["state"] == "open"]
     data: dict[str, Any] = {"targets": rows}
     summary = f"{len(open_rows)}/{len(rows)} reachable: " + ", ".join(
-        f"{r['target']} {r['state']}"
-        + (f" ({r['latency_ms']:g} ms)" if "latency_ms" in r else "")
+        f"{r['target']} {r['state']}" + (f" ({r['latency_ms']:g} ms)" if "latency_ms" in r else "")
         for r in rows
     )
     if len(rows) > 1:

@@ -15,17 +15,18 @@ import ipaddress
 import socket
 import ssl
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
-from cryptography.x509.oid import ExtensionOID, NameOID
 from pydantic import BaseModel, ConfigDict, Field
 
 from infra_team.settings import NetworkSettings, Settings
 from infra_team.tools._base import ToolInputError, ToolResult, infra_tool, ok
 from infra_team.tools._http import not_configured
-from infra_team.tools.live._common import with_live_settings
+from infra_team.tools.live._common import extra_missing, with_live_settings
 from infra_team.tools.live.targets import Allowlist, IpAddress, TargetRefused, resolve_allowed
+
+if TYPE_CHECKING:
+    from cryptography import x509
 
 TOOL = "tls_check"
 MAX_NAMES = 20
@@ -47,14 +48,15 @@ class TlsCheckArgs(BaseModel):
     critical_days: int = Field(default=7, ge=0, le=3650)
 
 
-def verifying_context(network: NetworkSettings) -> ssl.SSLContext:
+def verifying_context(network: NetworkSettings, *, check_hostname: bool = False) -> ssl.SSLContext:
     """System trust store plus ``network.ca_file``.
 
     The chain is verified here; the hostname is matched separately (``hostname_matches``)
     so a trusted certificate for the wrong name is reported as that, not as untrusted.
+    An HTTP client passes ``check_hostname=True``: it must refuse the wrong name.
     """
     context = ssl.create_default_context()
-    context.check_hostname = False
+    context.check_hostname = check_hostname
     if network.ca_file is not None:
         context.load_verify_locations(cafile=str(network.ca_file))
     return context
@@ -83,8 +85,10 @@ def _is_ip(text: str) -> bool:
 
 def hostname_matches(cert: x509.Certificate, host: str) -> bool:
     """RFC 6125 §6.4: DNS-ID match (left-most wildcard label only), or an IP-ID for an IP."""
+    from cryptography import x509
+
     try:
-        san = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
         return False
     if _is_ip(host):
@@ -103,8 +107,11 @@ def hostname_matches(cert: x509.Certificate, host: str) -> bool:
 
 def describe(cert: x509.Certificate, host: str, now: datetime) -> dict[str, Any]:
     """What the leaf certificate says: subject, issuer, validity, names, self-signed."""
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     try:
-        san = cert.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         names = [str(n) for n in san.get_values_for_type(x509.DNSName)] + [
             str(a) for a in san.get_values_for_type(x509.IPAddress)
         ]
@@ -130,6 +137,9 @@ def check(settings: Settings, args: TlsCheckArgs) -> ToolResult:
     network = settings.network
     if not network.targets:
         return not_configured(TOOL, "Network probing", ["INFRA_TEAM_NETWORK_TARGETS"])
+    missing = extra_missing(TOOL, "cryptography")
+    if missing is not None:
+        return missing
     if args.warn_days < args.critical_days:
         msg = "`warn_days` must be at least `critical_days`."
         raise ToolInputError(msg)
@@ -156,10 +166,14 @@ def check(settings: Settings, args: TlsCheckArgs) -> ToolResult:
             f"{type(exc).__name__}: {exc}",
             code="connection_failed",
         ) from None
+    from cryptography import x509
+
     cert = x509.load_der_x509_certificate(der)
     data["certificate"] = describe(cert, args.host, datetime.now(UTC))
     data["protocol"] = version
-    data["cipher"] = {"name": cipher[0], "protocol": cipher[1], "bits": cipher[2]} if cipher else None
+    data["cipher"] = (
+        {"name": cipher[0], "protocol": cipher[1], "bits": cipher[2]} if cipher else None
+    )
     problems, verdict = _judge(data, args)
     data["verdict"], data["problems"] = verdict, problems
     days = data["certificate"]["days_to_expiry"]
