@@ -8,7 +8,6 @@ foreground, and is stopped by its PID after the test.
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import subprocess
 import time
