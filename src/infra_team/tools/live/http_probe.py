@@ -10,7 +10,7 @@ redirect OWASP's Transport Layer Security cheat sheet asks for, with the
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -39,7 +39,7 @@ class HttpProbeArgs(BaseModel):
 
     url: str = Field(min_length=8, max_length=2048, pattern=r"^https?://", description="URL.")
     max_redirects: int = Field(default=5, ge=0, le=MAX_REDIRECTS)
-    method: str = Field(default="GET", pattern=r"^(GET|HEAD)$")
+    method: Literal["GET", "HEAD"] = "GET"
 
 
 def _port(url: httpx.URL) -> int:
