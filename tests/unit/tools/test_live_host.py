@@ -17,9 +17,17 @@ from infra_team.settings import Settings, SshSettings, reset_settings
 from infra_team.tools import TOOL_CATALOG, parse_tool_output
 from infra_team.tools._base import ToolInputError
 from infra_team.tools.live import ssh_commands
+from infra_team.tools.live._common import run_coroutine
+from infra_team.tools.live.ssh_client import (
+    MAX_OUTPUT_BYTES,
+    CommandOutput,
+    SshFailure,
+    run_commands,
+)
 from infra_team.tools.live.ssh_host import (
     SshHostCheckArgs,
     SshHostHealthArgs,
+    _snapshot,
     host_check,
     host_health,
 )
@@ -181,3 +189,62 @@ def test_check_names_outside_the_allowlist_are_refused() -> None:
     )
     assert result.status == "error"
     assert result.code == "invalid_arguments"
+
+
+def test_output_is_cut_at_the_byte_cap_and_the_process_closed(server: SshServer) -> None:
+    ssh = _settings(server).ssh
+    (out,) = run_coroutine(
+        lambda: run_commands(ssh, "127.0.0.1", [("head", "-c", "1000000", "/dev/zero")])
+    )
+    assert out.truncated is True
+    assert len(out.stdout.encode()) == MAX_OUTPUT_BYTES
+    assert out.exit_status is None
+
+
+def test_a_command_slower_than_the_timeout_is_stopped(server: SshServer) -> None:
+    ssh = _settings(server, timeout=2).ssh
+    with pytest.raises(SshFailure) as caught:
+        run_coroutine(lambda: run_commands(ssh, "127.0.0.1", [("sleep", "30")]))
+    assert caught.value.code == "timeout"
+
+
+# --- parsers on recorded output (no server) -------------------------------------------------
+
+DF = """Filesystem     1024-blocks      Used Available Capacity Mounted on
+/dev/sda1         41152736  37037568   2015360      95% /
+/dev/sdb1        102687672  10240000  87182992      11% /var/lib/data dir
+"""
+MEMINFO = "MemTotal:        8000000 kB\nMemFree:          100000 kB\nMemAvailable:    2000000 kB\n"
+FAILED = "nginx.service loaded failed failed A high performance web server\n"
+
+
+def test_parsers_read_recorded_output() -> None:
+    rows = ssh_commands.parse_df(DF)
+    assert [(r.mount, r.percent, r.total_bytes) for r in rows] == [
+        ("/", 95.0, 41152736 * 1024),
+        ("/var/lib/data dir", 11.0, 102687672 * 1024),
+    ]
+    assert ssh_commands.parse_meminfo(MEMINFO) == (8000000 * 1024, 2000000 * 1024)
+    assert ssh_commands.parse_loadavg("0.50 1.25 2.00 1/123 4567\n").load_5m == 1.25
+    assert ssh_commands.parse_failed_units(FAILED) == [
+        {
+            "unit": "nginx.service",
+            "load": "loaded",
+            "active": "failed",
+            "sub": "failed",
+            "description": "A high performance web server",
+        }
+    ]
+
+
+def test_unreadable_remote_output_is_a_clear_error() -> None:
+    def output(text: str) -> CommandOutput:
+        return CommandOutput(command="x", exit_status=0, stdout=text, stderr="", truncated=False)
+
+    with pytest.raises(KeyError):
+        _snapshot(output("1 2 3"), output("2"), output("nothing here"), output(DF))
+    snapshot, cut = _snapshot(output("4 6 8 1/1 1"), output("2"), output(MEMINFO), output(DF))
+    assert snapshot.memory_percent == 75.0
+    assert snapshot.load_5m == 6
+    assert [d.path for d in snapshot.disks] == ["/", "/var/lib/data dir"]
+    assert cut is False

@@ -221,3 +221,10 @@ def test_not_configured_without_settings(tool: str, args: dict[str, object]) -> 
     result = parse_tool_output(TOOL_CATALOG[tool].invoke(args))
     assert result.status == "not_configured"
     assert "Nothing was sent" in result.summary
+
+
+def test_dns_name_that_is_not_one_is_refused(dns_port: int) -> None:
+    with pytest.raises(ToolInputError, match="not a valid domain name"):
+        _dns(dns_port, name="a..example.test")
+    with pytest.raises(ToolInputError, match="not a valid domain name"):
+        _dns(dns_port, name="x" * 64 + ".example.test")

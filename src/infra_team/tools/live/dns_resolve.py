@@ -145,6 +145,14 @@ def resolve(settings: Settings, args: DnsResolveArgs) -> ToolResult:
     except ValueError as exc:
         msg = f"`network.resolvers` holds an entry that is not `ip[:port]`: {exc}"
         raise ToolInputError(msg, code="invalid_settings") from None
+    import dns.exception
+    import dns.name
+
+    try:
+        dns.name.from_text(args.name)
+    except dns.exception.DNSException as exc:
+        msg = f"`{args.name}` is not a valid domain name: {exc}"
+        raise ToolInputError(msg) from None
     chosen = list(servers)
     if args.resolvers:
         unknown = [r for r in args.resolvers if r not in servers]

@@ -114,6 +114,28 @@ def host_health(settings: Settings, args: SshHostHealthArgs) -> ToolResult:
     for out in (load_out, cpu_out, mem_out):
         if out.exit_status != 0:
             return _failed(HEALTH_TOOL, args.host, out)
+    try:
+        snapshot, truncated = _snapshot(load_out, cpu_out, mem_out, df_out)
+    except (ValueError, IndexError, KeyError) as exc:
+        msg = f"{args.host} answered in an unexpected format ({type(exc).__name__}: {exc})."
+        raise ToolInputError(msg, code="unexpected_output") from None
+    thresholds = HealthThresholds(
+        disk_warn_percent=args.disk_warn_percent, disk_critical_percent=args.disk_critical_percent
+    )
+    health = evaluate_host_health(snapshot, thresholds)
+    problems = [c.message for c in health.checks if c.status != "ok"]
+    summary = f"{args.host} {health.status}" + (
+        f": {'; '.join(problems)}." if problems else ": disk, memory and load within thresholds."
+    )
+    data = {"host": args.host, **health.model_dump(mode="json")}
+    data["disks_truncated"] = truncated
+    return ok(HEALTH_TOOL, summary, data)
+
+
+def _snapshot(
+    load_out: CommandOutput, cpu_out: CommandOutput, mem_out: CommandOutput, df_out: CommandOutput
+) -> tuple[HostSnapshot, bool]:
+    """The host-health snapshot from the four outputs, and whether disks were cut."""
     load = cmd.parse_loadavg(load_out.stdout)
     total, available = cmd.parse_meminfo(mem_out.stdout)
     rows = [r for r in cmd.parse_df(df_out.stdout) if r.filesystem not in _SKIPPED_FS] or [
@@ -139,17 +161,7 @@ def host_health(settings: Settings, args: SshHostHealthArgs) -> ToolResult:
         load_15m=load.load_15m,
         cpu_count=max(1, int(cpu_out.stdout.strip() or 1)),
     )
-    thresholds = HealthThresholds(
-        disk_warn_percent=args.disk_warn_percent, disk_critical_percent=args.disk_critical_percent
-    )
-    health = evaluate_host_health(snapshot, thresholds)
-    problems = [c.message for c in health.checks if c.status != "ok"]
-    summary = f"{args.host} {health.status}" + (
-        f": {'; '.join(problems)}." if problems else ": disk, memory and load within thresholds."
-    )
-    data = {"host": args.host, **health.model_dump(mode="json")}
-    data["disks_truncated"] = len(rows) > MAX_DISKS
-    return ok(HEALTH_TOOL, summary, data)
+    return snapshot, len(rows) > MAX_DISKS
 
 
 def _argv(args: SshHostCheckArgs) -> tuple[str, ...]:
