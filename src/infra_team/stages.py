@@ -54,6 +54,7 @@ STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
         "query_prometheus",
         "dns_resolve",
         "tls_check",
+        "http_probe",
     ),
     ("network-engineer", "escalation"): (
         "dns_check",
@@ -61,7 +62,6 @@ STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
         "firewall_audit",
         "query_prometheus",
         "dns_resolve",
-        "http_probe",
         "tcp_check",
     ),
     ("database-administrator", "implement"): (

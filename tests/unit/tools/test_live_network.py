@@ -228,3 +228,15 @@ def test_dns_name_that_is_not_one_is_refused(dns_port: int) -> None:
         _dns(dns_port, name="a..example.test")
     with pytest.raises(ToolInputError, match="not a valid domain name"):
         _dns(dns_port, name="x" * 64 + ".example.test")
+
+
+def test_live_tools_say_they_are_live_and_what_they_need() -> None:
+    live = {
+        name: tool.metadata["settings"]
+        for name, tool in TOOL_CATALOG.items()
+        if (tool.metadata or {}).get("live")
+    }
+    assert {"dns_resolve", "tls_check", "http_probe", "tcp_check"} <= set(live)
+    assert live["dns_resolve"] == ["INFRA_TEAM_NETWORK_RESOLVERS"]
+    assert live["tcp_check"][0] == "INFRA_TEAM_NETWORK_TARGETS"
+    assert not any((TOOL_CATALOG[name].metadata or {}).get("writes") for name in live)

@@ -12,6 +12,8 @@ import importlib
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from langchain_core.tools import BaseTool
+
 from infra_team.errors import ConfigError
 from infra_team.settings import Settings, get_settings
 from infra_team.tools._base import ToolResult, error
@@ -20,6 +22,16 @@ T = TypeVar("T")
 
 LINE_CHARS = 500
 """Longest line of remote output kept; longer lines are cut and marked with ``…``."""
+
+
+def mark_live(tool: BaseTool, *settings: str) -> BaseTool:
+    """Flag ``tool`` as reading a live system and name the variables it needs.
+
+    ``metadata["live"]`` and ``metadata["settings"]`` let a listing show which tools
+    read real systems and what must be set for them (their absence is ``not_configured``).
+    """
+    tool.metadata = {**(tool.metadata or {}), "live": True, "settings": list(settings)}
+    return tool
 
 
 def clip_line(line: str, limit: int = LINE_CHARS) -> str:

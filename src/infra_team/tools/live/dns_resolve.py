@@ -19,7 +19,7 @@ from infra_team.settings import Settings
 from infra_team.tools._base import ToolInputError, ToolResult, infra_tool, ok
 from infra_team.tools._dns import DnsRecord, check_dns
 from infra_team.tools._http import not_configured
-from infra_team.tools.live._common import extra_missing, with_live_settings
+from infra_team.tools.live._common import extra_missing, mark_live, with_live_settings
 
 TOOL = "dns_resolve"
 MAX_ANSWERS = 50
@@ -205,3 +205,6 @@ def dns_resolve(**fields: Any) -> ToolResult:
     """Live DNS answers (RFC 1035 §4, RFC 7766 TCP fallback on truncation), linted per RFC 1912/2181."""
     args = DnsResolveArgs.model_validate(fields)
     return with_live_settings(TOOL, lambda settings: resolve(settings, args))
+
+
+mark_live(dns_resolve, "INFRA_TEAM_NETWORK_RESOLVERS")

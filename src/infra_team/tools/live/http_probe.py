@@ -19,8 +19,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from infra_team.settings import Settings
 from infra_team.tools._base import ToolInputError, ToolResult, infra_tool, ok
 from infra_team.tools._http import not_configured
-from infra_team.tools.live._common import clip_line, with_live_settings
-from infra_team.tools.live.targets import Allowlist, TargetRefused, resolve_allowed
+from infra_team.tools.live._common import clip_line, mark_live, with_live_settings
+from infra_team.tools.live.targets import (
+    NETWORK_SETTINGS,
+    Allowlist,
+    TargetRefused,
+    resolve_allowed,
+)
 from infra_team.tools.live.tls_check import verifying_context
 
 TOOL = "http_probe"
@@ -130,3 +135,6 @@ def http_probe(**fields: Any) -> ToolResult:
     """HTTP probe (RFC 9110 status and redirects, RFC 6797 HSTS)."""
     args = HttpProbeArgs.model_validate(fields)
     return with_live_settings(TOOL, lambda settings: probe(settings, args))
+
+
+mark_live(http_probe, *NETWORK_SETTINGS)

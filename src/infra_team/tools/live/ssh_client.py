@@ -24,6 +24,15 @@ MAX_OUTPUT_BYTES = 65_536
 """Bytes kept from stdout (and from stderr) of one command."""
 
 
+SSH_SETTINGS = (
+    "INFRA_TEAM_SSH_HOSTS",
+    "INFRA_TEAM_SSH_USERNAME",
+    "INFRA_TEAM_SSH_KEY_PATH",
+    "INFRA_TEAM_SSH_KNOWN_HOSTS",
+)
+"""The variables every SSH host check needs."""
+
+
 class SshFailure(Exception):
     """The session could not run: connect, host key, authentication or timeout."""
 

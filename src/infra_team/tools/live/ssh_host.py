@@ -28,10 +28,12 @@ from infra_team.tools.live import ssh_commands as cmd
 from infra_team.tools.live._common import (
     bounded_lines,
     extra_missing,
+    mark_live,
     run_coroutine,
     with_live_settings,
 )
 from infra_team.tools.live.ssh_client import (
+    SSH_SETTINGS,
     CommandOutput,
     SshFailure,
     missing_settings,
@@ -231,3 +233,7 @@ def ssh_host_check(**fields: Any) -> ToolResult:
     """One allowlisted read-only command over SSH, parsed by the matching analyser."""
     args = SshHostCheckArgs.model_validate(fields)
     return with_live_settings(CHECK_TOOL, lambda settings: host_check(settings, args))
+
+
+mark_live(ssh_host_health, *SSH_SETTINGS)
+mark_live(ssh_host_check, *SSH_SETTINGS)

@@ -18,6 +18,13 @@ from dataclasses import dataclass
 
 from infra_team.settings import NetworkSettings
 
+NETWORK_SETTINGS = (
+    "INFRA_TEAM_NETWORK_TARGETS",
+    "INFRA_TEAM_NETWORK_ALLOW_PRIVATE",
+    "INFRA_TEAM_NETWORK_CA_FILE",
+)
+"""What a network probe reads: the allowlist (required), the private-range switch and
+an extra CA bundle (optional)."""
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 

@@ -18,8 +18,13 @@ from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, infra_tool, ok
 from infra_team.tools._http import not_configured
 from infra_team.tools._load_balancer import Backend, evaluate_lb_health
-from infra_team.tools.live._common import with_live_settings
-from infra_team.tools.live.targets import Allowlist, TargetRefused, resolve_allowed
+from infra_team.tools.live._common import mark_live, with_live_settings
+from infra_team.tools.live.targets import (
+    NETWORK_SETTINGS,
+    Allowlist,
+    TargetRefused,
+    resolve_allowed,
+)
 
 TOOL = "tcp_check"
 MAX_TARGETS = 16
@@ -98,3 +103,6 @@ def check(settings: Settings, targets: list[Target]) -> ToolResult:
 def tcp_check(*, targets: list[Target]) -> ToolResult:
     """TCP reachability (RFC 9293 §3.5 connection establishment), pool verdict per SRE book."""
     return with_live_settings(TOOL, lambda settings: check(settings, targets))
+
+
+mark_live(tcp_check, *NETWORK_SETTINGS[:2])

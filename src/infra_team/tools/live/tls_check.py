@@ -22,8 +22,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from infra_team.settings import NetworkSettings, Settings
 from infra_team.tools._base import ToolInputError, ToolResult, infra_tool, ok
 from infra_team.tools._http import not_configured
-from infra_team.tools.live._common import extra_missing, with_live_settings
-from infra_team.tools.live.targets import Allowlist, IpAddress, TargetRefused, resolve_allowed
+from infra_team.tools.live._common import extra_missing, mark_live, with_live_settings
+from infra_team.tools.live.targets import (
+    NETWORK_SETTINGS,
+    Allowlist,
+    IpAddress,
+    TargetRefused,
+    resolve_allowed,
+)
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -212,3 +218,6 @@ def tls_check(**fields: Any) -> ToolResult:
     """TLS check (RFC 5280 validity, RFC 6125 hostname, RFC 8996 protocol floor)."""
     args = TlsCheckArgs.model_validate(fields)
     return with_live_settings(TOOL, lambda settings: check(settings, args))
+
+
+mark_live(tls_check, *NETWORK_SETTINGS)
