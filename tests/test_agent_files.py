@@ -47,8 +47,23 @@ MODULE_TOOLS: dict[str, tuple[str, ...]] = {
         "availability_budget",
         "cost_trend",
     ),
-    "systems_administrator": ("audit_sshd_config", "patch_status", "host_health"),
-    "network_engineer": ("cidr_plan", "firewall_audit", "dns_check", "lb_health"),
+    "systems_administrator": (
+        "audit_sshd_config",
+        "patch_status",
+        "host_health",
+        "ssh_host_health",
+        "ssh_host_check",
+    ),
+    "network_engineer": (
+        "cidr_plan",
+        "firewall_audit",
+        "dns_check",
+        "lb_health",
+        "dns_resolve",
+        "tls_check",
+        "http_probe",
+        "tcp_check",
+    ),
     "database_administrator": (
         "analyze_query_plan",
         "backup_policy_check",
@@ -90,11 +105,9 @@ ROLE_TOOLS: dict[str, frozenset[str]] = {
         {"capacity_plan", "dr_strategy", "availability_budget", "cost_trend", "kpi_report"}
     ),
     "systems-administrator": frozenset(
-        {"audit_sshd_config", "patch_status", "host_health", "query_prometheus"}
+        {*MODULE_TOOLS["systems_administrator"], "query_prometheus"}
     ),
-    "network-engineer": frozenset(
-        {"cidr_plan", "firewall_audit", "dns_check", "lb_health", "query_prometheus"}
-    ),
+    "network-engineer": frozenset({*MODULE_TOOLS["network_engineer"], "query_prometheus"}),
     "database-administrator": frozenset(
         {
             "analyze_query_plan",
@@ -294,7 +307,7 @@ def test_role_toolset_matches_the_contract(name: str) -> None:
 
 def test_team_tools_are_the_union_of_the_roles_each_once() -> None:
     team = _specs()["infrastructure-team"].tools
-    assert len(team) == len(set(team)) == 37
+    assert len(team) == len(set(team)) == len(ALL_TOOLS)
     union = frozenset().union(*(frozenset(_specs()[name].tools) for name in ROLES))
     assert frozenset(team) == union == ALL_TOOLS
 

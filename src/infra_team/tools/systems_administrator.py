@@ -23,6 +23,7 @@ from infra_team.tools.analysers.patch_listing import parse_patch_listing
 from infra_team.tools.analysers.severity import SEVERITY_ORDER
 from infra_team.tools.analysers.sshd_audit import audit_sshd
 from infra_team.tools.analysers.sshd_checks import SSHD_CHECKS
+from infra_team.tools.live.ssh_host import ssh_host_check, ssh_host_health
 
 AUDIT_SSHD_CONFIG_DESCRIPTION = (
     "Audit sshd_config text against CIS Linux 5.2.x and dev-sec ssh-baseline, applying "
@@ -177,4 +178,10 @@ def host_health(
     return ok("host_health", summary, health.model_dump(mode="json"))
 
 
-TOOLS: tuple[BaseTool, ...] = (audit_sshd_config, patch_status, host_health)
+TOOLS: tuple[BaseTool, ...] = (
+    audit_sshd_config,
+    patch_status,
+    host_health,
+    ssh_host_health,
+    ssh_host_check,
+)

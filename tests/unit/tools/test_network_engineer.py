@@ -15,6 +15,7 @@ from infra_team.tools.analysers.cidr import plan_cidr
 from infra_team.tools.analysers.dns import DnsRecord, check_dns
 from infra_team.tools.analysers.firewall_audit import FirewallAudit, audit_firewall
 from infra_team.tools.analysers.load_balancer import Backend, evaluate_lb_health
+from infra_team.tools.live import dns_resolve, http_probe, tcp_check, tls_check
 from infra_team.tools.network_engineer import (
     CIDR_PLAN_DESCRIPTION,
     DNS_CHECK_DESCRIPTION,
@@ -60,12 +61,20 @@ def test_tools_tuple_names_and_descriptions() -> None:
         "firewall_audit",
         "dns_check",
         "lb_health",
+        "dns_resolve",
+        "tls_check",
+        "http_probe",
+        "tcp_check",
     ]
     assert [tool.description for tool in TOOLS] == [
         CIDR_PLAN_DESCRIPTION,
         FIREWALL_AUDIT_DESCRIPTION,
         DNS_CHECK_DESCRIPTION,
         LB_HEALTH_DESCRIPTION,
+        dns_resolve.DESCRIPTION,
+        tls_check.DESCRIPTION,
+        http_probe.DESCRIPTION,
+        tcp_check.DESCRIPTION,
     ]
 
 

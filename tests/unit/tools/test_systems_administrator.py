@@ -20,6 +20,7 @@ from infra_team.tools.analysers.host_health import (
 )
 from infra_team.tools.analysers.patch_listing import detect_listing_format, parse_patch_listing
 from infra_team.tools.analysers.sshd_audit import SshdAudit, SshdFinding, audit_sshd
+from infra_team.tools.live import ssh_host
 from infra_team.tools.systems_administrator import (
     AUDIT_SSHD_CONFIG_DESCRIPTION,
     HOST_HEALTH_DESCRIPTION,
@@ -60,11 +61,19 @@ def test_fixtures_are_already_scrubbed(name: str) -> None:
 
 
 def test_tools_tuple_names_and_descriptions() -> None:
-    assert [tool.name for tool in TOOLS] == ["audit_sshd_config", "patch_status", "host_health"]
+    assert [tool.name for tool in TOOLS] == [
+        "audit_sshd_config",
+        "patch_status",
+        "host_health",
+        "ssh_host_health",
+        "ssh_host_check",
+    ]
     assert [tool.description for tool in TOOLS] == [
         AUDIT_SSHD_CONFIG_DESCRIPTION,
         PATCH_STATUS_DESCRIPTION,
         HOST_HEALTH_DESCRIPTION,
+        ssh_host.HEALTH_DESCRIPTION,
+        ssh_host.CHECK_DESCRIPTION,
     ]
 
 
