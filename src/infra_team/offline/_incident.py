@@ -12,6 +12,7 @@ from typing import Any
 from infra_team.offline._evidence import Evidence
 from infra_team.offline._routing import (
     GATEWAY_CODES,
+    is_security_incident,
     Ownership,
     business_decision_reasons,
     component_ownership,
@@ -206,6 +207,7 @@ def compose_escalation(evidence: Evidence) -> dict[str, Any]:
         component=ownership.component,
         resolved=resolved,
         service=_service(evidence),
+        security=is_security_incident(evidence.request),
     )
     return {
         "resolved": resolved,

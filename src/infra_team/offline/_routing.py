@@ -47,13 +47,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import cast
 
 from pydantic import BaseModel, ConfigDict
 
 from infra_team.graph._schemas import ComponentOwner
 from infra_team.offline._extract import RequestFacts, find_status_codes
+from infra_team.offline._scan import Gated, phrase_body, phrase_pattern, scan
 from infra_team.registry import SPECIALISTS, TEAM, RoleSpec, registry
 
 REQUEST_VERBS: tuple[str, ...] = (
@@ -61,9 +62,30 @@ REQUEST_VERBS: tuple[str, ...] = (
     "plan", "migrate", "upgrade", "install", "configure", "need", "want",
     "implement", "automate", "harden", "remove", "decommission", "retire", "delete",
     "scale", "resize", "extend", "expand", "replace", "rotate", "review", "audit",
-    "propose", "prepare", "codify", "onboard",
+    "propose", "prepare", "codify", "onboard", "define", "write", "draft", "document",
+    "establish", "estimate", "forecast", "calculate", "size", "tune", "optimise",
+    "optimize", "reduce", "enable", "generate", "convert", "schedule", "document",
 )  # fmt: skip
-"""Verbs that ask for work to be done: the request signals of the intake rule."""
+"""Verbs that ask for work to be done: the request signals of the intake rule. Verbs of
+incident response (fix, restore, investigate, check, roll back) are left out on purpose:
+"fix the outage" is an incident."""
+_ASK_LEAD = (
+    r"(?:^|[.!?\n;:]\s*|\bto\s+)(?:(?:please|kindly|can you|could you|would you|we need to|"
+    r"i need to|we want to|i want to|we'd like to|i'd like to|help (?:me|us)(?: to)?|let's|"
+    r"let us|pls)\s+)?"
+)
+"""Where an imperative starts: a sentence's (or ticket title's) first word, possibly after
+"please", "can you", "we need to" ... ("Define an SLO", "Please set up backups")."""
+_QUESTION = re.compile(
+    r"(?:^|[.!?\n]\s*)(?:how|what|which|who|should|can|could|do we|does)\b[^.!?\n]*\?",
+    re.IGNORECASE,
+)
+"""A question asking for an answer or advice ("How much error budget is left?")."""
+_CONDITIONAL = re.compile(
+    r"\b(?:when|whenever|if|once|in case|before|should)\b", re.IGNORECASE
+)
+"""Words that make what follows hypothetical ("alert when checkout returns 502")."""
+
 REMOVE_VERBS = (
     "remove",
     "decommission",
@@ -92,7 +114,16 @@ _OUTAGE = (
     r"|\bunavailable\b|\bunreachable\b|\bnot responding\b|\boffline\b|\ball requests\b"
 )
 _DATA_LOSS = r"\bdata loss\b|\blost (?:\w+ )?data\b|\bdata (?:was |is |has been )?(?:lost|corrupt\w*)\b|\bcorrupt(?:ed|ion)\b"
-_SECURITY = r"\bbreach\w*\b|\bcompromis\w*\b|\bintrusion\b|\bexfiltrat\w*\b|\bransomware\b|\bunauthori[sz]ed access\b"
+_SECURITY = (
+    r"\bbreach\w*\b|\bcompromis\w*\b|\bintrusions?\b|\bintruders?\b|\bexfiltrat\w*\b"
+    r"|\bransomware\b|\bmalware\b|\bbackdoor\w*\b|\brootkits?\b|\bcrypto[- ]?miners?\b"
+    r"|\bunauthori[sz]ed\s+(?:\w+\s+){0,2}(?:access|logins?|log-ins?|ssh|sessions?|users?|keys?|changes?)\b"
+    r"|\bbrute[- ]forc\w*\b|\bsuspicious\s+(?:\w+\s+)?(?:logins?|activity|processes|connections)\b"
+    r"|\b(?:leaked|stolen|exposed)\s+(?:\w+\s+)?(?:credentials|keys|secrets|passwords|tokens)\b"
+    r"|\bdefac\w+\b"
+)
+"""Security incident words (NIST SP 800-61r2, 2.1 "Events and Incidents": unauthorised
+access, malicious code, data exfiltration): an incident, and a P1."""
 _DEGRADED = (
     r"\bdegrad\w*\b|\bmajor\b|\bpartial\w*\b|\bslow\w*\b|\blatency\b|\btime ?outs?\b"
     r"|\btiming out\b|\belevated\b|\bspik\w*\b|\bdisk full\b|\bsaturat\w*\b|\bat 100\s?%"
@@ -107,6 +138,31 @@ _BUSINESS = (
     r"\bcustomer (?:communication|notification|comms|messaging)\b|\bnotify (?:our )?customers\b"
     r"|\btell (?:our )?customers\b|\bSLA credits?\b|\bservice credits?\b"
 )
+_G_SHARE = Gated.of(FAILURE_SHARE, "%", "percent")
+_G_SYMPTOMS = Gated.of(
+    SYMPTOMS, "fail", "full", "expired", "exhausted", "refus", "hung", "stuck", "100"
+)
+_G_OUTAGE = Gated.of(
+    _OUTAGE, "outage", "down", "unavailable", "unreachable", "responding", "offline", "all requests"
+)
+_G_DATA_LOSS = Gated.of(_DATA_LOSS, "data", "lost", "corrupt")
+_G_SECURITY = Gated.of(
+    _SECURITY, "breach", "compromis", "intru", "exfiltrat", "ransomware", "malware",
+    "backdoor", "rootkit", "miner", "unauthori", "brute", "suspicious", "leaked", "stolen",
+    "exposed", "defac",
+)  # fmt: skip
+_G_DEGRADED = Gated.of(
+    _DEGRADED, "degrad", "major", "partial", "slow", "latency", "time", "elevated", "spik",
+    "disk full", "saturat", "100",
+)  # fmt: skip
+_G_MINOR = Gated.of(
+    _MINOR, "minor", "intermittent", "occasional", "sporadic", "some users", "a few"
+)
+_G_COSMETIC = Gated.of(_COSMETIC, "cosmetic", "typo", "wording", "misaligned", "label", "colo")
+_G_DECISION = Gated.of(
+    _DECISION, "architect", "capacity", "region", "vendor", "provider", "redesign"
+)
+_G_BUSINESS = Gated.of(_BUSINESS, "customer", "sla", "service credit")
 GATEWAY_CODES = (502, 504)
 """HTTP status codes a gateway (load balancer, reverse proxy) returns: RFC 9110 §15.6.3
 (502 Bad Gateway) and §15.6.5 (504 Gateway Timeout)."""
@@ -143,24 +199,6 @@ class Ownership(BaseModel):
     because: tuple[str, ...] = ()
 
 
-@cache
-def _phrase_pattern(phrase: str) -> re.Pattern[str]:
-    words = [re.escape(word) for word in re.split(r"[\s_-]+", phrase.strip().lower()) if word]
-    body = r"[\s_-]+".join(words)
-    return re.compile(rf"(?<![\w/]){body}(?:s|es)?(?![\w/])", re.IGNORECASE)
-
-
-@cache
-def _first_word(phrase: str) -> str:
-    """The phrase's first word, lower case: it must occur in the text for the phrase to."""
-    return next((w for w in re.split(r"[\s_-]+", phrase.strip().lower()) if w), "")
-
-
-@lru_cache(maxsize=32)
-def _lowered(text: str) -> str:
-    return text.lower()
-
-
 def find_phrases(text: str, phrases: Iterable[str]) -> tuple[str, ...]:
     """The phrases present in ``text``, in order of first appearance, each once."""
     return _find_phrases(text, tuple(dict.fromkeys(phrases)))
@@ -168,22 +206,19 @@ def find_phrases(text: str, phrases: Iterable[str]) -> tuple[str, ...]:
 
 @lru_cache(maxsize=256)
 def _find_phrases(text: str, phrases: tuple[str, ...]) -> tuple[str, ...]:
-    """``find_phrases``, memoised: the stages of a run ask about the same request. A
-    phrase's pattern runs only when its first word occurs in the lowered text (one fast
-    substring scan), so a long request is not searched once per keyword."""
+    """``find_phrases``, memoised: the stages of a run ask about the same request. The
+    text is read once (``scan``); a phrase's pattern runs only when all its words occur."""
     codes = {str(code) for code in find_status_codes(text)}
-    lowered = _lowered(text)
+    read = scan(text)
     found: list[tuple[int, str]] = []
     for phrase in phrases:
         if phrase.isdigit():
             if phrase in codes:
                 found.append((text.find(phrase), phrase))
             continue
-        if _first_word(phrase) not in lowered:
-            continue
-        match = _phrase_pattern(phrase).search(text)
-        if match:
-            found.append((match.start(), phrase))
+        position = read.position(phrase)
+        if position >= 0:
+            found.append((position, phrase))
     return tuple(phrase for _, phrase in sorted(found))
 
 
@@ -196,17 +231,76 @@ def _collapse(found: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(p for p in found if not any(p != q and p in q for q in found))
 
 
+def _sentence_start(text: str, position: int) -> int:
+    """Where the sentence holding ``position`` starts (after ``.``, ``!``, ``?``, ``;`` or
+    a line break)."""
+    return max(text.rfind(mark, 0, position) for mark in ".!?;\n") + 1
+
+
+STRONG_WEIGHT = 2
+"""Weight of a strong signal: an outage, data loss or a security breach stated, a share
+of requests failing, or a request's imperative lead verb."""
+
+
+def _hypothetical(text: str, position: int, asks: list[int]) -> bool:
+    """Whether the signal at ``position`` follows a conditional word ("when", "if") that
+    itself follows a request verb in the same sentence: "set up alerting for when checkout
+    returns 502" describes what to watch for, not what is happening."""
+    start = _sentence_start(text, position)
+    conditional = [m.start() for m in _CONDITIONAL.finditer(text, start, position)]
+    return bool(conditional) and any(start <= ask < conditional[0] for ask in asks)
+
+
+@lru_cache(maxsize=256)
+def _lead_pattern(verb: str) -> re.Pattern[str]:
+    return re.compile(_ASK_LEAD + phrase_body(verb), re.IGNORECASE)
+
+
+@lru_cache(maxsize=64)
+def _verb_positions(text: str, verbs: tuple[str, ...]) -> tuple[tuple[str, int, bool], ...]:
+    """Each request verb found: the verb, where it first occurs, and whether it opens a
+    sentence as an imperative (``_ASK_LEAD``)."""
+    found = _collapse(find_phrases(text, verbs))
+    read = scan(text)
+    result = []
+    for verb in found:
+        position = read.position(verb)
+        lead = _lead_pattern(verb).search(text)
+        result.append((verb, position, lead is not None))
+    return tuple(result)
+
+
+@lru_cache(maxsize=64)
+def _classify_kind(text: str, keywords: tuple[str, ...]) -> Decision:
+    verbs = _verb_positions(text, REQUEST_VERBS)
+    asks = [position for _, position, _ in verbs]
+    incident: list[tuple[str, int]] = []
+    read = scan(text)
+    for word in _collapse(find_phrases(text, keywords)):
+        position = text.find(word) if word.isdigit() else read.position(word)
+        if not _hypothetical(text, position, asks):
+            strong = re.fullmatch(_OUTAGE, word, re.IGNORECASE) is not None
+            incident.append((word, STRONG_WEIGHT if strong else 1))
+    share = _G_SHARE.search(text)
+    if share and not _hypothetical(text, share.start(), asks):
+        incident.append((share[0], STRONG_WEIGHT))
+    for gated, weight in ((_G_SYMPTOMS, 1), (_G_DATA_LOSS, STRONG_WEIGHT), (_G_SECURITY, STRONG_WEIGHT)):
+        for match in gated.finditer(text):
+            if not _hypothetical(text, match.start(), asks):
+                incident.append((match[0], weight))
+    request = [(verb, STRONG_WEIGHT if lead else 1) for verb, _, lead in verbs]
+    questions = _QUESTION.finditer(text) if "?" in text else iter(())
+    request += [(m[0].strip()[:60], 1) for m in questions]
+    incident_score = sum(weight for _, weight in incident)
+    request_score = sum(weight for _, weight in request)
+    if incident_score > request_score:
+        return Decision(value="incident", because=tuple(dict.fromkeys(w for w, _ in incident)))
+    return Decision(value="request", because=tuple(dict.fromkeys(w for w, _ in request)))
+
+
 def classify_kind(text: str, specs: Mapping[str, RoleSpec] | None = None) -> Decision:
     """``incident`` or ``request`` (see the module docstring)."""
-    incident = list(_collapse(find_phrases(text, _roster(specs)[TEAM].keywords)))
-    share = re.search(FAILURE_SHARE, text, re.IGNORECASE)
-    if share:
-        incident.append(share[0])
-    incident += [m[0] for m in re.finditer(SYMPTOMS, text, re.IGNORECASE)]
-    request = list(_collapse(find_phrases(text, REQUEST_VERBS)))
-    if len(incident) > len(request):
-        return Decision(value="incident", because=tuple(incident))
-    return Decision(value="request", because=tuple(request))
+    return _classify_kind(text, tuple(_roster(specs)[TEAM].keywords))
 
 
 def role_matches(
@@ -262,51 +356,141 @@ def main_component(text: str, specs: Mapping[str, RoleSpec] | None = None) -> st
 
 def severity(text: str, facts: RequestFacts) -> Decision:
     """P1..P4 from the impact the text states (see the module docstring)."""
-    rate = facts.error_rate_percent
-    p1 = [m[0] for m in re.finditer(f"{_OUTAGE}|{_DATA_LOSS}|{_SECURITY}", text, re.IGNORECASE)]
+    return _severity(text, facts.error_rate_percent)
+
+
+def _found(text: str, *patterns: Gated) -> list[str]:
+    """Every match of the patterns, in the order they occur in the text."""
+    matches = sorted((m.start(), m[0]) for gated in patterns for m in gated.finditer(text))
+    return [word for _, word in matches]
+
+
+@lru_cache(maxsize=32)
+def _severity(text: str, rate: float | None) -> Decision:
+    p1 = _found(text, _G_OUTAGE, _G_DATA_LOSS, _G_SECURITY)
     if rate is not None and rate >= P1_FAILURE_PERCENT:
         p1.append(f"{rate:g} % of requests failing")
     if p1:
         return Decision(value="P1", because=tuple(dict.fromkeys(p1)))
-    p2 = [m[0] for m in re.finditer(_DEGRADED, text, re.IGNORECASE)]
+    p2 = _found(text, _G_DEGRADED)
     if rate is not None and rate >= P2_FAILURE_PERCENT:
         p2.append(f"{rate:g} % of requests failing")
     if p2:
         return Decision(value="P2", because=tuple(dict.fromkeys(p2)))
-    minor = [m[0] for m in re.finditer(_MINOR, text, re.IGNORECASE)]
+    minor = _found(text, _G_MINOR)
     if rate is not None:
         minor.append(f"{rate:g} % of requests failing")
-    cosmetic = [m[0] for m in re.finditer(_COSMETIC, text, re.IGNORECASE)]
+    cosmetic = _found(text, _G_COSMETIC)
     if cosmetic and not minor:
         return Decision(value="P4", because=tuple(dict.fromkeys(cosmetic)))
     return Decision(value="P3", because=tuple(dict.fromkeys(minor)))
 
 
-def component_ownership(text: str, specs: Mapping[str, RoleSpec] | None = None) -> Ownership:
-    """The failing component and its owner (see the module docstring)."""
-    roster = _roster(specs)
+_CAUSE = re.compile(
+    r"\b(?:after|caused by|due to|because of|following|triggered by|root cause|started with"
+    r"|the cause)\b",
+    re.IGNORECASE,
+)
+"""Words that introduce the cause of an incident ("after a failed database failover")."""
+_FAILED_NEXT = re.compile(
+    r"[\s:]+(?:\w+\s+){0,2}?(?:failed|fails|failing|failure|crashed|crashing|died|is down|went down"
+    r"|was deleted|deleted|corrupt\w*|broke|broken|full|exhausted|out of)\b",
+    re.IGNORECASE,
+)
+_FAILED_BEFORE = re.compile(
+    r"\b(?:failed|failing|broken|crashed|corrupt\w*|lost|deleted|removed|dropped)\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
+_HEALTHY_NEXT = re.compile(
+    r"\s+(?:is\s+|are\s+|looks?\s+|seems?\s+|was\s+|were\s+)?(?:still\s+)?"
+    r"(?:healthy|fine|ok|okay|normal|green|unaffected|up)\b",
+    re.IGNORECASE,
+)
+CAUSE_WEIGHT = 2.0
+"""Extra weight of a component named as the cause or as the thing that failed."""
+SYMPTOM_WEIGHT = 0.5
+"""Weight of a gateway status code (502, 504): where the failure shows, not its cause."""
+DATA_LOSS_OWNER: ComponentOwner = "database-administrator"
+"""Lost or corrupted data is the data store's: the DBA owns it when a database is named."""
+
+
+def _phrase_weight(text: str, phrase: str) -> float:
+    """How strongly ``phrase`` points at the failing component: a gateway code counts
+    ``SYMPTOM_WEIGHT``; a component stated healthy counts nothing; a component named as
+    the cause ("after a failed database failover", "caused by the DNS change") or as what
+    failed ("the database crashed", "failed database failover") adds ``CAUSE_WEIGHT``."""
+    if phrase.isdigit():
+        return SYMPTOM_WEIGHT if int(phrase) in GATEWAY_CODES else 1.0
+    weight = 0.0
+    for match in phrase_pattern(phrase).finditer(text):
+        if _HEALTHY_NEXT.match(text, match.end()):
+            continue
+        here = 1.0
+        start = _sentence_start(text, match.start())
+        before = text[max(start, match.start() - 60) : match.start()]
+        if (
+            _CAUSE.search(before)
+            or _FAILED_BEFORE.search(before)
+            or _FAILED_NEXT.match(text, match.end())
+        ):
+            here += CAUSE_WEIGHT
+        weight = max(weight, here)
+    return weight
+
+
+@lru_cache(maxsize=64)
+def _component_ownership(text: str, roster_key: tuple[tuple[str, tuple[str, ...]], ...]) -> Ownership:
+    components = dict(roster_key)
+    scores: dict[str, float] = {}
     found: dict[str, tuple[str, ...]] = {}
     first: dict[str, int] = {}
     for role in SPECIALISTS:
-        phrases = _collapse(find_phrases(text, roster[role].components))
-        if phrases:
-            found[role] = phrases
-            first[role] = min(_position(text, phrase) for phrase in phrases)
+        phrases = _collapse(find_phrases(text, components[role]))
+        weights = {phrase: _phrase_weight(text, phrase) for phrase in phrases}
+        named = tuple(phrase for phrase in phrases if weights[phrase] > 0)
+        if named:
+            found[role] = named
+            scores[role] = sum(weights[phrase] for phrase in named)
+            first[role] = min(_position(text, phrase) for phrase in named)
+    if DATA_LOSS_OWNER in found and _G_DATA_LOSS.search(text):
+        scores[DATA_LOSS_OWNER] += CAUSE_WEIGHT
     if not found:
         return Ownership(component="unknown", owner=DEFAULT_OWNER, because=("no component named",))
-    owner = min(found, key=lambda role: (-len(found[role]), first[role]))
+    owner = min(found, key=lambda role: (-scores[role], first[role]))
     phrases = found[owner]
-    component = phrases[0]
+    component = max(phrases, key=lambda phrase: (_phrase_weight(text, phrase), -_position(text, phrase)))
     if component.isdigit() and int(component) in GATEWAY_CODES:
         component = "load balancer"
     return Ownership(component=component, owner=cast(ComponentOwner, owner), because=phrases)
 
 
+def component_ownership(text: str, specs: Mapping[str, RoleSpec] | None = None) -> Ownership:
+    """The failing component and its owner (see the module docstring): each specialist's
+    ``components`` named in the text, weighted by ``_phrase_weight`` (cause and failure
+    count most, gateway codes least, healthy components not at all), plus
+    ``CAUSE_WEIGHT`` for the DBA when data was lost; the highest score owns it, ties to
+    the first named."""
+    roster = _roster(specs)
+    key = tuple((role, tuple(roster[role].components)) for role in SPECIALISTS)
+    return _component_ownership(text, key)
+
+
 def _position(text: str, phrase: str) -> int:
     if phrase.isdigit():
         return text.find(phrase)
-    match = _phrase_pattern(phrase).search(text)
-    return match.start() if match else len(text)
+    position = scan(text).position(phrase)
+    return position if position >= 0 else len(text)
+
+
+def is_security_incident(text: str) -> bool:
+    """Whether the text reports a security incident (``_SECURITY`` words)."""
+    return security_words(text) != ()
+
+
+@lru_cache(maxsize=32)
+def security_words(text: str) -> tuple[str, ...]:
+    """The security incident words in ``text`` (breach, unauthorized logins ...)."""
+    return tuple(dict.fromkeys(m[0] for m in _G_SECURITY.finditer(text)))
 
 
 def triage_resolved(facts: RequestFacts) -> bool:
@@ -321,13 +505,18 @@ def rung_resolved(facts: RequestFacts, decision_reasons: tuple[str, ...]) -> boo
 
 def owner_decision_words(text: str) -> tuple[str, ...]:
     """Words that put an incident beyond the component owner (architecture, data loss ...)."""
-    found = [m[0] for m in re.finditer(f"{_DECISION}|{_DATA_LOSS}", text, re.IGNORECASE)]
-    return tuple(dict.fromkeys(word.lower() for word in found))
+    found = sorted(
+        (m.start(), m[0]) for gated in (_G_DECISION, _G_DATA_LOSS) for m in gated.finditer(text)
+    )
+    return tuple(dict.fromkeys(word.lower() for _, word in found))
 
 
 def business_decision_reasons(text: str, facts: RequestFacts, level: str) -> tuple[str, ...]:
     """Why a person must decide: data loss, customer communication, SLA credits, long P1."""
-    reasons = [m[0].lower() for m in re.finditer(f"{_DATA_LOSS}|{_BUSINESS}", text, re.IGNORECASE)]
+    found = sorted(
+        (m.start(), m[0]) for gated in (_G_DATA_LOSS, _G_BUSINESS) for m in gated.finditer(text)
+    )
+    reasons = [word.lower() for _, word in found]
     duration = facts.duration_minutes
     if level == "P1" and duration is not None and duration > P1_DECISION_MINUTES:
         reasons.append(f"P1 outage for {duration:g} minutes (over {P1_DECISION_MINUTES:g})")
