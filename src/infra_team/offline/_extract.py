@@ -57,8 +57,9 @@ _SLO_BEFORE = re.compile(
 )
 _ERROR_RATE = (
     re.compile(
-        _NUMBER + r"\s*(?:%|percent\b)\s*(?:of\s+)?(?:all\s+|the\s+|its\s+)?"
-        r"(?:requests|calls|traffic|queries|transactions|checkouts|errors|5xx|users)",
+        _NUMBER + r"\s*(?:%|percent\b)\s*(?:of\s+)?(?:all\s+|the\s+|its\s+|our\s+)?"
+        r"(?:[a-z]+\s+)?(?:requests|calls|traffic|queries|transactions|checkouts|errors|5xx|users"
+        r"|logins)\b",
         re.IGNORECASE,
     ),
     re.compile(r"\berror[- ]rate\b[^\d\n]{0,24}?" + _NUMBER + r"\s*(?:%|percent\b)", re.IGNORECASE),
@@ -124,6 +125,12 @@ _SERVICE_PATTERNS = (
         + r"\s*:?\s+(?:"
         + _SYMPTOM_VERBS
         + r")\b",
+        re.IGNORECASE,
+    ),
+    # "an SLO and alerts for login", "dashboards for the payments"
+    re.compile(
+        r"\b(?:slos?|slis?|alerts?|alerting|monitoring|dashboards?|runbooks?|error budgets?"
+        r"|burn[- ]rate)\b[^.\n]{0,40}?\bfor\s+(?:the\s+|our\s+)?" + _NAME + r"\b",
         re.IGNORECASE,
     ),
     # "502s on checkout", "errors from the billing backend"
@@ -221,7 +228,8 @@ _NOT_A_NAME = frozenset(
         "users", "customers", "requests", "traffic", "all", "some", "most", "disk", "cpu",
         "memory", "p1", "p2", "p3", "p4", "sev1", "sev2", "sev3", "sev4",
         "recovered", "restored", "resolved", "fixed", "degraded", "down", "was", "has",
-        "returns", "returned", "failing", "failed", "fails",
+        "returns", "returned", "failing", "failed", "fails", "when", "whenever", "if",
+        "any", "both", "us", "them", "you",
     }
 )  # fmt: skip
 """Words a service pattern can catch that never name a service: articles, adjectives,
@@ -591,7 +599,7 @@ _SPEND_LABELLED = (
     ),
 )
 _SPEND_LIST = re.compile(
-    r"\b(?:spend|spent|costs?|bills?|billing|invoices?)\b[^\d\n$€£]{0,80}?"
+    r"\b(?:spend|spent|costs?|bills?|billing|invoices?)\b[^\n$€£]{0,80}?"
     r"((?:[$€£]?\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s?[km]?\b\s*(?:,\s+|;\s*|\s+and\s+|,?\s+then\s+)){2,}"
     r"(?:and\s+)?[$€£]?\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s?[km]?\b)",
     re.IGNORECASE,

@@ -326,27 +326,53 @@ def service_name(facts: RequestFacts) -> str:
     return facts.service or facts.technology or "service"
 
 
+_WEB_WORDS = re.compile(
+    r"\b(?:http|https|web|api|apis|site|website|frontend|endpoint|load balancer|ingress|app"
+    r"|application|service)\b",
+    re.IGNORECASE,
+)
+"""Words that put an HTTP front (and so HTTP status codes) in front of a datastore."""
+
+
 def operate_symptoms(facts: RequestFacts, text: str) -> list[str]:
     """Symptoms the SRE's runbook covers for a new service: the golden signals (Google SRE
-    book ch. 6, "Monitoring Distributed Systems") plus the design's own components."""
-    symptoms = [
-        "HTTP 5xx error rate above the SLO",
-        "latency p99 above target",
-        "saturation: cpu, memory or disk",
-    ]
+    book ch. 6, "Monitoring Distributed Systems") of what is being built, its own component
+    first, since the runbook's component rung goes to the owner of the first symptom.
+
+    A datastore (a database product, or database work with no web front named) is
+    watched through its own signals (replication and connection errors, query duration,
+    host saturation) and owned by the Database Administrator; HTTP 5xx and request
+    latency belong to services with an HTTP front, whose 5xx is raised at the load
+    balancer (Network Engineer)."""
     lowered = text.lower()
-    if facts.technology in _artifacts.DATABASE_PORTS or "database" in lowered:
-        symptoms.append("database replication lag or connection errors")
+    database = facts.technology in _artifacts.DATABASE_PORTS or "database" in lowered
+    web = _WEB_WORDS.search(text) is not None
+    symptoms: list[str] = []
+    if database:
+        symptoms += [
+            "database replication lag or connection errors",
+            "query duration over target (pg_stat_statements)",
+        ]
+    if web or not database:
+        symptoms += [
+            "HTTP 5xx error ratio burning the error budget",
+            "latency p99 over target",
+        ]
+    symptoms.append("saturation: cpu, memory or disk")
     if any(word in lowered for word in ("tls", "certificate", "dns", "domain")):
         symptoms.append("TLS certificate expiry or DNS resolution failures")
     return symptoms
 
 
 def incident_symptoms(facts: RequestFacts, text: str) -> list[str]:
-    """What the incident report states, for the runbook: its first sentence, then each
-    HTTP status code it names as a symptom of its own ("HTTP 502 errors"), so "checkout
-    502s" is still read as a 5xx incident."""
-    return [_first_line(text), *(f"HTTP {code} errors" for code in facts.status_codes)]
+    """What the incident report states, for the runbook: the failing component as the
+    routing rules read it (so the runbook's component rung is that component's owner),
+    the report's first sentence, then each HTTP status code it names as a symptom of its
+    own ("HTTP 502 errors"), so "checkout 502s" is still read as a 5xx incident."""
+    ownership = component_ownership(text)
+    named = [word for word in ownership.because if not word.isdigit()]
+    lead = [f"{ownership.component} failure"] if named and ownership.component in named else []
+    return [*lead, _first_line(text), *(f"HTTP {code} errors" for code in facts.status_codes)]
 
 
 def _burn_rate_call(facts: RequestFacts, slo: float) -> PlannedCall:
@@ -392,7 +418,10 @@ def _sre_operate(given: PlanInput) -> Plan:
             source="symptoms the proposed runbook covers",
         ),
     ]
-    return Plan(calls=tuple(calls), assumptions=(*notes, *budget_notes))
+    writes, write_notes = write_calls(facts, given.text, level=None, component="")
+    return Plan(
+        calls=(*calls, *writes), assumptions=(*notes, *budget_notes, *write_notes)
+    )
 
 
 def _sre_triage(given: PlanInput) -> Plan:

@@ -9,10 +9,19 @@ only as HTTP status codes, never as sizes or counts (``500 GB``).
 
 Rules (each returns the words that decided it, so every decision can be explained):
 
-- **Kind**: incident when incident signals outnumber request signals. Incident signals
-  are the team's keywords, a failure share ("40 % of requests") and the ``SYMPTOMS``
-  words ("fails", "disk full", "expired" ...); request signals are the verbs in
-  ``REQUEST_VERBS`` (new, build, set up, provision ...). A tie is a request.
+- **Kind**: incident when the weighted incident signals outweigh the request signals.
+  Incident signals are the team's keywords, a failure share ("40 % of requests"), the
+  ``SYMPTOMS`` words ("fails", "disk full", "expired" ...), data loss and security
+  incident words (breach, unauthorized logins ...); an outage, a failure share, data loss
+  or a breach weighs 2, the rest 1. Request signals are the verbs in ``REQUEST_VERBS``
+  (new, build, define, set up ...), weighing 2 when the verb opens a sentence as an
+  imperative ("Define an SLO ...", "Please set up ...") and 0.5 elsewhere (often a noun or
+  a past event there: "took writes", "a partial deploy"), and a question
+  asking for an answer ("How much error budget is left?", 1). A signal that follows a
+  conditional word after a request verb in its sentence ("set up alerting for when
+  checkout returns 502") describes what to watch for and does not count, and neither
+  does a weak signal in the clause an imperative opens ("Draft a runbook for checkout 5xx
+  errors": what the work is about). A tie is a request.
 - **Specialists**: every specialist with a keyword in the request. A *new* database (a
   creation word such as "new" or "create", not just the absence of a change verb) also
   needs hosts to run on (Systems Administrator: provision and harden them) and network
@@ -23,21 +32,26 @@ Rules (each returns the words that decided it, so every decision can be explaine
   matches (ties in the order Systems Administrator, Network Engineer, Database
   Administrator); ``Infrastructure`` when no specialist matches.
 - **Severity**: P1 for an outage, at least 25 % of requests failing, data loss or a
-  security breach; P2 for a major or partial degradation (5 to 25 % failing, latency,
-  timeouts, a full disk or a saturated resource); P4 for a cosmetic problem with nothing worse; P3 otherwise (minor,
-  intermittent, under 5 % failing).
-- **Component owner**: the specialist whose ``components`` the incident names most
-  (ties by first mention); HTTP 502 and 504 are gateway errors, most often raised at the
-  load balancer, so they point at the Network Engineer. No component named: the Systems
-  Administrator, the secondary on call (seed "On-Call Rotation").
+  security incident; P2 for a major or partial degradation (5 to 25 % failing, latency,
+  timeouts, a full disk or a saturated resource); P4 for a cosmetic problem with nothing
+  worse; P3 otherwise (minor, intermittent, under 5 % failing).
+- **Component owner**: each specialist's ``components`` named in the incident, weighted:
+  a component named as the cause ("after a failed database failover", "caused by the DNS
+  change") or as what was changed ("systemd security update") adds 2, as what failed
+  ("the database crashed") adds 1, any mention counts 1, a
+  component stated healthy 0, and HTTP 502/504 0.5: they are gateway errors, raised at the
+  load balancer but caused behind it, so they point at the Network Engineer only when
+  nothing else is named. Lost or corrupted data adds 2 to the Database Administrator when
+  a database is named. The highest total owns it (ties: first named). No component
+  named: the Systems Administrator, the secondary on call (seed "On-Call Rotation").
 - **Resolved** (the engine cannot verify a fix, so it never claims one it was not told):
   any rung, on-call triage included, reports the incident resolved only when the request
   itself says the service recovered ("resolved", "recovered", "back to normal", "fixed").
   Otherwise each rung states what it found and proposes, and escalates with a reason:
   the component owner "Architecture decision needed" when the incident needs an
   architecture, capacity, region or vendor decision or mentions data loss; the architect
-  "Business decision needed" for data loss, customer communication, SLA credits or a P1
-  outage longer than 60 minutes, which goes to a person; any other rung "the offline
+  "Business decision needed" for data loss, customer communication, SLA credits, a
+  security incident or a P1 outage longer than 60 minutes, which goes to a person; any other rung "the offline
   engine cannot confirm a fix; the next rung decides". So an unresolved incident climbs
   to the human rung. Above on-call triage, a reported recovery still escalates when such
   a decision is needed.
@@ -64,7 +78,8 @@ REQUEST_VERBS: tuple[str, ...] = (
     "scale", "resize", "extend", "expand", "replace", "rotate", "review", "audit",
     "propose", "prepare", "codify", "onboard", "define", "write", "draft", "document",
     "establish", "estimate", "forecast", "calculate", "size", "tune", "optimise",
-    "optimize", "reduce", "enable", "generate", "convert", "schedule", "document",
+    "optimize", "reduce", "enable", "generate", "convert", "schedule", "silence", "mute",
+    "annotate", "publish", "rename",
 )  # fmt: skip
 """Verbs that ask for work to be done: the request signals of the intake rule. Verbs of
 incident response (fix, restore, investigate, check, roll back) are left out on purpose:
@@ -105,15 +120,31 @@ MODIFY_VERBS = (
 SYMPTOMS = (
     r"\bfail(?:s|ure|ures)\b|\b(?:is|are|got|gets|runs?|ran)\s+(?:\w+\s+)?full\b|\bdisk full\b"
     r"|\bexpired\b|\bexhausted\b|\brefus(?:ed|ing)\b|\bhung\b|\bstuck\b|\bat 100\s?%"
+    r"|\bsaturated\b|\bpacket loss\b|\btim(?:e|es|ed|ing) out\b|\bkilled\b|\bout of memory\b"
+    r"|\b(?:cannot|can't|can not|unable to|could not|couldn't)\b|\bdelayed\b|\bbacklogged\b"
 )
-"""Symptom words the team's keywords leave out (their inflections or plain states such as
-"disk full"), counted as incident signals too."""
-FAILURE_SHARE = r"\d+(?:\.\d+)?\s*(?:%|percent)\s*(?:of\s+)?(?:all\s+|the\s+)?(?:requests|calls|traffic|queries|users)"
+"""Symptom words the team's keywords leave out (their inflections, plain states such as
+"disk full" or "saturated", and inability: "cannot reach"), counted as incident signals."""
+FAILURE_SHARE = (
+    r"\d+(?:\.\d+)?\s*(?:%|percent)\s*(?:of\s+)?(?:all\s+|the\s+|our\s+)?(?:\w+\s+)?"
+    r"(?:requests|calls|traffic|queries|users|transactions|checkouts|logins)\b"
+)
 _OUTAGE = (
     r"\boutage\b|\b(?:is|are|was|were|went|goes|gone|been|completely|totally|fully|hard)\s+down\b"
+    r"|\b(?:is|are|was|were)\s+(?:\w+\s+){1,3}?(?<!scaled )(?<!slowed )(?<!shut )(?<!spun )"
+    r"(?<!turned )(?<!cut )(?<!wound )(?<!narrowed )(?<!broken )down\b(?!\s+(?:to|from|by)\b)"
     r"|\bunavailable\b|\bunreachable\b|\bnot responding\b|\boffline\b|\ball requests\b"
+    r"|\b(?:all|every)\s+(?:\w+\s+)?(?:requests?|customers?|users?|calls?)\s+(?:\w+\s+)?fail\w*"
+    r"|\bfail\w*\s+for\s+(?:all|every)\b"
 )
-_DATA_LOSS = r"\bdata loss\b|\blost (?:\w+ )?data\b|\bdata (?:was |is |has been )?(?:lost|corrupt\w*)\b|\bcorrupt(?:ed|ion)\b"
+_DATA_LOSS = (
+    r"\bdata loss\b|\blost (?:\w+ )?data\b|\bdata (?:was |is |has been )?(?:lost|corrupt\w*)\b"
+    r"|\bcorrupt(?:ed|ion)\b|\bdata inconsisten\w+\b|\bsplit[- ]brain\b"
+    r"|\b(?:accidentally |mistakenly |wrongly )?(?:deleted|wiped|erased|purged)\b"
+    r"|\b(?:is|are|was|were) gone\b"
+)
+"""Lost, corrupted or diverged data: stated loss, corruption, a split brain (two primaries
+took writes), or data deleted or gone."""
 _SECURITY = (
     r"\bbreach\w*\b|\bcompromis\w*\b|\bintrusions?\b|\bintruders?\b|\bexfiltrat\w*\b"
     r"|\bransomware\b|\bmalware\b|\bbackdoor\w*\b|\brootkits?\b|\bcrypto[- ]?miners?\b"
@@ -127,6 +158,7 @@ access, malicious code, data exfiltration): an incident, and a P1."""
 _DEGRADED = (
     r"\bdegrad\w*\b|\bmajor\b|\bpartial\w*\b|\bslow\w*\b|\blatency\b|\btime ?outs?\b"
     r"|\btiming out\b|\belevated\b|\bspik\w*\b|\bdisk full\b|\bsaturat\w*\b|\bat 100\s?%"
+    r"|\bdelay(?:ed|s)\b|\bbacklog\w*\b"
 )
 _MINOR = r"\bminor\b|\bintermittent\w*\b|\boccasional\w*\b|\bsporadic\w*\b|\bsome users\b|\ba few\b"
 _COSMETIC = r"\bcosmetic\b|\btypo\b|\bwording\b|\bmisaligned\b|\blabel\b|\bcolou?r\b"
@@ -140,12 +172,17 @@ _BUSINESS = (
 )
 _G_SHARE = Gated.of(FAILURE_SHARE, "%", "percent")
 _G_SYMPTOMS = Gated.of(
-    SYMPTOMS, "fail", "full", "expired", "exhausted", "refus", "hung", "stuck", "100"
-)
+    SYMPTOMS, "fail", "full", "expired", "exhausted", "refus", "hung", "stuck", "100",
+    "saturated", "packet", "tim", "killed", "out", "cannot", "can", "unable", "could",
+    "delayed", "backlogged",
+)  # fmt: skip
 _G_OUTAGE = Gated.of(
-    _OUTAGE, "outage", "down", "unavailable", "unreachable", "responding", "offline", "all requests"
+    _OUTAGE, "outage", "down", "unavailable", "unreachable", "responding", "offline", "all",
+    "every", "fail",
+)  # fmt: skip
+_G_DATA_LOSS = Gated.of(
+    _DATA_LOSS, "data", "lost", "corrupt", "split", "deleted", "wiped", "erased", "purged", "gone"
 )
-_G_DATA_LOSS = Gated.of(_DATA_LOSS, "data", "lost", "corrupt")
 _G_SECURITY = Gated.of(
     _SECURITY, "breach", "compromis", "intru", "exfiltrat", "ransomware", "malware",
     "backdoor", "rootkit", "miner", "unauthori", "brute", "suspicious", "leaked", "stolen",
@@ -153,7 +190,7 @@ _G_SECURITY = Gated.of(
 )  # fmt: skip
 _G_DEGRADED = Gated.of(
     _DEGRADED, "degrad", "major", "partial", "slow", "latency", "time", "elevated", "spik",
-    "disk full", "saturat", "100",
+    "disk full", "saturat", "100", "delay", "backlog",
 )  # fmt: skip
 _G_MINOR = Gated.of(
     _MINOR, "minor", "intermittent", "occasional", "sporadic", "some users", "a few"
@@ -237,6 +274,9 @@ def _sentence_start(text: str, position: int) -> int:
     return max(text.rfind(mark, 0, position) for mark in ".!?;\n") + 1
 
 
+WEAK_VERB_WEIGHT = 0.5
+"""Weight of a request verb that does not open a sentence: often a noun or a past event
+("took writes", "a partial deploy"), so it counts half."""
 STRONG_WEIGHT = 2
 """Weight of a strong signal: an outage, data loss or a security breach stated, a share
 of requests failing, or a request's imperative lead verb."""
@@ -257,38 +297,51 @@ def _lead_pattern(verb: str) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=64)
-def _verb_positions(text: str, verbs: tuple[str, ...]) -> tuple[tuple[str, int, bool], ...]:
-    """Each request verb found: the verb, where it first occurs, and whether it opens a
-    sentence as an imperative (``_ASK_LEAD``)."""
+def _verb_positions(text: str, verbs: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
+    """Each request verb found: the verb, where it first occurs, and where its first use
+    as an imperative opening a sentence (``_ASK_LEAD``) ends, or -1."""
     found = _collapse(find_phrases(text, verbs))
     read = scan(text)
     result = []
     for verb in found:
-        position = read.position(verb)
         lead = _lead_pattern(verb).search(text)
-        result.append((verb, position, lead is not None))
+        result.append((verb, read.position(verb), lead.end() if lead else -1))
     return tuple(result)
+
+
+def _topic(text: str, position: int, leads: list[int]) -> bool:
+    """Whether a weak signal at ``position`` sits in the clause an imperative opens ("Draft
+    a runbook for checkout 5xx errors"): it names what the work is about. A comma ends the
+    clause, so "Scale the web tier now, latency is at 5 s" still reports latency."""
+    start = max(text.rfind(mark, 0, position) for mark in ".!?;,\n")
+    return any(start < lead <= position for lead in leads)
 
 
 @lru_cache(maxsize=64)
 def _classify_kind(text: str, keywords: tuple[str, ...]) -> Decision:
     verbs = _verb_positions(text, REQUEST_VERBS)
     asks = [position for _, position, _ in verbs]
-    incident: list[tuple[str, int]] = []
+    leads = [lead for _, _, lead in verbs if lead >= 0]
+    incident: list[tuple[str, float]] = []
     read = scan(text)
     for word in _collapse(find_phrases(text, keywords)):
         position = text.find(word) if word.isdigit() else read.position(word)
-        if not _hypothetical(text, position, asks):
-            strong = re.fullmatch(_OUTAGE, word, re.IGNORECASE) is not None
-            incident.append((word, STRONG_WEIGHT if strong else 1))
+        strong = re.fullmatch(_OUTAGE, word, re.IGNORECASE) is not None
+        if _hypothetical(text, position, asks) or (not strong and _topic(text, position, leads)):
+            continue
+        incident.append((word, STRONG_WEIGHT if strong else 1))
     share = _G_SHARE.search(text)
     if share and not _hypothetical(text, share.start(), asks):
         incident.append((share[0], STRONG_WEIGHT))
-    for gated, weight in ((_G_SYMPTOMS, 1), (_G_DATA_LOSS, STRONG_WEIGHT), (_G_SECURITY, STRONG_WEIGHT)):
+    signals = ((_G_SYMPTOMS, 1), (_G_DATA_LOSS, STRONG_WEIGHT), (_G_SECURITY, STRONG_WEIGHT))
+    for gated, weight in signals:
         for match in gated.finditer(text):
-            if not _hypothetical(text, match.start(), asks):
+            topic = weight == 1 and _topic(text, match.start(), leads)
+            if not topic and not _hypothetical(text, match.start(), asks):
                 incident.append((match[0], weight))
-    request = [(verb, STRONG_WEIGHT if lead else 1) for verb, _, lead in verbs]
+    request: list[tuple[str, float]] = [
+        (verb, STRONG_WEIGHT if lead >= 0 else WEAK_VERB_WEIGHT) for verb, _, lead in verbs
+    ]
     questions = _QUESTION.finditer(text) if "?" in text else iter(())
     request += [(m[0].strip()[:60], 1) for m in questions]
     incident_score = sum(weight for _, weight in incident)
@@ -398,18 +451,36 @@ _FAILED_NEXT = re.compile(
     re.IGNORECASE,
 )
 _FAILED_BEFORE = re.compile(
-    r"\b(?:failed|failing|broken|crashed|corrupt\w*|lost|deleted|removed|dropped)\s+(?:\w+\s+)?$",
+    r"\b(?:failed|failing|broken|crashed|corrupt\w*)\s+(?:\w+\s+)?$",
     re.IGNORECASE,
 )
+_CHANGED_NEXT = re.compile(
+    r"[\s:]+(?:\w+\s+){0,2}?(?:update|upgrade|change|deploy|deployment|rollout|patch|config"
+    r"|configuration|migration|maintenance|restart)s?\b",
+    re.IGNORECASE,
+)
+"""A component followed by a change to it ("systemd security update", "router config
+change"): the change is the usual trigger, so the component counts as the cause."""
 _HEALTHY_NEXT = re.compile(
     r"\s+(?:is\s+|are\s+|looks?\s+|seems?\s+|was\s+|were\s+)?(?:still\s+)?"
     r"(?:healthy|fine|ok|okay|normal|green|unaffected|up)\b",
     re.IGNORECASE,
 )
 CAUSE_WEIGHT = 2.0
-"""Extra weight of a component named as the cause or as the thing that failed."""
+"""Extra weight of a component named as the cause ("after ...", "caused by ...") or as
+what was changed ("systemd security update")."""
+FAILED_WEIGHT = 1.0
+"""Extra weight of a component named as what failed ("the database crashed")."""
 SYMPTOM_WEIGHT = 0.5
 """Weight of a gateway status code (502, 504): where the failure shows, not its cause."""
+COMPONENT_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "systems-administrator": ("worker", "container", "process"),
+    "network-engineer": ("router", "switch", "backbone", "transit gateway", "vpc", "edge"),
+    "database-administrator": ("table", "schema", "split-brain", "failover"),
+}
+"""Words for the same components that the agents' ``components`` lists leave out: a router
+or the backbone is network, a table or a split-brain is the database's. They count like
+the listed components."""
 DATA_LOSS_OWNER: ComponentOwner = "database-administrator"
 """Lost or corrupted data is the data store's: the DBA owns it when a database is named."""
 
@@ -418,7 +489,9 @@ def _phrase_weight(text: str, phrase: str) -> float:
     """How strongly ``phrase`` points at the failing component: a gateway code counts
     ``SYMPTOM_WEIGHT``; a component stated healthy counts nothing; a component named as
     the cause ("after a failed database failover", "caused by the DNS change") or as what
-    failed ("the database crashed", "failed database failover") adds ``CAUSE_WEIGHT``."""
+    was changed ("a systemd security update") adds ``CAUSE_WEIGHT``, and as what failed
+    ("the database crashed") ``FAILED_WEIGHT``. What was lost or removed ("lost network
+    connectivity") is an effect and adds nothing."""
     if phrase.isdigit():
         return SYMPTOM_WEIGHT if int(phrase) in GATEWAY_CODES else 1.0
     weight = 0.0
@@ -428,12 +501,10 @@ def _phrase_weight(text: str, phrase: str) -> float:
         here = 1.0
         start = _sentence_start(text, match.start())
         before = text[max(start, match.start() - 60) : match.start()]
-        if (
-            _CAUSE.search(before)
-            or _FAILED_BEFORE.search(before)
-            or _FAILED_NEXT.match(text, match.end())
-        ):
+        if _CAUSE.search(before) or _CHANGED_NEXT.match(text, match.end()):
             here += CAUSE_WEIGHT
+        if _FAILED_BEFORE.search(before) or _FAILED_NEXT.match(text, match.end()):
+            here += FAILED_WEIGHT
         weight = max(weight, here)
     return weight
 
@@ -471,7 +542,10 @@ def component_ownership(text: str, specs: Mapping[str, RoleSpec] | None = None) 
     ``CAUSE_WEIGHT`` for the DBA when data was lost; the highest score owns it, ties to
     the first named."""
     roster = _roster(specs)
-    key = tuple((role, tuple(roster[role].components)) for role in SPECIALISTS)
+    key = tuple(
+        (role, (*roster[role].components, *COMPONENT_SYNONYMS.get(role, ())))
+        for role in SPECIALISTS
+    )
     return _component_ownership(text, key)
 
 
@@ -512,11 +586,14 @@ def owner_decision_words(text: str) -> tuple[str, ...]:
 
 
 def business_decision_reasons(text: str, facts: RequestFacts, level: str) -> tuple[str, ...]:
-    """Why a person must decide: data loss, customer communication, SLA credits, long P1."""
+    """Why a person must decide: data loss, customer communication, SLA credits, long P1,
+    a security incident (whether to disclose it is a business and legal decision)."""
     found = sorted(
         (m.start(), m[0]) for gated in (_G_DATA_LOSS, _G_BUSINESS) for m in gated.finditer(text)
     )
     reasons = [word.lower() for _, word in found]
+    if is_security_incident(text):
+        reasons.append("security incident (disclosure and breach notification are decided by people)")
     duration = facts.duration_minutes
     if level == "P1" and duration is not None and duration > P1_DECISION_MINUTES:
         reasons.append(f"P1 outage for {duration:g} minutes (over {P1_DECISION_MINUTES:g})")
