@@ -589,9 +589,13 @@ _AMOUNT = (
 _LABEL_GAP = r"\s*(?:[:|=\t,–-]\s*|\s)\s*(?:\|\s*)?"
 _SPEND_LABELLED = (
     # 2025-10: $12,300 | 2025/10 12300 | | 2025-10 | 12,300 |
-    re.compile(r"(?<![\d-])(20\d\d)[-/](0?[1-9]|1[0-2])(?![-/\d])" + _LABEL_GAP + _AMOUNT, re.IGNORECASE),
+    re.compile(
+        r"(?<![\d-])(20\d\d)[-/](0?[1-9]|1[0-2])(?![-/\d])" + _LABEL_GAP + _AMOUNT, re.IGNORECASE
+    ),
     # 10/2025: 12,300
-    re.compile(r"(?<![\d/])(0?[1-9]|1[0-2])/(20\d\d)(?![-/\d])" + _LABEL_GAP + _AMOUNT, re.IGNORECASE),
+    re.compile(
+        r"(?<![\d/])(0?[1-9]|1[0-2])/(20\d\d)(?![-/\d])" + _LABEL_GAP + _AMOUNT, re.IGNORECASE
+    ),
     # Oct 2025: $12,300 | October 2025 - 12.3k | Oct-25 12300
     re.compile(
         r"\b" + _MONTH_NAME + r"\.?[\s-]?('?\d{2}|20\d\d)?\b" + _LABEL_GAP + _AMOUNT,
@@ -646,9 +650,9 @@ def find_monthly_spend(text: str) -> tuple[float, ...]:
     if len(labelled) >= 2:
         keys = sorted(order) if all(year for year, _ in order) else order
         return tuple(labelled[key] for key in keys)
-    match = _SPEND_LIST.search(text)
-    if match:
-        return tuple(_amount(m[1], m[2]) for m in _LIST_ITEM.finditer(match[1]))
+    listed = _SPEND_LIST.search(text)
+    if listed:
+        return tuple(_amount(m[1], m[2]) for m in _LIST_ITEM.finditer(listed[1]))
     return ()
 
 
@@ -804,6 +808,8 @@ def _states_duration(words: frozenset[str]) -> bool:
     """Whether a duration unit occurs as a word ("75 minutes") or glued to a number
     ("90min"): ``find_incident_duration_minutes`` needs one."""
     return any(_DURATION_WORD.fullmatch(word) for word in words)
+
+
 _EVENT_WORDS = frozenset(
     {
         "requests", "calls", "events", "queries", "transactions", "checkouts", "responses",

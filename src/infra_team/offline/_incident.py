@@ -12,10 +12,10 @@ from typing import Any
 from infra_team.offline._evidence import Evidence
 from infra_team.offline._routing import (
     GATEWAY_CODES,
-    is_security_incident,
     Ownership,
     business_decision_reasons,
     component_ownership,
+    is_security_incident,
     owner_decision_words,
     rung_resolved,
     severity,

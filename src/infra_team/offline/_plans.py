@@ -419,9 +419,7 @@ def _sre_operate(given: PlanInput) -> Plan:
         ),
     ]
     writes, write_notes = write_calls(facts, given.text, level=None, component="")
-    return Plan(
-        calls=(*calls, *writes), assumptions=(*notes, *budget_notes, *write_notes)
-    )
+    return Plan(calls=(*calls, *writes), assumptions=(*notes, *budget_notes, *write_notes))
 
 
 def _sre_triage(given: PlanInput) -> Plan:

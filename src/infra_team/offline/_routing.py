@@ -96,9 +96,7 @@ _QUESTION = re.compile(
     re.IGNORECASE,
 )
 """A question asking for an answer or advice ("How much error budget is left?")."""
-_CONDITIONAL = re.compile(
-    r"\b(?:when|whenever|if|once|in case|before|should)\b", re.IGNORECASE
-)
+_CONDITIONAL = re.compile(r"\b(?:when|whenever|if|once|in case|before|should)\b", re.IGNORECASE)
 """Words that make what follows hypothetical ("alert when checkout returns 502")."""
 
 REMOVE_VERBS = (
@@ -510,7 +508,9 @@ def _phrase_weight(text: str, phrase: str) -> float:
 
 
 @lru_cache(maxsize=64)
-def _component_ownership(text: str, roster_key: tuple[tuple[str, tuple[str, ...]], ...]) -> Ownership:
+def _component_ownership(
+    text: str, roster_key: tuple[tuple[str, tuple[str, ...]], ...]
+) -> Ownership:
     components = dict(roster_key)
     scores: dict[str, float] = {}
     found: dict[str, tuple[str, ...]] = {}
@@ -529,7 +529,9 @@ def _component_ownership(text: str, roster_key: tuple[tuple[str, tuple[str, ...]
         return Ownership(component="unknown", owner=DEFAULT_OWNER, because=("no component named",))
     owner = min(found, key=lambda role: (-scores[role], first[role]))
     phrases = found[owner]
-    component = max(phrases, key=lambda phrase: (_phrase_weight(text, phrase), -_position(text, phrase)))
+    component = max(
+        phrases, key=lambda phrase: (_phrase_weight(text, phrase), -_position(text, phrase))
+    )
     if component.isdigit() and int(component) in GATEWAY_CODES:
         component = "load balancer"
     return Ownership(component=component, owner=cast(ComponentOwner, owner), because=phrases)
@@ -593,7 +595,9 @@ def business_decision_reasons(text: str, facts: RequestFacts, level: str) -> tup
     )
     reasons = [word.lower() for _, word in found]
     if is_security_incident(text):
-        reasons.append("security incident (disclosure and breach notification are decided by people)")
+        reasons.append(
+            "security incident (disclosure and breach notification are decided by people)"
+        )
     duration = facts.duration_minutes
     if level == "P1" and duration is not None and duration > P1_DECISION_MINUTES:
         reasons.append(f"P1 outage for {duration:g} minutes (over {P1_DECISION_MINUTES:g})")

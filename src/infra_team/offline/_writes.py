@@ -55,12 +55,13 @@ def write_calls(
     """The write calls the request asks for, and notes on any it asks for but cannot get.
     ``level`` is the incident's severity, or None for a planned change (the SRE's operate
     stage: a maintenance silence or annotation)."""
+    asked = (facts.asks_page, facts.asks_statuspage, facts.asks_annotation, facts.asks_silence)
+    if not any(asked):
+        return (), ()
     service = facts.service or facts.technology or "service"
     headline = first_sentence(text, 160) or "incident"
     change = _CHANGE_REF.search(text)
-    label = (
-        f"{level} incident" if level else "Planned change" + (f" {change[0]}" if change else "")
-    )
+    label = f"{level} incident" if level else "Planned change" + (f" {change[0]}" if change else "")
     if level is None:
         return _change_calls(facts, text, service=service, headline=headline, label=label)
     calls: list[PlannedCall] = []

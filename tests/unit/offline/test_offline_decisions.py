@@ -61,7 +61,9 @@ def test_slo_request_runs_as_an_sre_design_for_the_named_service() -> None:
     assert (result.kind, result.status, result.severity) == ("request", "completed", None)
     assert "site-reliability-engineer" in result.engaged_roles
     assert "99.9 % availability SLO for login" in result.report
-    plan = _plan("site-reliability-engineer", "operate", "Define an SLO and alerts for login at 99.9%")
+    plan = _plan(
+        "site-reliability-engineer", "operate", "Define an SLO and alerts for login at 99.9%"
+    )
     burn = next(call for call in plan.calls if call.name == "burn_rate_alerts")
     assert burn.args == {"slo_percent": 99.9, "window_days": 30, "service": "login"}
 
@@ -99,7 +101,10 @@ def test_security_incident_actions_contain_and_involve_security() -> None:
     assert "PermitRootLogin no" in joined
     assert "Security team" in joined
     assert "provision" not in joined.lower()
-    assert any("security incident" in reason for reason in business_decision_reasons(text, extract_facts(text), "P1"))
+    assert any(
+        "security incident" in reason
+        for reason in business_decision_reasons(text, extract_facts(text), "P1")
+    )
 
 
 def test_security_breach_run_is_an_incident_not_a_provisioning_request() -> None:
@@ -121,7 +126,10 @@ def test_security_breach_run_is_an_incident_not_a_provisioning_request() -> None
             DBA,
         ),
         ("502s at the load balancer caused by the orders database running out of connections", DBA),
-        ("After the DNS change the load balancer health checks fail and the app servers idle", NETWORK),
+        (
+            "After the DNS change the load balancer health checks fail and the app servers idle",
+            NETWORK,
+        ),
         ("The load balancer is healthy; the PostgreSQL primary crashed", DBA),
         ("checkout returns 502 for 40 % of requests", NETWORK),
     ],
@@ -136,16 +144,24 @@ def test_owner_is_the_failing_component(text: str, owner: str) -> None:
 @pytest.mark.parametrize(
     ("text", "owner", "absent"),
     [
-        ("New PostgreSQL cluster for billing with a hot standby and PITR", "Database Administrator", "HTTP 5xx"),
+        (
+            "New PostgreSQL cluster for billing with a hot standby and PITR",
+            "Database Administrator",
+            "HTTP 5xx",
+        ),
         ("New MySQL database for reporting", "Database Administrator", "HTTP 5xx"),
         ("New checkout web service behind a load balancer", "Network Engineer", "Database"),
     ],
 )
 def test_runbook_component_owner_follows_the_component(text: str, owner: str, absent: str) -> None:
-    data = _run_tool("runbook", {"service": "svc", "symptoms": operate_symptoms(extract_facts(text), text)})
+    data = _run_tool(
+        "runbook", {"service": "svc", "symptoms": operate_symptoms(extract_facts(text), text)}
+    )
     assert f"30-60 min: {owner} (component owner)" in data["markdown"]
     assert f"### 1. {absent}" not in data["markdown"]
-    assert "Network Engineer (component owner)" not in data["markdown"] or owner == "Network Engineer"
+    assert (
+        "Network Engineer (component owner)" not in data["markdown"] or owner == "Network Engineer"
+    )
 
 
 def test_incident_runbook_names_the_failing_components_owner() -> None:
@@ -162,8 +178,16 @@ def test_incident_runbook_names_the_failing_components_owner() -> None:
 @pytest.mark.parametrize(
     ("text", "count", "first"),
     [
-        ("Create a VPC 10.40.0.0/16 across three availability zones with public and private subnets", 6, "public-a"),
-        ("VPC 10.0.0.0/16 with public, app and data subnets in us-east-1a, us-east-1b and us-east-1c", 9, "public-us-east-1a"),
+        (
+            "Create a VPC 10.40.0.0/16 across three availability zones with public and private subnets",
+            6,
+            "public-a",
+        ),
+        (
+            "VPC 10.0.0.0/16 with public, app and data subnets in us-east-1a, us-east-1b and us-east-1c",
+            9,
+            "public-us-east-1a",
+        ),
         ("New VPC 10.1.0.0/20 over 2 AZs with web/app/db subnets", 6, "web-a"),
         ("Create a VPC 10.20.0.0/16 with subnets and a firewall", 2, "public"),
     ],
@@ -194,16 +218,28 @@ def _month(index: int) -> tuple[int, int]:
 )
 def test_fourteen_months_of_pasted_spend_are_read(layout: str) -> None:
     if layout == "iso":
-        lines = [f"{y}-{m:02d}: ${v:,}" for (y, m), v in zip(map(_month, range(14)), SPEND, strict=True)]
+        lines = [
+            f"{y}-{m:02d}: ${v:,}" for (y, m), v in zip(map(_month, range(14)), SPEND, strict=True)
+        ]
         text = "Review our cloud spend:\n" + "\n".join(lines)
     elif layout == "table":
-        rows = [f"| {y}-{m:02d} | {v:,} |" for (y, m), v in zip(map(_month, range(14)), SPEND, strict=True)]
+        rows = [
+            f"| {y}-{m:02d} | {v:,} |"
+            for (y, m), v in zip(map(_month, range(14)), SPEND, strict=True)
+        ]
         text = "Monthly bill:\n| Month | Cost (USD) |\n|---|---|\n" + "\n".join(rows)
     elif layout == "names":
-        lines = [f"{_MONTHS[m - 1]} {y}: {v / 1000:g}k" for (y, m), v in zip(map(_month, range(14)), SPEND, strict=True)]
+        lines = [
+            f"{_MONTHS[m - 1]} {y}: {v / 1000:g}k"
+            for (y, m), v in zip(map(_month, range(14)), SPEND, strict=True)
+        ]
         text = "Cost per month\n" + "\n".join(reversed(lines))  # newest first: sorted by date
     else:
-        text = "Our monthly spend for the last 14 months was " + ", ".join(str(v) for v in SPEND) + " USD."
+        text = (
+            "Our monthly spend for the last 14 months was "
+            + ", ".join(str(v) for v in SPEND)
+            + " USD."
+        )
     assert find_monthly_spend(text) == tuple(float(v) for v in SPEND)
     plan = _plan("infrastructure-architect", "design", text)
     cost = next(call for call in plan.calls if call.name == "cost_trend")

@@ -108,7 +108,11 @@ def test_dba_escalation_reads_stated_lag() -> None:
     ("text", "threshold", "why"),
     [
         # the request's own threshold wins, in any of the usual wordings
-        ("Replay lag samples in seconds: 12, 45, 130, 540. Our threshold is 90 seconds.", 90.0, "stated"),
+        (
+            "Replay lag samples in seconds: 12, 45, 130, 540. Our threshold is 90 seconds.",
+            90.0,
+            "stated",
+        ),
         ("replica lag 2s, 4s, 30s; alert when replication lag exceeds 15s", 15.0, "stated"),
         ("replica lag 2s, 4s; lag must stay under 2 min", 120.0, "stated"),
         # a stated RPO tighter than the default bounds the lag

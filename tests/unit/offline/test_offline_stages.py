@@ -173,8 +173,7 @@ def test_dba_checks_replication_on_the_lag_the_request_states() -> None:
     report = run.output
     assert isinstance(report, RoleReport)
     assert (
-        "The replica lag stated in the request reads falling behind against 60 s."
-        in report.summary
+        "The replica lag stated in the request reads falling behind against 60 s." in report.summary
     )
     assert report.findings[1].startswith("`replication_health` (lag values in the request): ")
     assert "### Replication (`replication_health` on the lag values in the request)" in (
