@@ -63,6 +63,13 @@ _ERROR_RATE = (
         re.IGNORECASE,
     ),
     re.compile(r"\berror[- ]rate\b[^\d\n]{0,24}?" + _NUMBER + r"\s*(?:%|percent\b)", re.IGNORECASE),
+    # "85 % of our CDN edge network is returning 503 errors": a share of the fleet failing
+    re.compile(
+        _NUMBER + r"\s*(?:%|percent\b)\s*of\s+(?:all\s+|the\s+|our\s+)?(?:[\w-]+\s+){0,3}?"
+        r"(?:network|fleet|hosts|servers|nodes|edge|pops|sites|instances|clusters)\b[^.\n]{0,30}?"
+        r"\b(?:fail\w*|errors?|5\d\d|5xx|down|unreachable|unavailable)\b",
+        re.IGNORECASE,
+    ),
 )
 _GROWTH = (
     re.compile(

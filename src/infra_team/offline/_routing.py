@@ -85,7 +85,8 @@ REQUEST_VERBS: tuple[str, ...] = (
 incident response (fix, restore, investigate, check, roll back) are left out on purpose:
 "fix the outage" is an incident."""
 _ASK_LEAD = (
-    r"(?:^|[.!?\n;:]\s*|\bto\s+)(?:(?:please|kindly|can you|could you|would you|we need to|"
+    r"(?:^|[.!?\n;:]\s*|\b(?:need|needs|want|wants|like|have|has|going)\s+to\s+)"
+    r"(?:(?:please|kindly|can you|could you|would you|we need to|"
     r"i need to|we want to|i want to|we'd like to|i'd like to|help (?:me|us)(?: to)?|let's|"
     r"let us|pls)\s+)?"
 )
@@ -126,13 +127,19 @@ SYMPTOMS = (
 FAILURE_SHARE = (
     r"\d+(?:\.\d+)?\s*(?:%|percent)\s*(?:of\s+)?(?:all\s+|the\s+|our\s+)?(?:\w+\s+)?"
     r"(?:requests|calls|traffic|queries|users|transactions|checkouts|logins)\b"
+    r"|\d+(?:\.\d+)?\s*(?:%|percent)\s*of\s+(?:all\s+|the\s+|our\s+)?(?:[\w-]+\s+){0,3}?"
+    r"(?:network|fleet|hosts|servers|nodes|edge|pops|sites|instances|clusters)\b[^.\n]{0,30}?"
+    r"\b(?:fail\w*|errors?|5\d\d|5xx|down|unreachable|unavailable)\b"
 )
+"""A share of requests failing ("40 % of requests"), or of the fleet failing ("85 % of our
+CDN edge network is returning 503 errors")."""
 _OUTAGE = (
     r"\boutage\b|\b(?:is|are|was|were|went|goes|gone|been|completely|totally|fully|hard)\s+down\b"
     r"|\b(?:is|are|was|were)\s+(?:\w+\s+){1,3}?(?<!scaled )(?<!slowed )(?<!shut )(?<!spun )"
     r"(?<!turned )(?<!cut )(?<!wound )(?<!narrowed )(?<!broken )down\b(?!\s+(?:to|from|by)\b)"
     r"|\bunavailable\b|\bunreachable\b|\bnot responding\b|\boffline\b|\ball requests\b"
-    r"|\b(?:all|every)\s+(?:\w+\s+)?(?:requests?|customers?|users?|calls?)\s+(?:\w+\s+)?fail\w*"
+    r"|\b(?:all|every)\s+(?:\w+\s+)?(?:requests?|customers?|clients?|users?|calls?)\s+"
+    r"(?:[\w.-]+\s+){0,2}fail\w*"
     r"|\bfail\w*\s+for\s+(?:all|every)\b"
 )
 _DATA_LOSS = (
@@ -266,10 +273,26 @@ def _collapse(found: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(p for p in found if not any(p != q and p in q for q in found))
 
 
+_LINE_BREAK = re.compile(r"\n(?=\s*(?:[-*•]|\d+[.)]|[A-Z]|\n))")
+"""A line break that ends a sentence: before a list item, a capital or a blank line. A
+line wrapped inside a sentence ("in-place\nupgrade of the primary") goes on in lower
+case."""
+
+
+def _boundary(text: str, position: int, marks: str) -> int:
+    """The last sentence (or clause, with ``,`` in ``marks``) boundary before
+    ``position``: one of ``marks``, or a line break that ends a sentence; -1 if none."""
+    last = max(text.rfind(mark, 0, position) for mark in marks)
+    newline = text.rfind("\n", last + 1, position)
+    while newline != -1 and not _LINE_BREAK.match(text, newline):
+        newline = text.rfind("\n", last + 1, newline)
+    return max(last, newline)
+
+
 def _sentence_start(text: str, position: int) -> int:
     """Where the sentence holding ``position`` starts (after ``.``, ``!``, ``?``, ``;`` or
-    a line break)."""
-    return max(text.rfind(mark, 0, position) for mark in ".!?;\n") + 1
+    a line break that ends a sentence)."""
+    return _boundary(text, position, ".!?;") + 1
 
 
 WEAK_VERB_WEIGHT = 0.5
@@ -311,7 +334,7 @@ def _topic(text: str, position: int, leads: list[int]) -> bool:
     """Whether a weak signal at ``position`` sits in the clause an imperative opens ("Draft
     a runbook for checkout 5xx errors"): it names what the work is about. A comma ends the
     clause, so "Scale the web tier now, latency is at 5 s" still reports latency."""
-    start = max(text.rfind(mark, 0, position) for mark in ".!?;,\n")
+    start = _boundary(text, position, ".!?;,")
     return any(start < lead <= position for lead in leads)
 
 
