@@ -33,8 +33,9 @@ Rules (each returns the words that decided it, so every decision can be explaine
   Administrator); ``Infrastructure`` when no specialist matches.
 - **Severity**: P1 for an outage, at least 25 % of requests failing, data loss or a
   security incident; P2 for a major or partial degradation (5 to 25 % failing, latency,
-  timeouts, a full disk or a saturated resource); P4 for a cosmetic problem with nothing
-  worse; P3 otherwise (minor, intermittent, under 5 % failing).
+  timeouts, a full disk or a saturated resource), unless the report says nobody is
+  affected; P4 for a cosmetic problem with nothing worse; P3 otherwise (minor,
+  intermittent, under 5 % failing).
 - **Component owner**: each specialist's ``components`` named in the incident, weighted:
   a component named as the cause ("after a failed database failover", "caused by the DNS
   change") or as what was changed ("systemd security update") adds 2, as what failed
@@ -141,6 +142,8 @@ _OUTAGE = (
     r"|\b(?:all|every)\s+(?:\w+\s+)?(?:requests?|customers?|clients?|users?|calls?)\s+"
     r"(?:[\w.-]+\s+){0,2}fail\w*"
     r"|\bfail\w*\s+for\s+(?:all|every)\b"
+    r"|\b(?:5\d\d|5xx|errors?)\b[^.\n]{0,40}?\bfor\s+(?:all|every)\s+(?:\w+\s+)?"
+    r"(?:traffic|requests?|users?|customers?|clients?|calls?)\b"
 )
 _DATA_LOSS = (
     r"\bdata loss\b|\blost (?:\w+ )?data\b|\bdata (?:was |is |has been )?(?:lost|corrupt\w*)\b"
@@ -200,6 +203,13 @@ _G_DEGRADED = Gated.of(
 _G_MINOR = Gated.of(
     _MINOR, "minor", "intermittent", "occasional", "sporadic", "some users", "a few"
 )
+_NO_IMPACT = (
+    r"\bno (?:user|customer|client)s? (?:is |are )?(?:affected|impacted)\b|\bno (?:user |customer )?impact\b"
+    r"|\beverything (?:else )?works\b|\bnothing is broken\b"
+)
+"""The report says nobody is affected: a degradation word there ("the latency panel")
+names a thing, not an impact."""
+_G_NO_IMPACT = Gated.of(_NO_IMPACT, "no", "everything", "nothing")
 _G_COSMETIC = Gated.of(_COSMETIC, "cosmetic", "typo", "wording", "misaligned", "label", "colo")
 _G_DECISION = Gated.of(
     _DECISION, "architect", "capacity", "region", "vendor", "provider", "redesign"
@@ -446,7 +456,7 @@ def _severity(text: str, rate: float | None) -> Decision:
         p1.append(f"{rate:g} % of requests failing")
     if p1:
         return Decision(value="P1", because=tuple(dict.fromkeys(p1)))
-    p2 = _found(text, _G_DEGRADED)
+    p2 = [] if _G_NO_IMPACT.search(text) else _found(text, _G_DEGRADED)
     if rate is not None and rate >= P2_FAILURE_PERCENT:
         p2.append(f"{rate:g} % of requests failing")
     if p2:

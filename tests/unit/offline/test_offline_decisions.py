@@ -275,3 +275,21 @@ def test_threshold_phrases_read_right() -> None:
     output = run.output.model_dump_json()
     assert "alert above" not in output
     assert "exceeds 60 s" in output
+
+
+# --- severity reads universal failure and stated absence of impact ------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("our proxy returns 502 Bad Gateway for all HTTP traffic worldwide", "P1"),
+        ("Every client of api.example.com fails since midnight", "P1"),
+        ("85 % of our CDN edge network is returning 503 errors", "P1"),
+        ("The label of the latency panel has a typo. Everything works; no user is affected.", "P4"),
+        ("Latency panel on the dashboard loads slowly, no customer impact", "P3"),
+        ("p99 latency on search doubled for an hour", "P2"),
+    ],
+)
+def test_severity_reads_scope_and_stated_impact(text: str, level: str) -> None:
+    assert severity(text, extract_facts(text)).value == level
