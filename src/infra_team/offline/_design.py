@@ -17,6 +17,7 @@ from infra_team.offline._routing import (
     change_type,
     classify_kind,
     main_component,
+    monitoring_words,
 )
 from infra_team.offline._templates import OFFLINE_NOTE, format_number, render
 from infra_team.offline._text import first_sentence
@@ -147,6 +148,13 @@ def compose_design(evidence: Evidence) -> dict[str, Any]:
     )
     names = ", ".join(display_name(role) for role in assigned) or "no specialist"
     parts = [f"{kind.value} {component.lower()} work, assigned to {names}."]
+    monitoring = monitoring_words(request)
+    if not assigned and monitoring:
+        words = ", ".join(f"`{word}`" for word in monitoring[:4])
+        parts = [
+            f"Reliability work ({words}): the Site Reliability Engineer designs the SLO, "
+            "alerts and runbook at the operate stage; no specialist work."
+        ]
     if dr:
         parts.append(
             f"DR: {dr.get('label')} for RPO {format_number(dr.get('rpo_minutes'))} min / "

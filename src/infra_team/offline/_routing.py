@@ -400,6 +400,12 @@ def role_matches(
     return matches
 
 
+def monitoring_words(text: str, specs: Mapping[str, RoleSpec] | None = None) -> tuple[str, ...]:
+    """The Site Reliability Engineer's keywords in ``text`` (SLO, alerts, runbook ...): a
+    request with these and no specialist keyword is the SRE's design work."""
+    return _collapse(find_phrases(text, _roster(specs)["site-reliability-engineer"].keywords))
+
+
 def change_type(text: str) -> Decision:
     """``Remove``, ``Modify`` or ``New`` from the verbs used."""
     removal = find_phrases(text, REMOVE_VERBS)

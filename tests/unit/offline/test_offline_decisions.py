@@ -61,6 +61,7 @@ def test_slo_request_runs_as_an_sre_design_for_the_named_service() -> None:
     assert (result.kind, result.status, result.severity) == ("request", "completed", None)
     assert "site-reliability-engineer" in result.engaged_roles
     assert "99.9 % availability SLO for login" in result.report
+    assert "the Site Reliability Engineer designs the SLO" in result.report
     plan = _plan(
         "site-reliability-engineer", "operate", "Define an SLO and alerts for login at 99.9%"
     )
