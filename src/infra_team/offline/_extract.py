@@ -148,6 +148,15 @@ _SERVICE_PATTERNS = (
         re.IGNORECASE,
     ),
 )
+_SERVICE_NEEDLES: tuple[tuple[str, ...], ...] = (
+    ("service", "app"),
+    ("service", "api", "app", "endpoint", "site"),
+    (),
+    ("slo", "sli", "alert", "monitoring", "dashboard", "runbook", "error", "burn"),
+    ("5", "error", "timeout", "failure"),
+)
+"""For each of ``_SERVICE_PATTERNS``, word prefixes one of which any match contains (empty:
+always run; the third pattern is anchored at the start and cheap)."""
 _COUNT = r"(\d[\d,]*(?:\.\d+)?)(?:\s*(k|thousand|m|million)\b)?"
 _EVENTS = r"(?:requests|calls|events|queries|transactions|checkouts|responses)"
 _BAD_WORDS = r"(?:failed|failing|errored|erroring|bad|unsuccessful|5xx|errors?)"
@@ -456,7 +465,10 @@ def find_service(text: str) -> str | None:
     "checkout returns 502", "Our checkout is returning 502s", "Incident: checkout 502s",
     "502s on checkout". The patterns are tried in that order; the first name that is not
     a stop word (``_NOT_A_NAME``) wins."""
-    for pattern in _SERVICE_PATTERNS:
+    read = scan(text)
+    for pattern, needles in zip(_SERVICE_PATTERNS, _SERVICE_NEEDLES, strict=True):
+        if needles and not any(read.has_prefix(needle) for needle in needles):
+            continue  # a word the pattern needs is absent: skip the scan of a long text
         for match in pattern.finditer(text):
             name = match[1].lower()
             if name not in _NOT_A_NAME and not name.isdigit():

@@ -289,10 +289,17 @@ line wrapped inside a sentence ("in-place\nupgrade of the primary") goes on in l
 case."""
 
 
+SENTENCE_WINDOW = 600
+"""Characters looked back for a sentence start: a longer "sentence" (a log line without
+punctuation) is taken to start this far back, so a long text is not rescanned per word."""
+
+
 def _boundary(text: str, position: int, marks: str) -> int:
     """The last sentence (or clause, with ``,`` in ``marks``) boundary before
-    ``position``: one of ``marks``, or a line break that ends a sentence; -1 if none."""
-    last = max(text.rfind(mark, 0, position) for mark in marks)
+    ``position``: one of ``marks``, or a line break that ends a sentence; the start of the
+    ``SENTENCE_WINDOW`` (or -1 at the text's start) if none."""
+    floor = max(position - SENTENCE_WINDOW, 0) - 1
+    last = max(floor, *(text.rfind(mark, floor + 1, position) for mark in marks))
     newline = text.rfind("\n", last + 1, position)
     while newline != -1 and not _LINE_BREAK.match(text, newline):
         newline = text.rfind("\n", last + 1, newline)
@@ -503,6 +510,9 @@ _HEALTHY_NEXT = re.compile(
     r"(?:healthy|fine|ok|okay|normal|green|unaffected|up)\b",
     re.IGNORECASE,
 )
+MENTIONS_READ = 50
+"""Mentions of one component read for its weight: a log naming a host a thousand times
+says no more about the cause than its first fifty mentions."""
 CAUSE_WEIGHT = 2.0
 """Extra weight of a component named as the cause ("after ...", "caused by ...") or as
 what was changed ("systemd security update")."""
@@ -532,7 +542,10 @@ def _phrase_weight(text: str, phrase: str) -> float:
     if phrase.isdigit():
         return SYMPTOM_WEIGHT if int(phrase) in GATEWAY_CODES else 1.0
     weight = 0.0
-    for match in phrase_pattern(phrase).finditer(text):
+    best = 1.0 + CAUSE_WEIGHT + FAILED_WEIGHT
+    for index, match in enumerate(phrase_pattern(phrase).finditer(text)):
+        if weight >= best or index >= MENTIONS_READ:
+            break
         if _HEALTHY_NEXT.match(text, match.end()):
             continue
         here = 1.0
