@@ -30,6 +30,9 @@ from infra_team.tools._oncall_now import evaluate_oncall_now
 from infra_team.tools._runbook import render_runbook
 from infra_team.tools._slo import DEFAULT_METRIC, build_burn_rate_alerts, compute_error_budget
 from infra_team.tools._timestamps import parse_instant
+from infra_team.tools.analysers._tool import analyser_tool
+from infra_team.tools.analysers.capacity_forecast import CapacityForecastArgs, forecast_capacity
+from infra_team.tools.analysers.chaos_experiment import ChaosExperimentArgs, plan_chaos_experiment
 
 ERROR_BUDGET_DESCRIPTION = (
     "Compute an SLO's error budget from good and total events: allowed bad events, consumed, "
@@ -363,6 +366,19 @@ def runbook(*, service: str, symptoms: list[str]) -> ToolResult:
     return ok("runbook", summary, report.model_dump(mode="json"))
 
 
+# --------------------------------------------------------------------------- capabilities
+
+CAPACITY_FORECAST_DESCRIPTION = "Fit a linear or exponential trend to usage samples and give the days until it crosses a threshold."
+capacity_forecast = analyser_tool(
+    "capacity_forecast", CAPACITY_FORECAST_DESCRIPTION, CapacityForecastArgs, forecast_capacity
+)
+
+CHAOS_EXPERIMENT_DESCRIPTION = "Plan a chaos experiment: hypothesis, blast radius, error-budget cost, abort threshold, go/no-go, as Markdown."
+chaos_experiment = analyser_tool(
+    "chaos_experiment", CHAOS_EXPERIMENT_DESCRIPTION, ChaosExperimentArgs, plan_chaos_experiment
+)
+
+
 TOOLS: tuple[BaseTool, ...] = (
     error_budget,
     burn_rate_alerts,
@@ -371,4 +387,6 @@ TOOLS: tuple[BaseTool, ...] = (
     incident_update,
     incident_close,
     runbook,
+    capacity_forecast,
+    chaos_experiment,
 )
