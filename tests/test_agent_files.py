@@ -38,10 +38,36 @@ MODULE_TOOLS: dict[str, tuple[str, ...]] = {
         "dr_strategy",
         "availability_budget",
         "cost_trend",
+        "cloud_services",
+        "multi_region_plan",
+        "rightsizing",
     ),
-    "systems_administrator": ("audit_sshd_config", "patch_status", "host_health"),
-    "network_engineer": ("cidr_plan", "firewall_audit", "dns_check", "lb_health"),
-    "database_administrator": ("analyze_query_plan", "backup_policy_check", "replication_health"),
+    "systems_administrator": (
+        "audit_sshd_config",
+        "patch_status",
+        "host_health",
+        "cloud_init",
+        "config_drift",
+        "patch_plan",
+        "host_backup_plan",
+    ),
+    "network_engineer": (
+        "cidr_plan",
+        "firewall_audit",
+        "dns_check",
+        "lb_health",
+        "haproxy_config",
+        "dns_cutover",
+        "vpn_plan",
+    ),
+    "database_administrator": (
+        "analyze_query_plan",
+        "backup_policy_check",
+        "replication_health",
+        "pg_settings",
+        "failover_plan",
+        "migration_plan",
+    ),
     "site_reliability_engineer": (
         "error_budget",
         "burn_rate_alerts",
@@ -50,8 +76,19 @@ MODULE_TOOLS: dict[str, tuple[str, ...]] = {
         "incident_update",
         "incident_close",
         "runbook",
+        "capacity_forecast",
+        "chaos_experiment",
     ),
-    "automation_engineer": ("terraform_plan_review", "ansible_check", "iac_coverage"),
+    "automation_engineer": (
+        "terraform_plan_review",
+        "ansible_check",
+        "iac_coverage",
+        "terraform_write",
+        "ansible_write",
+        "iac_pipeline",
+        "self_service_form",
+        "toil_inventory",
+    ),
     "integrations": (
         "query_prometheus",
         "query_prometheus_range",
@@ -74,16 +111,14 @@ WRITE_TOOLS = frozenset(
 # The contract toolset of each role (the `tools:` line of its agents/ file, prefix removed).
 ROLE_TOOLS: dict[str, frozenset[str]] = {
     "infrastructure-architect": frozenset(
-        {"capacity_plan", "dr_strategy", "availability_budget", "cost_trend", "kpi_report"}
+        {*MODULE_TOOLS["infrastructure_architect"], "kpi_report"}
     ),
     "systems-administrator": frozenset(
-        {"audit_sshd_config", "patch_status", "host_health", "query_prometheus"}
+        {*MODULE_TOOLS["systems_administrator"], "query_prometheus", "backup_policy_check"}
     ),
-    "network-engineer": frozenset(
-        {"cidr_plan", "firewall_audit", "dns_check", "lb_health", "query_prometheus"}
-    ),
+    "network-engineer": frozenset({*MODULE_TOOLS["network_engineer"], "query_prometheus"}),
     "database-administrator": frozenset(
-        {"analyze_query_plan", "backup_policy_check", "replication_health", "query_prometheus"}
+        {*MODULE_TOOLS["database_administrator"], "query_prometheus"}
     ),
     "site-reliability-engineer": frozenset(
         {
@@ -92,7 +127,7 @@ ROLE_TOOLS: dict[str, frozenset[str]] = {
             *MODULE_TOOLS["integrations"],
         }
     ),
-    "automation-engineer": frozenset({"terraform_plan_review", "ansible_check", "iac_coverage"}),
+    "automation-engineer": frozenset(MODULE_TOOLS["automation_engineer"]),
 }
 ALL_TOOLS = frozenset(name for names in MODULE_TOOLS.values() for name in names)
 ROLES = tuple(name for name in SUBAGENT_TYPES if name != "infrastructure-team")
@@ -275,7 +310,7 @@ def test_role_toolset_matches_the_contract(name: str) -> None:
 
 def test_team_tools_are_the_union_of_the_roles_each_once() -> None:
     team = _specs()["infrastructure-team"].tools
-    assert len(team) == len(set(team)) == 32
+    assert len(team) == len(set(team)) == 52
     union = frozenset().union(*(frozenset(_specs()[name].tools) for name in ROLES))
     assert frozenset(team) == union == ALL_TOOLS
 

@@ -7,6 +7,8 @@ line it is written on (no newline, quote or brace reaches the output).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Annotated, Any
@@ -18,9 +20,30 @@ MAX_ROWS = 200
 """Most rows (hosts, sites, tasks, instances) one call accepts: every list output is bounded
 by it."""
 
-Ident = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")]
+_IDENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
+_ADDRESS = re.compile(r"[A-Za-z0-9][A-Za-z0-9.:-]{0,252}")
+
+
+def _matching(pattern: re.Pattern[str], what: str) -> Callable[[str], str]:
+    """A validator (kept out of the JSON schema, which every model call carries)."""
+
+    def check(value: str) -> str:
+        if not pattern.fullmatch(value):
+            raise ValueError(f"not a valid {what}")
+        return value
+
+    return check
+
+
+Ident = Annotated[
+    str,
+    Field(max_length=63),
+    AfterValidator(_matching(_IDENT, "name (letters, digits, `_ . -`)")),
+]
 """A name written into a generated file: letters, digits, ``_ . -``."""
-Address = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$")]
+Address = Annotated[
+    str, Field(max_length=253), AfterValidator(_matching(_ADDRESS, "host name or IP address"))
+]
 """A host name, IPv4 or IPv6 address."""
 
 
