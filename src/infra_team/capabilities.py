@@ -97,7 +97,9 @@ def check_capabilities() -> list[str]:
     problems = []
     rows = [cap for area in load_capabilities() for cap in area.capabilities]
     if len(rows) != CAPABILITY_COUNT:
-        problems.append(f"{len(rows)} capabilities listed, the specification has {CAPABILITY_COUNT}")
+        problems.append(
+            f"{len(rows)} capabilities listed, the specification has {CAPABILITY_COUNT}"
+        )
     for cap in rows:
         if cap.owner not in roster:
             problems.append(f"{cap.name}: unknown owner `{cap.owner}`")

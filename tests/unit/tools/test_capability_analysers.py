@@ -279,7 +279,9 @@ def test_cloud_services_rightsizing_and_multi_region() -> None:
             ]
         )
     )
-    assert [(r.name, r.new_vcpus, r.monthly_saving) for r in sized.resizes] == [("api", 4, 140)]  # 8 -> 4; at 2 memory would reach 80 %
+    assert [(r.name, r.new_vcpus, r.monthly_saving) for r in sized.resizes] == [
+        ("api", 4, 140)
+    ]  # 8 -> 4; at 2 memory would reach 80 %
     plan = multi_region_plan.plan_multi_region(
         multi_region_plan.MultiRegionPlanArgs(
             sites=[{"name": n, "availability_percent": 99.9} for n in ("a", "b", "c")],
@@ -295,7 +297,10 @@ def test_cloud_services_rightsizing_and_multi_region() -> None:
 def test_ansible_write_passes_its_own_review() -> None:
     report = ansible_write.write_playbook(
         ansible_write.AnsibleWriteArgs(
-            hosts="web", packages=["nginx"], services=["nginx"], sysctl={"net.ipv4.ip_forward": "0"}
+            hosts="web",
+            packages=["nginx"],
+            services=["nginx"],
+            sysctl=[{"key": "net.ipv4.ip_forward", "value": "0"}],
         )
     )
     assert report.findings == [] and report.tasks == 3

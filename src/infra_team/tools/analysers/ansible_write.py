@@ -18,17 +18,24 @@ from pydantic import BaseModel, Field
 from infra_team.tools._ansible_playbook import check_playbook
 from infra_team.tools.analysers._common import Args
 
-Word = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9+._@-]{0,99}$")]
-SysctlKey = Annotated[str, Field(pattern=r"^[a-z0-9_]+(\.[a-z0-9_*-]+)+$")]
+Word = Annotated[str, Field(max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9+._@-]{0,99}$")]
+SysctlKey = Annotated[str, Field(max_length=200, pattern=r"^[a-z0-9_]+(\.[a-z0-9_*-]+)+$")]
+
+
+class Sysctl(Args):
+    key: SysctlKey
+    value: Word
 
 
 class AnsibleWriteArgs(Args):
     """Arguments of ``ansible_write``."""
 
-    hosts: str = Field(pattern=r"^[A-Za-z0-9_:&!*.,-]{1,200}$", description="Inventory pattern.")
+    hosts: str = Field(
+        max_length=200, pattern=r"^[A-Za-z0-9_:&!*.,-]{1,200}$", description="Inventory pattern."
+    )
     packages: list[Word] = Field(default_factory=list, max_length=200)
     services: list[Word] = Field(default_factory=list, max_length=100)
-    sysctl: dict[SysctlKey, Word] = Field(default_factory=dict, max_length=100)
+    sysctl: list[Sysctl] = Field(default_factory=list, max_length=100)
 
 
 class AnsibleWrite(BaseModel):
@@ -52,7 +59,7 @@ def write_playbook(args: AnsibleWriteArgs) -> AnsibleWrite:
                 },
             }
         )
-    for key, value in args.sysctl.items():
+    for key, value in {s.key: s.value for s in args.sysctl}.items():  # last value wins
         tasks.append(
             {
                 "name": f"Set {key}",

@@ -10,7 +10,7 @@ ahead of the lead time. ``auto`` keeps the fit with the higher R².
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -22,11 +22,11 @@ MAX_POINTS = 10_000
 class CapacityForecastArgs(Args):
     """Arguments of ``capacity_forecast``."""
 
-    values: list[float] = Field(
+    values: list[Annotated[float, Field(ge=-1e15, le=1e15)]] = Field(
         min_length=3, max_length=MAX_POINTS, description="Usage samples, oldest first."
     )
     interval_hours: float = Field(default=24.0, gt=0, le=8760, description="Hours between samples.")
-    threshold: float = Field(description="The limit, same unit as values.")
+    threshold: float = Field(ge=-1e15, le=1e15, description="The limit, same unit as values.")
     fit: Literal["auto", "linear", "exponential"] = "auto"
 
 
@@ -108,7 +108,7 @@ def forecast_capacity(args: CapacityForecastArgs) -> CapacityForecast:
         else f"threshold {args.threshold:g} in {remaining:.1f} days"
     )
     return CapacityForecast(
-        fit=kind,  # type: ignore[arg-type]
+        fit=kind,
         r_squared=round(r2, 4),
         latest=latest,
         fitted_now=round(fitted, 6),

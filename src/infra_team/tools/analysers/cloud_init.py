@@ -19,11 +19,11 @@ from infra_team.tools._base import ToolInputError
 from infra_team.tools.analysers._common import Args, Ident
 
 PUBLIC_KEY = r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]{16,16384}( [A-Za-z0-9@._-]{0,100})?$"
-Package = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9+._-]{0,99}$")]
+Package = Annotated[str, Field(max_length=100, pattern=r"^[a-z0-9][a-z0-9+._-]{0,99}$")]
 
 
 class CloudUser(Args):
-    name: str = Field(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
+    name: str = Field(max_length=32, pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
     ssh_key: str = Field(max_length=16_500, description="One OpenSSH public key.")
     sudo: bool = False
 
@@ -41,7 +41,9 @@ class CloudInitArgs(Args):
     hostname: Ident
     users: list[CloudUser] = Field(min_length=1, max_length=50)
     packages: list[Package] = Field(default_factory=list, max_length=200)
-    timezone: str = Field(default="Etc/UTC", pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+){0,2}$")
+    timezone: str = Field(
+        default="Etc/UTC", max_length=64, pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+){0,2}$"
+    )
     ntp_servers: list[Ident] = Field(default_factory=list, max_length=10)
 
 

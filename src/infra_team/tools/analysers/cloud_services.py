@@ -9,7 +9,7 @@ Microsoft, "AWS to Azure services comparison"
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -70,7 +70,7 @@ _INDEX = {"aws": 0, "gcp": 1, "azure": 2}
 class CloudServicesArgs(Args):
     """Arguments of ``cloud_services``."""
 
-    components: list[str] = Field(
+    components: list[Annotated[str, Field(max_length=40)]] = Field(
         min_length=1, max_length=len(SERVICES) * 2, description=f"Of: {', '.join(SERVICES)}."
     )
     clouds: list[Cloud] = Field(default=["aws", "gcp", "azure"], min_length=1, max_length=3)

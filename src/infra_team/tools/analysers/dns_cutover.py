@@ -26,10 +26,10 @@ MARGIN = 0.1
 class DnsCutoverArgs(Args):
     """Arguments of ``dns_cutover``."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_*.-]{1,253}$")
+    name: str = Field(max_length=253, pattern=r"^[A-Za-z0-9_*.-]{1,253}$")
     type: Literal["A", "AAAA", "CNAME", "MX", "TXT", "NS", "SRV"] = "A"
-    old_value: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,253}$")
-    new_value: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,253}$")
+    old_value: str = Field(max_length=253, pattern=r"^[A-Za-z0-9_.:-]{1,253}$")
+    new_value: str = Field(max_length=253, pattern=r"^[A-Za-z0-9_.:-]{1,253}$")
     current_ttl: int = Field(ge=0, le=MAX_TTL, description="Seconds.")
     change_at: AwareDatetime = Field(description="When the record changes (ISO 8601).")
     low_ttl: int = Field(default=60, ge=0, le=MAX_TTL)

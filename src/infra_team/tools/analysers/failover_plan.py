@@ -29,7 +29,9 @@ class FailoverPlanArgs(Args):
 
     primary_zone: Ident
     replicas: list[Replica] = Field(min_length=1, max_length=MAX_ROWS)
-    max_lag_s: float = Field(default=30.0, ge=0, description="Refuse to promote above this.")
+    max_lag_s: float = Field(
+        default=30.0, ge=0, le=10**9, description="Refuse to promote above this."
+    )
     dcs_members: int | None = Field(default=None, ge=1, le=99)
 
 

@@ -24,7 +24,7 @@ class LbServer(Args):
     address: Address
     port: int = Field(ge=1, le=65535)
     weight: int = Field(default=100, ge=0, le=MAX_WEIGHT)
-    capacity_rps: float | None = Field(default=None, gt=0)
+    capacity_rps: float | None = Field(default=None, gt=0, le=1e12)
 
 
 class HaproxyConfigArgs(Args):
@@ -35,11 +35,13 @@ class HaproxyConfigArgs(Args):
     mode: Literal["http", "tcp"] = "http"
     balance: Literal["roundrobin", "leastconn", "source"] = "roundrobin"
     servers: list[LbServer] = Field(min_length=1, max_length=MAX_ROWS)
-    health_path: str = Field(default="/healthz", pattern=r"^/[A-Za-z0-9/_.-]{0,200}$")
+    health_path: str = Field(
+        default="/healthz", max_length=201, pattern=r"^/[A-Za-z0-9/_.-]{0,200}$"
+    )
     inter_s: float = Field(default=2.0, ge=0.1, le=3600)
     fall: int = Field(default=3, ge=1, le=100)
     rise: int = Field(default=2, ge=1, le=100)
-    required_rps: float | None = Field(default=None, gt=0)
+    required_rps: float | None = Field(default=None, gt=0, le=1e12)
 
 
 class HaproxyConfig(BaseModel):

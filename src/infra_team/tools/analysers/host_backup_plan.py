@@ -29,7 +29,7 @@ class HostBackupPlanArgs(Args):
     offsite: bool = False
     immutable: bool = False
     restore_mb_s: float = Field(gt=0, le=1_000_000)
-    rto_minutes: float = Field(gt=0)
+    rto_minutes: float = Field(gt=0, le=10**7)
 
 
 class HostBackupPlan(BaseModel):

@@ -22,10 +22,10 @@ from infra_team.tools.analysers._common import Args, render
 class IacPipelineArgs(Args):
     """Arguments of ``iac_pipeline``."""
 
-    directory: str = Field(default="infra", pattern=r"^[A-Za-z0-9_./-]{1,200}$")
-    environment: str = Field(default="production", pattern=r"^[A-Za-z0-9_-]{1,60}$")
-    branch: str = Field(default="main", pattern=r"^[A-Za-z0-9_./-]{1,100}$")
-    terraform_version: str = Field(default="1.9.8", pattern=r"^\d+\.\d+\.\d+$")
+    directory: str = Field(default="infra", max_length=200, pattern=r"^[A-Za-z0-9_./-]{1,200}$")
+    environment: str = Field(default="production", max_length=60, pattern=r"^[A-Za-z0-9_-]{1,60}$")
+    branch: str = Field(default="main", max_length=100, pattern=r"^[A-Za-z0-9_./-]{1,100}$")
+    terraform_version: str = Field(default="1.9.8", max_length=20, pattern=r"^\d+\.\d+\.\d+$")
 
 
 class IacPipeline(BaseModel):

@@ -27,10 +27,14 @@ class MigrationPlanArgs(Args):
     size_gb: float = Field(gt=0, le=10_000_000)
     throughput_mb_s: float = Field(gt=0, le=1_000_000, description="Measured copy rate.")
     method: Literal["offline", "online"]
-    change_rate_mb_s: float = Field(default=0.0, ge=0, description="Write rate (online).")
+    change_rate_mb_s: float = Field(
+        default=0.0, ge=0, le=1_000_000, description="Write rate (online)."
+    )
     cutover_minutes: float = Field(default=5.0, ge=0, le=1440)
     verify_minutes: float = Field(default=15.0, ge=0, le=1440)
-    window_minutes: float | None = Field(default=None, gt=0, description="Allowed downtime.")
+    window_minutes: float | None = Field(
+        default=None, gt=0, le=10**7, description="Allowed downtime."
+    )
 
 
 class MigrationPlan(BaseModel):

@@ -20,7 +20,7 @@ class Instance(Args):
     vcpus: int = Field(ge=1, le=1024)
     cpu_p95: float = Field(ge=0, le=100, description="Percent.")
     mem_p95: float = Field(default=0.0, ge=0, le=100, description="Percent.")
-    monthly_cost: float = Field(ge=0)
+    monthly_cost: float = Field(ge=0, le=1e12)
 
 
 class RightsizingArgs(Args):

@@ -12,7 +12,7 @@ is where self-service turns into an unreviewed change.
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
@@ -27,11 +27,13 @@ def _no_interpolation(value: object) -> object:
 
 
 class Param(Args):
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,40}$")
+    name: str = Field(max_length=41, pattern=r"^[a-z][a-z0-9_]{0,40}$")
     kind: Literal["string", "number"] = "string"
-    allowed: list[str | float] = Field(default_factory=list, max_length=100)
-    min: float | None = None
-    max: float | None = None
+    allowed: list[
+        Annotated[str, Field(max_length=100)] | Annotated[float, Field(ge=-1e15, le=1e15)]
+    ] = Field(default_factory=list, max_length=100)
+    min: float | None = Field(default=None, ge=-1e15, le=1e15)
+    max: float | None = Field(default=None, ge=-1e15, le=1e15)
     pattern: str | None = Field(default=None, max_length=200, description="RE2 regex.")
 
     @field_validator("pattern", "allowed", mode="after")

@@ -22,9 +22,11 @@ _NAME = r"^[a-z][a-z0-9_]{0,40}$"
 
 
 class HostGroup(Args):
-    name: str = Field(pattern=_NAME)
+    name: str = Field(max_length=41, pattern=_NAME)
     count: int = Field(default=1, ge=1, le=100)
-    size: str = Field(pattern=r"^[a-z0-9][a-z0-9.-]{0,40}$", description="Instance/machine type.")
+    size: str = Field(
+        max_length=41, pattern=r"^[a-z0-9][a-z0-9.-]{0,40}$", description="Instance/machine type."
+    )
 
 
 class TerraformWriteArgs(Args):
@@ -32,7 +34,7 @@ class TerraformWriteArgs(Args):
 
     cloud: Literal["aws", "gcp"]
     groups: list[HostGroup] = Field(min_length=1, max_length=20)
-    environment: str = Field(default="prod", pattern=_NAME)
+    environment: str = Field(default="prod", max_length=41, pattern=_NAME)
 
 
 class TerraformWrite(BaseModel):

@@ -29,7 +29,9 @@ class ToilInventoryArgs(Args):
     """Arguments of ``toil_inventory``."""
 
     tasks: list[ToilTask] = Field(min_length=1, max_length=MAX_ROWS)
-    team_hours: float | None = Field(default=None, gt=0, description="Team hours per month.")
+    team_hours: float | None = Field(
+        default=None, gt=0, le=10**7, description="Team hours per month."
+    )
 
 
 class ToilRow(BaseModel):

@@ -112,10 +112,10 @@ def plan_vpn(args: VpnPlanArgs) -> VpnPlan:
         blocking.append("site names must be unique")
     owned = [(s.name, n) for s in args.sites for n in s.networks]
     for (sa, na), (sb, nb) in itertools.combinations(owned, 2):
-        if na.version == nb.version and na.overlaps(nb):  # type: ignore[arg-type]
+        if na.version == nb.version and na.overlaps(nb):
             blocking.append(f"{sa} {na} overlaps {sb} {nb}: renumber or NAT one side")
     for name, net in owned:
-        if net.version == 4 and args.tunnel_cidr.overlaps(net):  # type: ignore[arg-type]
+        if net.version == 4 and args.tunnel_cidr.overlaps(net):
             blocking.append(f"tunnel range {args.tunnel_cidr} overlaps {name} {net}")
     hosts = list(itertools.islice(args.tunnel_cidr.hosts(), len(args.sites)))
     if len(hosts) < len(args.sites):
