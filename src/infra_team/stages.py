@@ -42,7 +42,6 @@ STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
         "patch_status",
         "query_prometheus",
         "cloud_init",
-        "config_drift",
         "patch_plan",
         "host_backup_plan",
     ),
@@ -51,6 +50,7 @@ STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
         "query_prometheus",
         "audit_sshd_config",
         "patch_status",
+        "config_drift",
     ),
     ("network-engineer", "implement"): (
         "cidr_plan",

@@ -666,17 +666,23 @@ def cost_trend(*, monthly_costs: list[float]) -> ToolResult:
 
 # --------------------------------------------------------------------------- capabilities
 
-CLOUD_SERVICES_DESCRIPTION = "Name the AWS, GCP and Azure managed service for each design component (vm, postgres, l7_lb, ...)."
+CLOUD_SERVICES_DESCRIPTION = (
+    "AWS, GCP and Azure service for each design component (vm, postgres, l7_lb, dns, ...)."
+)
 cloud_services = analyser_tool(
     "cloud_services", CLOUD_SERVICES_DESCRIPTION, CloudServicesArgs, map_services
 )
 
-MULTI_REGION_PLAN_DESCRIPTION = "Evaluate a multi-region or hybrid design: availability, RPO, RTO, sync write latency, capacity per site."
+MULTI_REGION_PLAN_DESCRIPTION = (
+    "Multi-region or hybrid design: availability, RPO, RTO, sync write latency, capacity per site."
+)
 multi_region_plan = analyser_tool(
     "multi_region_plan", MULTI_REGION_PLAN_DESCRIPTION, MultiRegionPlanArgs, plan_multi_region
 )
 
-RIGHTSIZING_DESCRIPTION = "Right-size instances from p95 CPU and memory to a target utilisation and total the monthly saving."
+RIGHTSIZING_DESCRIPTION = (
+    "Right-size instances from p95 CPU/memory (percent) to a target; monthly saving."
+)
 rightsizing = analyser_tool("rightsizing", RIGHTSIZING_DESCRIPTION, RightsizingArgs, rightsize)
 
 

@@ -58,10 +58,18 @@ table separators."""
 _TEMPLATES = resources.files("infra_team.tools.analysers") / "templates"
 
 
+def _lean_schema(schema: dict[str, Any]) -> None:
+    """Unknown keys are still refused at validation; the schema every call carries does
+    not repeat it for each nested object."""
+    schema.pop("additionalProperties", None)
+
+
 class Args(BaseModel):
     """Base of every analyser's arguments: frozen, no unknown keys, no NaN or infinity."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", allow_inf_nan=False, json_schema_extra=_lean_schema
+    )
 
 
 @cache
@@ -92,3 +100,9 @@ def fmt_minutes(minutes: float) -> str:
         return f"{minutes:.1f} min"
     hours, rest = divmod(minutes, 60)
     return f"{int(hours)} h {rest:.0f} min"
+
+
+def fullmatch(pattern: str) -> Callable[[str], str]:
+    """A validator for the whole value against ``pattern``; the pattern stays out of the
+    tool's JSON schema (every model call carries the schema) and is named in the error."""
+    return _matching(re.compile(pattern), f"value (allowed form: {pattern})")

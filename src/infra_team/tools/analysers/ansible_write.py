@@ -13,13 +13,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from infra_team.tools._ansible_playbook import check_playbook
-from infra_team.tools.analysers._common import Args
+from infra_team.tools.analysers._common import Args, fullmatch
 
-Word = Annotated[str, Field(max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9+._@-]{0,99}$")]
-SysctlKey = Annotated[str, Field(max_length=200, pattern=r"^[a-z0-9_]+(\.[a-z0-9_*-]+)+$")]
+Word = Annotated[
+    str, Field(max_length=100), AfterValidator(fullmatch(r"^[A-Za-z0-9][A-Za-z0-9+._@-]{0,99}$"))
+]
+SysctlKey = Annotated[
+    str, Field(max_length=200), AfterValidator(fullmatch(r"^[a-z0-9_]+(\.[a-z0-9_*-]+)+$"))
+]
 
 
 class Sysctl(Args):
@@ -30,8 +34,8 @@ class Sysctl(Args):
 class AnsibleWriteArgs(Args):
     """Arguments of ``ansible_write``."""
 
-    hosts: str = Field(
-        max_length=200, pattern=r"^[A-Za-z0-9_:&!*.,-]{1,200}$", description="Inventory pattern."
+    hosts: Annotated[str, AfterValidator(fullmatch(r"^[A-Za-z0-9_:&!*.,-]{1,200}$"))] = Field(
+        max_length=200, description="Inventory pattern."
     )
     packages: list[Word] = Field(default_factory=list, max_length=200)
     services: list[Word] = Field(default_factory=list, max_length=100)

@@ -13,17 +13,21 @@ import re
 from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
 from infra_team.tools._base import ToolInputError
-from infra_team.tools.analysers._common import Args, Ident
+from infra_team.tools.analysers._common import Args, Ident, fullmatch
 
 PUBLIC_KEY = r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/=]{16,16384}( [A-Za-z0-9@._-]{0,100})?$"
-Package = Annotated[str, Field(max_length=100, pattern=r"^[a-z0-9][a-z0-9+._-]{0,99}$")]
+Package = Annotated[
+    str, Field(max_length=100), AfterValidator(fullmatch(r"^[a-z0-9][a-z0-9+._-]{0,99}$"))
+]
 
 
 class CloudUser(Args):
-    name: str = Field(max_length=32, pattern=r"^[a-z_][a-z0-9_-]{0,31}$")
+    name: Annotated[str, AfterValidator(fullmatch(r"^[a-z_][a-z0-9_-]{0,31}$"))] = Field(
+        max_length=32
+    )
     ssh_key: str = Field(max_length=16_500, description="One OpenSSH public key.")
     sudo: bool = False
 
@@ -41,8 +45,8 @@ class CloudInitArgs(Args):
     hostname: Ident
     users: list[CloudUser] = Field(min_length=1, max_length=50)
     packages: list[Package] = Field(default_factory=list, max_length=200)
-    timezone: str = Field(
-        default="Etc/UTC", max_length=64, pattern=r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+){0,2}$"
+    timezone: Annotated[str, AfterValidator(fullmatch(r"^[A-Za-z_]+(/[A-Za-z0-9_+-]+){0,2}$"))] = (
+        Field(default="Etc/UTC", max_length=64)
     )
     ntp_servers: list[Ident] = Field(default_factory=list, max_length=10)
 

@@ -71,14 +71,15 @@ class CloudServicesArgs(Args):
     """Arguments of ``cloud_services``."""
 
     components: list[Annotated[str, Field(max_length=40)]] = Field(
-        min_length=1, max_length=len(SERVICES) * 2, description=f"Of: {', '.join(SERVICES)}."
+        min_length=1, max_length=len(SERVICES) * 2
     )
-    clouds: list[Cloud] = Field(default=["aws", "gcp", "azure"], min_length=1, max_length=3)
 
 
 class CloudServices(BaseModel):
     services: dict[str, dict[str, str]]
     unknown: list[str]
+    known: list[str]
+    """Every component name the table holds (to correct an unknown one)."""
     markdown: str
     summary: str
 
@@ -88,16 +89,15 @@ def map_services(args: CloudServicesArgs) -> CloudServices:
     keys = [c.strip().lower().replace("-", "_").replace(" ", "_") for c in args.components]
     known = [k for k in dict.fromkeys(keys) if k in SERVICES]
     unknown = [c for c, k in zip(args.components, keys, strict=True) if k not in SERVICES]
-    services = {k: {c: SERVICES[k][_INDEX[c]] for c in args.clouds} for k in known}
-    header = (
-        "| Component | " + " | ".join(args.clouds) + " |\n|---|" + "---|" * len(args.clouds) + "\n"
-    )
+    services = {k: {c: SERVICES[k][i] for c, i in _INDEX.items()} for k in known}
+    header = "| Component | AWS | Google Cloud | Azure |\n|---|---|---|---|\n"
     rows = "".join(f"| {k} | " + " | ".join(services[k].values()) + " |\n" for k in known)
     return CloudServices(
         services=services,
         unknown=unknown[:50],
+        known=list(SERVICES) if unknown else [],
         markdown=header + rows,
-        summary=f"{len(known)} component(s) mapped on {', '.join(args.clouds)}"
+        summary=f"{len(known)} component(s) mapped on AWS, Google Cloud and Azure"
         + (f"; unknown: {', '.join(unknown[:10])}" if unknown else "")
         + ".",
     )

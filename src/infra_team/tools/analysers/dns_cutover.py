@@ -12,11 +12,11 @@ SOA minimum / negative TTL (RFC 2308 §5).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, Field
 
-from infra_team.tools.analysers._common import Args, render
+from infra_team.tools.analysers._common import Args, fullmatch, render
 
 MAX_TTL = 2**31 - 1
 MARGIN = 0.1
@@ -26,10 +26,16 @@ MARGIN = 0.1
 class DnsCutoverArgs(Args):
     """Arguments of ``dns_cutover``."""
 
-    name: str = Field(max_length=253, pattern=r"^[A-Za-z0-9_*.-]{1,253}$")
+    name: Annotated[str, AfterValidator(fullmatch(r"^[A-Za-z0-9_*.-]{1,253}$"))] = Field(
+        max_length=253
+    )
     type: Literal["A", "AAAA", "CNAME", "MX", "TXT", "NS", "SRV"] = "A"
-    old_value: str = Field(max_length=253, pattern=r"^[A-Za-z0-9_.:-]{1,253}$")
-    new_value: str = Field(max_length=253, pattern=r"^[A-Za-z0-9_.:-]{1,253}$")
+    old_value: Annotated[str, AfterValidator(fullmatch(r"^[A-Za-z0-9_.:-]{1,253}$"))] = Field(
+        max_length=253
+    )
+    new_value: Annotated[str, AfterValidator(fullmatch(r"^[A-Za-z0-9_.:-]{1,253}$"))] = Field(
+        max_length=253
+    )
     current_ttl: int = Field(ge=0, le=MAX_TTL, description="Seconds.")
     change_at: AwareDatetime = Field(description="When the record changes (ISO 8601).")
     low_ttl: int = Field(default=60, ge=0, le=MAX_TTL)

@@ -10,11 +10,11 @@ the required load with its largest server lost.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
-from infra_team.tools.analysers._common import MAX_ROWS, Address, Args, Ident
+from infra_team.tools.analysers._common import MAX_ROWS, Address, Args, Ident, fullmatch
 
 MAX_WEIGHT = 256
 
@@ -35,8 +35,8 @@ class HaproxyConfigArgs(Args):
     mode: Literal["http", "tcp"] = "http"
     balance: Literal["roundrobin", "leastconn", "source"] = "roundrobin"
     servers: list[LbServer] = Field(min_length=1, max_length=MAX_ROWS)
-    health_path: str = Field(
-        default="/healthz", max_length=201, pattern=r"^/[A-Za-z0-9/_.-]{0,200}$"
+    health_path: Annotated[str, AfterValidator(fullmatch(r"^/[A-Za-z0-9/_.-]{0,200}$"))] = Field(
+        default="/healthz", max_length=201
     )
     inter_s: float = Field(default=2.0, ge=0.1, le=3600)
     fall: int = Field(default=3, ge=1, le=100)

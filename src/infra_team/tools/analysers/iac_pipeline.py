@@ -12,20 +12,30 @@ rendering: apply needs plan, runs in the protected environment and applies the s
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from infra_team.tools._base import ToolInputError
-from infra_team.tools.analysers._common import Args, render
+from infra_team.tools.analysers._common import Args, fullmatch, render
 
 
 class IacPipelineArgs(Args):
     """Arguments of ``iac_pipeline``."""
 
-    directory: str = Field(default="infra", max_length=200, pattern=r"^[A-Za-z0-9_./-]{1,200}$")
-    environment: str = Field(default="production", max_length=60, pattern=r"^[A-Za-z0-9_-]{1,60}$")
-    branch: str = Field(default="main", max_length=100, pattern=r"^[A-Za-z0-9_./-]{1,100}$")
-    terraform_version: str = Field(default="1.9.8", max_length=20, pattern=r"^\d+\.\d+\.\d+$")
+    directory: Annotated[str, AfterValidator(fullmatch(r"^[A-Za-z0-9_./-]{1,200}$"))] = Field(
+        default="infra", max_length=200
+    )
+    environment: Annotated[str, AfterValidator(fullmatch(r"^[A-Za-z0-9_-]{1,60}$"))] = Field(
+        default="production", max_length=60
+    )
+    branch: Annotated[str, AfterValidator(fullmatch(r"^[A-Za-z0-9_./-]{1,100}$"))] = Field(
+        default="main", max_length=100
+    )
+    terraform_version: Annotated[str, AfterValidator(fullmatch(r"^\d+\.\d+\.\d+$"))] = Field(
+        default="1.9.8", max_length=20
+    )
 
 
 class IacPipeline(BaseModel):

@@ -32,11 +32,9 @@ class MultiRegionPlanArgs(Args):
     sites: list[Site] = Field(min_length=2, max_length=10)
     mode: Literal["active-active", "active-passive"]
     replication: Literal["sync", "async"]
-    rtt_ms: float = Field(ge=0, le=10_000, description="Round trip between sites.")
-    lag_s: float = Field(default=0.0, ge=0, le=10**7, description="Async replication lag.")
-    failover_minutes: float = Field(
-        default=15, ge=0, le=10**6, description="Active-passive switch time."
-    )
+    rtt_ms: float = Field(ge=0, le=10_000)
+    lag_s: float = Field(default=0.0, ge=0, le=10**7)
+    failover_minutes: float = Field(default=15, ge=0, le=10**6)
 
 
 class MultiRegionPlan(BaseModel):

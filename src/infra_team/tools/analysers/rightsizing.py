@@ -18,8 +18,8 @@ from infra_team.tools.analysers._common import MAX_ROWS, Args, Ident
 class Instance(Args):
     name: Ident
     vcpus: int = Field(ge=1, le=1024)
-    cpu_p95: float = Field(ge=0, le=100, description="Percent.")
-    mem_p95: float = Field(default=0.0, ge=0, le=100, description="Percent.")
+    cpu_p95: float = Field(ge=0, le=100)
+    mem_p95: float = Field(default=0.0, ge=0, le=100)
     monthly_cost: float = Field(ge=0, le=1e12)
 
 

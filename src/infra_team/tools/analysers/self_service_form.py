@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import AfterValidator, BaseModel, Field, field_validator
 
-from infra_team.tools.analysers._common import MAX_ROWS, Args
+from infra_team.tools.analysers._common import MAX_ROWS, Args, fullmatch
 
 
 def _no_interpolation(value: object) -> object:
@@ -27,7 +27,9 @@ def _no_interpolation(value: object) -> object:
 
 
 class Param(Args):
-    name: str = Field(max_length=41, pattern=r"^[a-z][a-z0-9_]{0,40}$")
+    name: Annotated[str, AfterValidator(fullmatch(r"^[a-z][a-z0-9_]{0,40}$"))] = Field(
+        max_length=41
+    )
     kind: Literal["string", "number"] = "string"
     allowed: list[
         Annotated[str, Field(max_length=100)] | Annotated[float, Field(ge=-1e15, le=1e15)]

@@ -11,21 +11,20 @@ be measured. Review the result with ``terraform plan -out plan`` and
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
-from infra_team.tools.analysers._common import Args
+from infra_team.tools.analysers._common import Args, fullmatch
 
-Name = str
-_NAME = r"^[a-z][a-z0-9_]{0,40}$"
+TfName = Annotated[str, Field(max_length=41), AfterValidator(fullmatch(r"^[a-z][a-z0-9_]{0,40}$"))]
 
 
 class HostGroup(Args):
-    name: str = Field(max_length=41, pattern=_NAME)
+    name: TfName
     count: int = Field(default=1, ge=1, le=100)
-    size: str = Field(
-        max_length=41, pattern=r"^[a-z0-9][a-z0-9.-]{0,40}$", description="Instance/machine type."
+    size: Annotated[str, AfterValidator(fullmatch(r"^[a-z0-9][a-z0-9.-]{0,40}$"))] = Field(
+        max_length=41, description="Instance/machine type."
     )
 
 
@@ -34,7 +33,7 @@ class TerraformWriteArgs(Args):
 
     cloud: Literal["aws", "gcp"]
     groups: list[HostGroup] = Field(min_length=1, max_length=20)
-    environment: str = Field(default="prod", max_length=41, pattern=_NAME)
+    environment: TfName = "prod"
 
 
 class TerraformWrite(BaseModel):

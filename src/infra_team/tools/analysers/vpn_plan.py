@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, Field
 
 from infra_team.tools.analysers._common import Address, Args, Ident, render
 
@@ -26,10 +26,23 @@ WG_PORT = 51820
 MAX_SITES = 50
 
 
+def _text_only(value: object) -> object:
+    """A network is written as text (``10.0.0.0/16``); pydantic would also read an integer
+    or a boolean as an address, which no one means."""
+    if isinstance(value, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
+        return value
+    if not isinstance(value, str) or len(value) > 64:
+        raise ValueError("give the network as text in CIDR form, e.g. 10.0.0.0/16")
+    return value
+
+
+_TEXT = BeforeValidator(_text_only)
+
+
 class VpnSite(Args):
     name: Ident
     endpoint: Address = Field(description="Public IP or DNS name.")
-    networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = Field(
+    networks: list[Annotated[ipaddress.IPv4Network | ipaddress.IPv6Network, _TEXT]] = Field(
         min_length=1, max_length=32
     )
 
@@ -40,7 +53,7 @@ class VpnPlanArgs(Args):
     sites: list[VpnSite] = Field(min_length=2, max_length=MAX_SITES)
     kind: Literal["wireguard", "ipsec"] = "wireguard"
     topology: Literal["mesh", "hub"] = Field(default="hub", description="hub: first site.")
-    tunnel_cidr: ipaddress.IPv4Network = ipaddress.IPv4Network("10.255.0.0/24")
+    tunnel_cidr: Annotated[ipaddress.IPv4Network, _TEXT] = ipaddress.IPv4Network("10.255.0.0/24")
     underlay_mtu: int = Field(default=1500, ge=1280, le=9000)
 
 
