@@ -161,3 +161,20 @@ def test_cli_lists_thirty_capabilities_as_text_and_json() -> None:
     vpn = next(r for r in rows if r["capability"] == "VPN and connectivity")
     assert vpn["owner"] == "network-engineer"
     assert vpn["tools"] == ["vpn_plan"] and vpn["templates"] == ["vpn_plan.md.j2"]
+
+
+def test_capabilities_command_does_not_load_the_runtime() -> None:
+    from tests.unit.test_startup import _heavy_modules_after
+
+    for argv in (["capabilities"], ["capabilities", "--json"]):
+        body = (
+            "import contextlib, io\n"
+            f"sys.argv = ['infra-team', *{argv!r}]\n"
+            "from infra_team.cli import main\n"
+            "try:\n"
+            "    with contextlib.redirect_stdout(io.StringIO()):\n"
+            "        main()\n"
+            "except SystemExit as exc:\n"
+            "    assert exc.code == 0, exc.code\n"
+        )
+        assert _heavy_modules_after(body) == [], argv
