@@ -46,6 +46,9 @@ MODULE_TOOLS: dict[str, tuple[str, ...]] = {
         "dr_strategy",
         "availability_budget",
         "cost_trend",
+        "cloud_services",
+        "multi_region_plan",
+        "rightsizing",
     ),
     "systems_administrator": (
         "audit_sshd_config",
@@ -53,6 +56,10 @@ MODULE_TOOLS: dict[str, tuple[str, ...]] = {
         "host_health",
         "ssh_host_health",
         "ssh_host_check",
+        "cloud_init",
+        "config_drift",
+        "patch_plan",
+        "host_backup_plan",
     ),
     "network_engineer": (
         "cidr_plan",
@@ -63,11 +70,17 @@ MODULE_TOOLS: dict[str, tuple[str, ...]] = {
         "tls_check",
         "http_probe",
         "tcp_check",
+        "haproxy_config",
+        "dns_cutover",
+        "vpn_plan",
     ),
     "database_administrator": (
         "analyze_query_plan",
         "backup_policy_check",
         "replication_health",
+        "pg_settings",
+        "failover_plan",
+        "migration_plan",
         *POSTGRES_LIVE_TOOLS,
     ),
     "site_reliability_engineer": (
@@ -78,8 +91,19 @@ MODULE_TOOLS: dict[str, tuple[str, ...]] = {
         "incident_update",
         "incident_close",
         "runbook",
+        "capacity_forecast",
+        "chaos_experiment",
     ),
-    "automation_engineer": ("terraform_plan_review", "ansible_check", "iac_coverage"),
+    "automation_engineer": (
+        "terraform_plan_review",
+        "ansible_check",
+        "iac_coverage",
+        "terraform_write",
+        "ansible_write",
+        "iac_pipeline",
+        "self_service_form",
+        "toil_inventory",
+    ),
     "integrations": (
         "query_prometheus",
         "query_prometheus_range",
@@ -102,20 +126,14 @@ WRITE_TOOLS = frozenset(
 # The contract toolset of each role (the `tools:` line of its agents/ file, prefix removed).
 ROLE_TOOLS: dict[str, frozenset[str]] = {
     "infrastructure-architect": frozenset(
-        {"capacity_plan", "dr_strategy", "availability_budget", "cost_trend", "kpi_report"}
+        {*MODULE_TOOLS["infrastructure_architect"], "kpi_report"}
     ),
     "systems-administrator": frozenset(
-        {*MODULE_TOOLS["systems_administrator"], "query_prometheus"}
+        {*MODULE_TOOLS["systems_administrator"], "query_prometheus", "backup_policy_check"}
     ),
     "network-engineer": frozenset({*MODULE_TOOLS["network_engineer"], "query_prometheus"}),
     "database-administrator": frozenset(
-        {
-            "analyze_query_plan",
-            "backup_policy_check",
-            "replication_health",
-            "query_prometheus",
-            *POSTGRES_LIVE_TOOLS,
-        }
+        {*MODULE_TOOLS["database_administrator"], "query_prometheus"}
     ),
     "site-reliability-engineer": frozenset(
         {
@@ -124,7 +142,7 @@ ROLE_TOOLS: dict[str, frozenset[str]] = {
             *MODULE_TOOLS["integrations"],
         }
     ),
-    "automation-engineer": frozenset({"terraform_plan_review", "ansible_check", "iac_coverage"}),
+    "automation-engineer": frozenset(MODULE_TOOLS["automation_engineer"]),
 }
 ALL_TOOLS = frozenset(name for names in MODULE_TOOLS.values() for name in names)
 ROLES = tuple(name for name in SUBAGENT_TYPES if name != "infrastructure-team")

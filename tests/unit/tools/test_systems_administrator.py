@@ -30,6 +30,7 @@ from infra_team.tools.systems_administrator import (
     host_health,
     patch_status,
 )
+from tests.test_agent_files import MODULE_TOOLS
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "tools" / "sysadmin"
 OWN_FIXTURES = (
@@ -61,14 +62,8 @@ def test_fixtures_are_already_scrubbed(name: str) -> None:
 
 
 def test_tools_tuple_names_and_descriptions() -> None:
-    assert [tool.name for tool in TOOLS] == [
-        "audit_sshd_config",
-        "patch_status",
-        "host_health",
-        "ssh_host_health",
-        "ssh_host_check",
-    ]
-    assert [tool.description for tool in TOOLS] == [
+    assert [tool.name for tool in TOOLS] == list(MODULE_TOOLS["systems_administrator"])
+    assert [tool.description for tool in TOOLS[:5]] == [
         AUDIT_SSHD_CONFIG_DESCRIPTION,
         PATCH_STATUS_DESCRIPTION,
         HOST_HEALTH_DESCRIPTION,
