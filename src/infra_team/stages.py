@@ -121,7 +121,6 @@ STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
         "list_alertmanager_alerts",
         "query_prometheus",
         "error_budget",
-        "burn_rate_alerts",
         "runbook",
         "incident_create",
     ),
