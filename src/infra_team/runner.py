@@ -215,6 +215,7 @@ def build_result(
         error=error,
         usage=RunUsage.from_state(values.get("usage")),
         unstructured_roles=list(values.get("unstructured", [])),
+        handoffs=_artifacts.collect_handoffs(cast(TeamState, values)),
     )
     # The caller's own thread id comes back verbatim, so the run resumes by it.
     return scrub_obj(result).model_copy(update={"thread_id": thread_id})

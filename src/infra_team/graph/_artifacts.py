@@ -20,6 +20,7 @@ from infra_team.gates import (
     evaluate_production_readiness,
 )
 from infra_team.graph._state import TeamState
+from infra_team.handoffs import RecordedHandOff, recorded
 from infra_team.protocols import (
     ChangeRequest,
     IncidentCommunication,
@@ -232,6 +233,27 @@ def postmortem(state: TeamState) -> str | None:
     )
 
 
+_REPORT_STAGES = {"automation-engineer": "codify", "site-reliability-engineer": "operate"}
+
+
+def collect_handoffs(state: TeamState) -> list[RecordedHandOff]:
+    """Every cross-team hand-off the roles decided, in run order: the architect's design,
+    each role's report, then each escalation rung (triage included). The graph decides
+    none itself; an unstructured answer hands nothing over."""
+    found: list[RecordedHandOff] = []
+    design = _structured(state.get("design"))
+    if design:
+        found += recorded("infrastructure-architect", "design", design.get("handoffs", []))
+    for role, report in (state.get("results") or {}).items():
+        if _structured(report):
+            stage = _REPORT_STAGES.get(role, "implement")
+            found += recorded(role, stage, report.get("handoffs", []))
+    for step in state.get("trail", []):
+        stage = "triage" if step.get("rung") == "on-call" else "escalation"
+        found += recorded(str(step.get("role", "")), stage, step.get("handoffs", []))
+    return found
+
+
 def _approved(decisions: list[dict[str, Any]]) -> bool:
     return any(d.get("gate") == "Change Approval" and d.get("approved") for d in decisions)
 
@@ -426,6 +448,10 @@ def render_report(
             status_line=_status_line(state, pending),
             decision=_decision(state, results),
             next_actions=_next_actions(state, results, pending),
+            handoffs=[
+                {**h.model_dump(), "role_name": display_name(h.role)}
+                for h in collect_handoffs(state)
+            ],
             engaged=[display_name(role) for role in state.get("engaged", [])],
             design=state.get("design"),
             results=results,

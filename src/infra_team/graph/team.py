@@ -255,6 +255,7 @@ def _trail_entry(role: str, rung: str, output: dict[str, Any]) -> dict[str, Any]
         "summary": output.get("summary", ""),
         "reason": output.get("escalate_reason", ""),
         "actions": list(output.get("actions", [])),
+        "handoffs": list(output.get("handoffs", [])),
         "at": datetime.now(UTC).isoformat(),
     }
 
