@@ -15,12 +15,16 @@ import jinja2
 
 from infra_team.gates import (
     ChangeRecord,
+    Evidence,
+    ReadinessEvidence,
     ReadinessRecord,
+    apply_evidence,
     evaluate_change_approval,
     evaluate_production_readiness,
 )
 from infra_team.graph._state import TeamState
 from infra_team.handoffs import RecordedHandOff, recorded
+from infra_team.oncall import minutes_open
 from infra_team.protocols import (
     ChangeRequest,
     IncidentCommunication,
@@ -178,6 +182,15 @@ def _clock(stamp: str) -> str:
     return datetime.fromisoformat(stamp).strftime("%Y-%m-%d %H:%M")
 
 
+def minutes_open_at_start(state: TeamState) -> float | None:
+    """How long the incident had been open when the team received it, in minutes; None
+    when the caller gave no start time (``opened_at``)."""
+    opened, started = state.get("opened_at"), state.get("started_at")
+    if not opened or not started:
+        return None
+    return minutes_open(datetime.fromisoformat(opened), datetime.fromisoformat(started))
+
+
 def postmortem(state: TeamState) -> str | None:
     """A blameless postmortem draft for a P1 or P2 incident whose run is over for the team:
     resolved at a rung, or handed to a person. The timeline is the trail's own timestamps
@@ -202,12 +215,21 @@ def postmortem(state: TeamState) -> str | None:
         }
         for step in trail
     ]
-    if state.get("resolved") and last.get("at"):
+    opened = state.get("opened_at")
+    if state.get("resolved") and last.get("at") and opened:
+        minutes = _minutes(opened, last["at"])
+        met = "met" if minutes < MTTR_TARGET_MINUTES else "missed"
+        recovery = (
+            f"{minutes:.1f} min from the incident's start ({_clock(opened)} UTC) to "
+            f"resolution: target under {MTTR_TARGET_MINUTES} min {met}"
+        )
+        outcome = f"Resolved by the {last['role_name']}."
+    elif state.get("resolved") and last.get("at"):
         minutes = _minutes(started, last["at"])
         recovery = (
             f"resolved {minutes:.1f} min after the team received it; the time to recovery "
             f"(target under {MTTR_TARGET_MINUTES} min) counts from the incident's start, "
-            "which the report does not give"
+            "which the run was not given (pass `opened_at`)"
         )
         outcome = f"Resolved by the {last['role_name']}."
     else:
@@ -279,7 +301,12 @@ def evaluate_gates(state: TeamState, decisions: list[dict[str, Any]]) -> list[di
             monitoring_prepared=alerts,
         )
     )
-    readiness = evaluate_production_readiness(_readiness(state, alerts=alerts, runbooks=runbooks))
+    readiness = evaluate_production_readiness(
+        apply_evidence(
+            apply_evidence(_readiness(state, alerts=alerts, runbooks=runbooks), _given(state)),
+            live_readiness(state),
+        )
+    )
     unverified = [display_name(role) for role in state.get("unstructured", [])]
     return [
         {
@@ -291,6 +318,18 @@ def evaluate_gates(state: TeamState, decisions: list[dict[str, Any]]) -> list[di
         }
         for decision in (change, readiness)
     ]
+
+
+APPROVAL_ITEM = "Maintenance window scheduled"
+"""The Change Approval item only a person's approval closes (it schedules the window)."""
+
+
+def awaiting_approval(change_gate: dict[str, Any]) -> bool:
+    """True when a Change Approval result is open on the approval alone: every other item
+    (request, risks, rollback, stakeholders notified, monitoring) is met and no role's
+    answer was unstructured. Asking a person earlier would approve a change that still
+    cannot pass; asking then lets the gate close."""
+    return change_gate.get("open_items") == [APPROVAL_ITEM] and not change_gate.get("unverified")
 
 
 def _readiness(state: TeamState, *, alerts: bool, runbooks: bool) -> ReadinessRecord:
@@ -332,6 +371,48 @@ def _readiness(state: TeamState, *, alerts: bool, runbooks: bool) -> ReadinessRe
             else "no DR exercise recorded"
         ),
     )
+
+
+_UP_QUERY = re.compile(r"^\s*up\s*(\{[^}]*\})?\s*$")
+"""A Prometheus query of the ``up`` series alone, optionally with label matchers."""
+
+
+def _given(state: TeamState) -> ReadinessEvidence | None:
+    """The Production Readiness evidence the caller passed in with the task."""
+    raw = state.get("evidence")
+    return ReadinessEvidence.model_validate(raw) if raw else None
+
+
+def live_readiness(state: TeamState) -> ReadinessEvidence | None:
+    """Production Readiness evidence from this run's live checks.
+
+    Monitoring is configured when a live ``query_prometheus`` of ``up`` returned series,
+    each a target Prometheus scrapes; every target at 1 passes, any at 0 fails (Prometheus
+    docs, "Jobs and instances": ``up`` is 1 when the scrape succeeded, 0 when it failed).
+    The last such query of the run counts; a truncated answer (more targets than the tool
+    returns) gives no verdict. No other item has a live check yet.
+    """
+    monitoring: Evidence | None = None
+    for data in _tool_data(state, "query_prometheus"):
+        if not _UP_QUERY.match(str(data.get("query", ""))) or not data.get("series"):
+            continue
+        if data.get("truncated"):
+            continue  # targets beyond the bounded output are unseen: no verdict
+        values = [row.get("value") for row in data["series"]]
+        down = [row.get("series", "") for row in data["series"] if row.get("value") != 1]
+        total = int(data.get("series_count") or len(values))
+        monitoring = Evidence(
+            source=(
+                f"Prometheus scrapes {total} target(s) for `{data['query']}`, all up "
+                "(query_prometheus)"
+                if not down
+                else f"{len(down)} of {total} target(s) down for `{data['query']}`: "
+                + ", ".join(str(d) for d in down[:5])
+                + " (query_prometheus)"
+            ),
+            passed=not down,
+        )
+    return ReadinessEvidence(monitoring_configured=monitoring) if monitoring else None
 
 
 def render_artifacts(state: TeamState) -> dict[str, str]:
@@ -394,11 +475,19 @@ def _decision(state: TeamState, results: dict[str, dict[str, Any]]) -> str:
         else:
             where = f"escalated by the {last.get('role_name')}"
         owner = state.get("component_owner")
+        age = minutes_open_at_start(state)
+        ladder = (
+            ""
+            if age is None
+            else f" Open {age:.0f} min when the team received it "
+            "(escalation ladder: 15, 30 and 60 minutes)."
+        )
         return (
             f"{triage.get('severity') or 'Unrated'} incident, component "
             f"{triage.get('component') or 'unknown'}"
             + (f" (owner {display_name(owner)})" if owner else "")
             + f"; {where}."
+            + ladder
         )
     summaries = [without_offline_stamp(str(r.get("summary", ""))) for r in results.values()]
     return " ".join(s for s in summaries if s)
