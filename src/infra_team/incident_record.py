@@ -67,17 +67,23 @@ def record_incident(
         item = store.get(INCIDENT_NAMESPACE, str(known.value.get("incident_id")))
         return IncidentLogRecord.model_validate(item.value) if item else None
     opened = _moment(state.get("opened_at") or started)
-    record = open_incident(
-        store,
-        title=communication.incident,
-        severity=getattr(communication.severity, "value", communication.severity),
-        impact=communication.impact,
-        status="Investigating",
-        current_action=communication.current_action,
-        eta=communication.eta,
-        opened_at=opened,
-    )
-    moment = opened
+    record = _opened_by_the_run(store, state, opened)
+    if record is None:
+        record = open_incident(
+            store,
+            title=communication.incident,
+            severity=getattr(communication.severity, "value", communication.severity),
+            impact=communication.impact,
+            status="Investigating",
+            current_action=communication.current_action,
+            eta=communication.eta,
+            opened_at=opened,
+        )
+    if record.status == "Resolved":  # the SRE closed it with its own tool
+        store.put(RUNS_NAMESPACE, started, {"incident_id": record.incident_id}, index=False)
+        _keep_postmortem(store, record.incident_id, postmortem)
+        return record
+    moment = record.updated_at
     for step in trail:
         at = max(_moment(step["at"]), moment) if step.get("at") else moment
         note = f"{step.get('role_name', '')} ({step.get('rung', '')}): {step.get('outcome', '')}"
@@ -92,13 +98,53 @@ def record_incident(
             )
         moment = at
     store.put(RUNS_NAMESPACE, started, {"incident_id": record.incident_id}, index=False)
+    _keep_postmortem(store, record.incident_id, postmortem)
+    return record
+
+
+def _keep_postmortem(store: BaseStore, incident_id: str, postmortem: str | None) -> None:
     if postmortem:
         store.put(
             POSTMORTEM_NAMESPACE,
-            record.incident_id,
-            {"incident_id": record.incident_id, "markdown": postmortem},
+            incident_id,
+            {"incident_id": incident_id, "markdown": postmortem},
             index=False,
         )
+
+
+_INCIDENT_TOOLS = frozenset({"incident_create", "incident_update", "incident_close"})
+
+
+def _opened_by_the_run(
+    store: BaseStore, state: TeamState, opened: datetime
+) -> IncidentLogRecord | None:
+    """The record the run's own SRE opened with ``incident_create`` (the last one its
+    incident tools touched), so the run continues it instead of logging the incident
+    twice. When the caller's start time is earlier than the record's, the record takes it:
+    the incident began then, and recovery time counts from it."""
+    incident_id = next(
+        (
+            str(entry["data"]["incident_id"])
+            for entry in reversed(state.get("tool_log", []))
+            if entry.get("tool") in _INCIDENT_TOOLS
+            and entry.get("status") == "success"
+            and isinstance(entry.get("data"), dict)
+            and entry["data"].get("incident_id")
+        ),
+        None,
+    )
+    item = store.get(INCIDENT_NAMESPACE, incident_id) if incident_id else None
+    if item is None:
+        return None
+    record = IncidentLogRecord.model_validate(item.value)
+    if record.status != "Resolved" and opened < record.opened_at:
+        first = record.timeline[0].model_copy(update={"at": opened})
+        record = IncidentLogRecord.model_validate(
+            record.model_copy(
+                update={"opened_at": opened, "timeline": (first, *record.timeline[1:])}
+            ).model_dump()
+        )
+        store.put(INCIDENT_NAMESPACE, record.incident_id, record.model_dump(mode="json"))
     return record
 
 

@@ -299,3 +299,22 @@ def test_change_that_cannot_pass_yet_does_not_ask_for_approval():
     assert done.status == "completed"  # stakeholders not told, monitoring not prepared
     change = _change(done)
     assert {"Stakeholders notified", "Maintenance window scheduled"} <= set(change.open_items)
+
+
+def test_an_incident_the_sre_opened_is_continued_not_logged_twice(sqlite_path):
+    from infra_team.incident_record import stored_incidents
+    from infra_team.persistence import sync_persistence
+
+    model = team_script(
+        resolved_at="component owner",
+        first_tools={
+            "site-reliability-engineer": [
+                ("incident_create", {"title": "Checkout 502s", "severity": "P1", "impact": "40%"})
+            ]
+        },
+    )
+    task("infrastructure-team", INCIDENT, model=model, checkpointer=sqlite_path, opened_at=_ago(25))
+    with sync_persistence(sqlite_path) as (_, store):
+        (record,) = list(stored_incidents(store))
+    assert record.title == "Checkout 502s" and record.status == "Resolved"
+    assert 24.5 < (record.time_to_recovery_minutes or 0) < 26
