@@ -455,7 +455,9 @@ def kpi_command(
     ] = 30,
     checkpoint: Annotated[
         Path | None,
-        typer.Option(help="SQLite checkpoint file whose incident log to read (default: user state dir)."),
+        typer.Option(
+            help="SQLite checkpoint file whose incident log to read (default: user state dir)."
+        ),
     ] = None,
 ) -> None:
     """Print the team's five KPIs, with availability and MTTR from the stored incident log."""
@@ -490,7 +492,9 @@ def kpi_command(
         rows.append((kpi.name, value, kpi.target, kpi.status, kpi.how_measured))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
-        lines.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+        lines.append(
+            "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4]
+        )
     lines += ["", figures.report.summary()]
     _write("\n".join(lines))
 

@@ -304,6 +304,8 @@ def apply_evidence(record: ReadinessRecord, evidence: ReadinessEvidence | None) 
         when = f", {item.checked_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if item.checked_at else ""
         changes[field] = item.passed
         changes[f"{field}_evidence"] = (
-            f"{item.source.strip()}{when}" if item.passed else f"check failed: {item.source.strip()}{when}"
+            f"{item.source.strip()}{when}"
+            if item.passed
+            else f"check failed: {item.source.strip()}{when}"
         )
     return record.model_copy(update=changes)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from langgraph.store.base import BaseStore
 from pydantic import BaseModel, ConfigDict
@@ -29,6 +29,9 @@ from infra_team.tools._incidents import (
     close_incident,
     open_incident,
     update_incident,
+)
+from infra_team.tools._incidents import (
+    Severity as IncidentSeverity,
 )
 
 RUNS_NAMESPACE = ("infra_team", "incident_runs")
@@ -72,7 +75,7 @@ def record_incident(
         record = open_incident(
             store,
             title=communication.incident,
-            severity=getattr(communication.severity, "value", communication.severity),
+            severity=cast(IncidentSeverity, str(communication.severity)),
             impact=communication.impact,
             status="Investigating",
             current_action=communication.current_action,

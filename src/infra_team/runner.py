@@ -14,8 +14,8 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from datetime import datetime
+from pathlib import Path
 from typing import Any, NamedTuple, TypeAlias, cast
 
 from langchain_core.language_models import BaseChatModel
@@ -26,13 +26,13 @@ from langgraph.types import Command, Interrupt, StateSnapshot, StreamMode
 
 from infra_team._memory import MEMORY
 from infra_team.approvals import Decision, coerce_decision
-from infra_team.gates import ReadinessEvidence
 from infra_team.errors import (
     ErrorCode,
     InvalidRequestError,
     ModelResolutionError,
     ThreadNotFoundError,
 )
+from infra_team.gates import ReadinessEvidence
 from infra_team.graph import _artifacts
 from infra_team.graph._state import TeamState
 from infra_team.graph.team import build_team_graph, validate_request
@@ -55,7 +55,6 @@ from infra_team.result import (
     TaskEvent,
     TaskResult,
 )
-from infra_team.run_context import check_evidence, check_opened_at
 from infra_team.run_checks import (
     check_description,
     check_model,
@@ -65,6 +64,7 @@ from infra_team.run_checks import (
     deadline_message,
     failure_message,
 )
+from infra_team.run_context import check_evidence, check_opened_at
 from infra_team.scrub import remember_request, scrub, scrub_obj
 
 RECURSION_LIMIT = 60
@@ -335,7 +335,7 @@ class _Options(NamedTuple):
     timeout: float | None
     continuing: bool = False
     """Resume a saved run: answer its question, or continue it from its last checkpoint."""
-    context: dict[str, Any] = {}
+    context: dict[str, Any] | None = None
     """What the caller told the run besides its request (``run_context``): ``opened_at``,
     ``evidence``."""
 
@@ -386,7 +386,7 @@ def _open(persistence: Persistence, options: _Options, saved: Any) -> tuple[_Run
             recursion_limit=options.recursion_limit,
             timeout=options.timeout,
         )
-        return run, run.start_input(options.subagent_type, text) | options.context
+        return run, run.start_input(options.subagent_type, text) | (options.context or {})
     thread = _require_thread(options.thread_id)
     run = _Run(
         persistence,

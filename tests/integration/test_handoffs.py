@@ -90,9 +90,7 @@ def test_release_that_broke_a_database_hands_back_to_development():
 
 
 def test_request_flow_records_a_specialists_handoff():
-    model = scripted(
-        "request", {("database-administrator", "implement"): [{**TO_DEVELOPMENT}]}
-    )
+    model = scripted("request", {("database-administrator", "implement"): [{**TO_DEVELOPMENT}]})
     result = task("infrastructure-team", "Add a read replica for the orders database", model=model)
     assert [(h.team, h.stage) for h in result.handoffs] == [("Development", "implement")]
 

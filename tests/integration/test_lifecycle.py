@@ -150,7 +150,10 @@ ALL_EVIDENCE = {
     "monitoring_configured": {"source": "Grafana dashboard billing-db"},
     "alerts_defined": {"source": "alerts/billing.yaml"},
     "runbooks_created": {"source": "runbooks/billing-db.md"},
-    "dr_tested": {"source": "restore drill 2026-11-28: RTO 22 min", "checked_at": "2026-11-28T10:00:00Z"},
+    "dr_tested": {
+        "source": "restore drill 2026-11-28: RTO 22 min",
+        "checked_at": "2026-11-28T10:00:00Z",
+    },
 }
 
 
@@ -174,7 +177,10 @@ def test_production_readiness_closes_on_evidence_passed_in():
 
 
 def test_a_failed_check_keeps_its_item_open():
-    evidence = {**ALL_EVIDENCE, "dr_tested": {"source": "restore drill: replica lost", "passed": False}}
+    evidence = {
+        **ALL_EVIDENCE,
+        "dr_tested": {"source": "restore drill: replica lost", "passed": False},
+    }
     gate = _readiness(task("infrastructure-team", REQUEST, model=team_script(), evidence=evidence))
     assert gate.open_items == ["DR tested"]
     dr = next(item for item in gate.items if item["name"] == "DR tested")
@@ -183,7 +189,12 @@ def test_a_failed_check_keeps_its_item_open():
 
 def test_malformed_evidence_is_refused():
     with pytest.raises(InvalidRequestError, match="dr_tested"):
-        task("infrastructure-team", REQUEST, model=team_script(), evidence={"dr_tested": {"source": ""}})
+        task(
+            "infrastructure-team",
+            REQUEST,
+            model=team_script(),
+            evidence={"dr_tested": {"source": ""}},
+        )
     with pytest.raises(InvalidRequestError, match="unknown_item"):
         task("infrastructure-team", REQUEST, model=team_script(), evidence={"unknown_item": {}})
 
@@ -202,8 +213,10 @@ def _up(values: list[int]) -> dict:
         "data": {
             "resultType": "vector",
             "result": [
-                {"metric": {"__name__": "up", "job": "billing", "instance": f"db{i}:9187"},
-                 "value": [1764680000, str(v)]}
+                {
+                    "metric": {"__name__": "up", "job": "billing", "instance": f"db{i}:9187"},
+                    "value": [1764680000, str(v)],
+                }
                 for i, v in enumerate(values)
             ],
         },
@@ -212,7 +225,9 @@ def _up(values: list[int]) -> dict:
 
 def _live_model():
     return team_script(
-        first_tools={"database-administrator": [("query_prometheus", {"query": 'up{job="billing"}'})]}
+        first_tools={
+            "database-administrator": [("query_prometheus", {"query": 'up{job="billing"}'})]
+        }
     )
 
 
@@ -252,7 +267,10 @@ def _ready_model():
         first_tools={
             "site-reliability-engineer": [
                 ("burn_rate_alerts", {"slo_percent": 99.9, "service": "billing"}),
-                ("create_statuspage_incident", {"name": "Billing DB maintenance", "status": "investigating"}),
+                (
+                    "create_statuspage_incident",
+                    {"name": "Billing DB maintenance", "status": "investigating"},
+                ),
             ]
         }
     )
@@ -276,7 +294,9 @@ def _to_gate(model):
 
 @respx.mock(assert_all_mocked=True)
 def test_ordinary_change_pauses_and_closes_on_approval(respx_mock, statuspage_env):
-    respx_mock.post(STATUSPAGE).mock(return_value=httpx.Response(201, json={"id": "p3", "name": "x", "status": "scheduled"}))
+    respx_mock.post(STATUSPAGE).mock(
+        return_value=httpx.Response(201, json={"id": "p3", "name": "x", "status": "scheduled"})
+    )
     model = _ready_model()
     done = resume(_to_gate(model).thread_id, "approve", comment="CAB 7", model=model)
     assert done.status == "completed"
@@ -286,7 +306,9 @@ def test_ordinary_change_pauses_and_closes_on_approval(respx_mock, statuspage_en
 
 @respx.mock(assert_all_mocked=True)
 def test_ordinary_change_rejected_stays_open(respx_mock, statuspage_env):
-    respx_mock.post(STATUSPAGE).mock(return_value=httpx.Response(201, json={"id": "p4", "name": "x", "status": "scheduled"}))
+    respx_mock.post(STATUSPAGE).mock(
+        return_value=httpx.Response(201, json={"id": "p4", "name": "x", "status": "scheduled"})
+    )
     model = _ready_model()
     done = resume(_to_gate(model).thread_id, "reject", model=model)
     change = _change(done)

@@ -46,13 +46,13 @@ from infra_team.graph.role import (
 )
 from infra_team.incident_record import record_incident
 from infra_team.offline._routing import classify_kind, component_ownership
-from infra_team.oncall import ON_CALL_POLICY
+from infra_team.oncall import ON_CALL_POLICY, rung_after_triage
 from infra_team.oncall import component_owner as policy_owner
-from infra_team.oncall import rung_after_triage
 from infra_team.registry import (
     SPECIALISTS,
     SUBAGENT_TYPES,
     TEAM,
+    RoleType,
     display_name,
     registry,
 )
@@ -361,7 +361,8 @@ def _route_sre(state: TeamState) -> str:
     if state.get("kind") == "incident":
         if state.get("resolved"):
             return REPORT
-        return rung_after_triage(_artifacts.minutes_open_at_start(state), state.get("component_owner"))
+        owner = cast("RoleType | None", state.get("component_owner"))
+        return rung_after_triage(_artifacts.minutes_open_at_start(state), owner)
     return GATES
 
 
