@@ -64,13 +64,14 @@ def _tool_data(state: TeamState, tool: str) -> list[dict[str, Any]]:
 
 
 def destructive_actions(state: TeamState) -> list[str]:
-    """Deletes and replacements in reviewed Terraform plans, and removals in the design."""
+    """Deletes and replacements in reviewed Terraform plans, and removals in the change
+    (the design, or a single role's proposal)."""
     actions: list[str] = []
     for review in _tool_data(state, "terraform_plan_review"):
         if review.get("destructive"):
             for key in ("deletes", "replaces"):
                 actions.extend(f"{key[:-1]} {_address(item)}" for item in review.get(key, []))
-    design = state.get("design") or {}
+    design = (_change(state) or ({}, ""))[0]
     if design.get("change_type") == "Remove":
         actions.append(f"remove {_line(design.get('component'))}")
     return actions
@@ -87,10 +88,38 @@ def _structured(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return value
 
 
-def change_request(state: TeamState) -> ChangeRequest | None:
+SOLO_CHANGE_ROLES = frozenset(
+    {"systems-administrator", "network-engineer", "database-administrator", "automation-engineer"}
+)
+"""Roles whose prompt promises an Infrastructure Change Request when they work alone."""
+SOLO_WINDOW_ROLES = frozenset(
+    {"systems-administrator", "network-engineer", "database-administrator"}
+)
+"""Roles whose prompt also promises a Maintenance Notification for the change's window."""
+
+
+def _change(state: TeamState) -> tuple[dict[str, Any], str] | None:
+    """The change this run proposes and who requests it: the architect's design; or, in a
+    single-role run, the ``change`` the role's structured report proposes (the model
+    decides whether there is one; nothing is inferred from its prose)."""
     design = _structured(state.get("design"))
-    if not design:
+    if design:
+        return design, "infrastructure-architect"
+    entry = state.get("subagent_type") or ""
+    if entry not in SOLO_CHANGE_ROLES:
         return None
+    report = _structured((state.get("results") or {}).get(entry))
+    proposal = (report or {}).get("change")
+    if not isinstance(proposal, dict) or not proposal.get("change_type"):
+        return None
+    return {**proposal, "summary": (report or {}).get("summary", "")}, entry
+
+
+def change_request(state: TeamState) -> ChangeRequest | None:
+    found = _change(state)
+    if not found:
+        return None
+    design, requester = found
     return ChangeRequest(
         type=design["change_type"],
         component=_line(design.get("component")),
@@ -98,13 +127,16 @@ def change_request(state: TeamState) -> ChangeRequest | None:
         justification=_line(design.get("justification")),
         timeline=_line(design.get("timeline")),
         impact=_line(design.get("impact")),
-        requester=display_name("infrastructure-architect"),
+        requester=display_name(requester),
     )
 
 
 def maintenance_window(state: TeamState) -> MaintenanceNotification | None:
-    design = _structured(state.get("design"))
-    if not design:
+    found = _change(state)
+    if not found:
+        return None
+    design, requester = found
+    if requester != "infrastructure-architect" and requester not in SOLO_WINDOW_ROLES:
         return None
     started = datetime.fromisoformat(state["started_at"])
     start = (started + MAINTENANCE_LEAD).replace(hour=2, minute=0, second=0, microsecond=0)
@@ -284,7 +316,7 @@ def evaluate_gates(state: TeamState, decisions: list[dict[str, Any]]) -> list[di
     """Change Approval and Production Readiness for a request run (none for incidents)."""
     if state.get("kind") != "request":
         return []
-    design = _structured(state.get("design")) or {}
+    design = (_change(state) or ({}, ""))[0]
     reviews = _tool_data(state, "terraform_plan_review")
     risks = [*design.get("risks", []), *(str(r.get("risk", "")) for r in reviews)]
     alerts = bool(_tool_data(state, "burn_rate_alerts"))
