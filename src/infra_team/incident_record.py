@@ -87,6 +87,18 @@ def record_incident(
         _keep_postmortem(store, record.incident_id, postmortem)
         return record
     moment = record.updated_at
+    people = "; ".join(
+        f"{p.get('role_name')}: {p.get('name')} ({p.get('source')})"
+        for p in state.get("on_call") or []
+    )
+    if people:
+        record = update_incident(
+            store,
+            record.incident_id,
+            note=f"On call: {people}"[:500],
+            at=moment,
+            status="Investigating",
+        )
     for step in trail:
         at = max(_moment(step["at"]), moment) if step.get("at") else moment
         note = f"{step.get('role_name', '')} ({step.get('rung', '')}): {step.get('outcome', '')}"

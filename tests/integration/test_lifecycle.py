@@ -340,3 +340,27 @@ def test_an_incident_the_sre_opened_is_continued_not_logged_twice(sqlite_path):
         (record,) = list(stored_incidents(store))
     assert record.title == "Checkout 502s" and record.status == "Resolved"
     assert 24.5 < (record.time_to_recovery_minutes or 0) < 26
+
+
+def test_an_incident_report_names_the_people_on_call(monkeypatch, sqlite_path):
+    from infra_team.incident_record import stored_incidents
+    from infra_team.persistence import sync_persistence
+
+    monkeypatch.setenv(
+        "INFRA_TEAM_ONCALL_ROSTER",
+        json.dumps({"site-reliability-engineer": ["Ana"], "systems-administrator": ["Dev"]}),
+    )
+    reset_settings()
+    try:
+        model = team_script(resolved_at="on-call")
+        result = task("infrastructure-team", INCIDENT, model=model, checkpointer=sqlite_path)
+    finally:
+        reset_settings()
+    first_screen = result.report.split("## Evidence")[0]
+    assert (
+        "**On call:** Site Reliability Engineer: Ana (roster); Systems Administrator: Dev (roster)"
+        in first_screen
+    )
+    with sync_persistence(sqlite_path) as (_, store):
+        (record,) = list(stored_incidents(store))
+    assert record.timeline[1].note.startswith("On call: Site Reliability Engineer: Ana (roster)")

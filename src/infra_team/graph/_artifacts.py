@@ -569,6 +569,7 @@ def render_report(
             status_line=_status_line(state, pending),
             decision=_decision(state, results),
             next_actions=_next_actions(state, results, pending),
+            on_call=state.get("on_call") or [],
             handoffs=[
                 {**h.model_dump(), "role_name": display_name(h.role)}
                 for h in collect_handoffs(state)

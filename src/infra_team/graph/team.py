@@ -56,6 +56,7 @@ from infra_team.registry import (
     display_name,
     registry,
 )
+from infra_team.roster import people_on_call
 from infra_team.scrub import raw_request, scrub, scrub_obj
 from infra_team.tools._incidents import incident_store
 
@@ -482,6 +483,8 @@ def _human_node(state: TeamState) -> dict[str, Any]:
 
 
 def _report_node(state: TeamState) -> dict[str, Any]:
+    on_call = people_on_call(state)  # named people (roster, PagerDuty) for an incident
+    state = cast(TeamState, {**state, "on_call": on_call})
     artifacts = scrub_obj(_artifacts.render_artifacts(state))
     # A finished incident leaves its record (timeline, recovery time) and postmortem.
     record_incident(
@@ -491,7 +494,12 @@ def _report_node(state: TeamState) -> dict[str, Any]:
         artifacts.get("postmortem"),
     )
     report = scrub(_artifacts.render_report(state, artifacts))
-    return {"artifacts": artifacts, "report": report, "messages": [AIMessage(content=report)]}
+    return {
+        "artifacts": artifacts,
+        "report": report,
+        "messages": [AIMessage(content=report)],
+        "on_call": on_call,
+    }
 
 
 # --- build --------------------------------------------------------------------------------
