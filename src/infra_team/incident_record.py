@@ -3,7 +3,7 @@ incident log (timeline, time to recovery), its postmortem draft for P1 and P2, a
 figures ``infra-team kpi`` reports.
 
 The incident log is the one the SRE's ``incident_create``/``incident_update``/
-``incident_close`` tools keep (``tools._incidents``, the run's LangGraph store: the SQLite
+``incident_close`` tools keep (``tools.analysers.incidents``, the run's LangGraph store: the SQLite
 file beside the checkpoints, or this process's memory). A run writes one record, when its
 report is rendered: opened at the incident's start (``opened_at`` when the caller gave it,
 else when the team received it), one timeline entry per rung, and closed at the rung that
@@ -23,14 +23,14 @@ from pydantic import BaseModel, ConfigDict
 from infra_team.graph._state import TeamState
 from infra_team.kpis import IncidentRecord, KpiReport, MeasurementWindow, evaluate_kpis
 from infra_team.protocols import IncidentCommunication
-from infra_team.tools._incidents import (
+from infra_team.tools.analysers.incidents import (
     INCIDENT_NAMESPACE,
     IncidentLogRecord,
     close_incident,
     open_incident,
     update_incident,
 )
-from infra_team.tools._incidents import (
+from infra_team.tools.analysers.incidents import (
     Severity as IncidentSeverity,
 )
 

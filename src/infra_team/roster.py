@@ -29,7 +29,7 @@ from infra_team.oncall import evaluate_on_call
 from infra_team.registry import display_name
 from infra_team.settings import Settings, get_settings
 from infra_team.tools._base import ToolResult, error, ok
-from infra_team.tools._http import ApiRequest, ApiTarget, call_api
+from infra_team.tools.integrations.http import ApiRequest, ApiTarget, call_api
 
 ONCALLS_LIMIT = 25
 """Entries asked for per schedule: one moment has one person per escalation level."""

@@ -234,6 +234,25 @@ class StatuspageSettings(BaseModel):
     """API base URL including the ``/v1`` version segment."""
 
 
+class PostgresSettings(BaseModel):
+    """A PostgreSQL server the Database Administrator reads, read-only.
+
+    ``dsn`` is a libpq connection string or URI (``postgresql://user:pass@host:5432/db``,
+    https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING); it is a
+    secret because it may carry the password. Every session is opened READ ONLY with the
+    statement timeout below (``infra_team.tools.live.postgres``).
+    """
+
+    model_config = _SECTION_CONFIG
+
+    dsn: Secret | None = None
+    """Connection string or URI; shown only as host, port, database and user."""
+    statement_timeout_ms: int = Field(default=5_000, ge=100, le=60_000)
+    """Milliseconds any one statement may run before the server cancels it."""
+    connect_timeout: int = Field(default=5, ge=1, le=60)
+    """Seconds allowed to connect (libpq ``connect_timeout``)."""
+
+
 class HttpSettings(BaseModel):
     """Timeout and retry policy shared by every outbound API call."""
 
@@ -249,6 +268,56 @@ class HttpSettings(BaseModel):
     """Seconds: ceiling of any backoff wait."""
     retry_after_max: float = Field(default=60.0, ge=0)
     """Seconds: the longest ``Retry-After`` a server may impose before the next attempt."""
+
+
+class SshSettings(BaseModel):
+    """Read-only SSH to allowlisted hosts (the systems administrator's live host checks).
+
+    The host key of every host must be in ``known_hosts``; verification is never turned
+    off. Only public-key authentication with ``key_path`` is used (no agent, no password,
+    no ``~/.ssh/config``).
+    """
+
+    model_config = _SECTION_CONFIG
+
+    hosts: list[Text] = Field(default_factory=list, max_length=256)
+    """Host names or addresses the tools may connect to; any other host is refused."""
+    username: Text | None = None
+    """Remote user (an unprivileged one: every command is read-only)."""
+    key_path: Path | None = None
+    """Private key file for public-key authentication."""
+    key_passphrase: Secret | None = None
+    """Passphrase of ``key_path``, when it has one."""
+    known_hosts: Path | None = None
+    """OpenSSH known_hosts file holding every allowed host's key."""
+    port: int = Field(default=22, ge=1, le=65535)
+    """SSH port of every allowed host."""
+    timeout: float = Field(default=15.0, gt=0, le=300)
+    """Seconds allowed for connecting and running one check."""
+
+
+class NetworkSettings(BaseModel):
+    """Targets the network engineer's live probes (DNS, TLS, HTTP, TCP) may reach.
+
+    An entry of ``targets`` is a host name (``api.example.com``), a wildcard of a domain's
+    sub-names (``*.example.com``), an IP address or a CIDR block. An address in a private,
+    loopback or link-local range is reached only when a CIDR or IP entry covers it, or
+    ``allow_private`` is true, so a public name that resolves inside the network is not
+    scanned by accident.
+    """
+
+    model_config = _SECTION_CONFIG
+
+    targets: list[Text] = Field(default_factory=list, max_length=1024)
+    """Names, ``*.domain`` wildcards, IP addresses and CIDR blocks that may be probed."""
+    allow_private: bool = False
+    """Whether an allowlisted name may resolve to a non-global (private) address."""
+    resolvers: list[Text] = Field(default_factory=list, max_length=16)
+    """DNS servers ``dns_resolve`` may ask: ``192.0.2.53``, ``192.0.2.53:5353`` or ``[2001:db8::53]:53``."""
+    ca_file: Path | None = None
+    """Extra CA bundle (PEM) trusted by the TLS and HTTPS probes, besides the system store."""
+    timeout: float = Field(default=5.0, gt=0, le=60)
+    """Seconds allowed for each connection, handshake or query."""
 
 
 class Settings(BaseSettings):
@@ -275,6 +344,9 @@ class Settings(BaseSettings):
     oncall: OnCallSettings = OnCallSettings()
     grafana: GrafanaSettings = GrafanaSettings()
     statuspage: StatuspageSettings = StatuspageSettings()
+    postgres: PostgresSettings = PostgresSettings()
+    ssh: SshSettings = SshSettings()
+    network: NetworkSettings = NetworkSettings()
 
     @field_validator("state_dir")
     @classmethod
@@ -373,10 +445,12 @@ __all__ = [
     "EndpointSettings",
     "GrafanaSettings",
     "HttpSettings",
+    "NetworkSettings",
     "OnCallSettings",
     "PagerDutySettings",
     "PrometheusSettings",
     "Settings",
+    "SshSettings",
     "StatuspageSettings",
     "config_path",
     "env_name",

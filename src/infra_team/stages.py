@@ -19,7 +19,8 @@ from functools import cache
 
 from langchain_core.tools import BaseTool
 
-from infra_team.tools import TOOL_CATALOG, get_tools
+from infra_team.tools import TOOL_CATALOG
+from infra_team.toolsets import get_tools
 
 STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
     ("infrastructure-team", "intake"): (),
@@ -38,31 +39,50 @@ STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
         "audit_sshd_config",
         "patch_status",
         "query_prometheus",
+        "ssh_host_check",
     ),
     ("systems-administrator", "escalation"): (
         "host_health",
         "query_prometheus",
         "audit_sshd_config",
         "patch_status",
+        "ssh_host_health",
+        "ssh_host_check",
     ),
-    ("network-engineer", "implement"): ("cidr_plan", "firewall_audit", "query_prometheus"),
+    ("network-engineer", "implement"): (
+        "cidr_plan",
+        "firewall_audit",
+        "query_prometheus",
+        "dns_resolve",
+        "tls_check",
+        "http_probe",
+    ),
     ("network-engineer", "escalation"): (
         "dns_check",
         "lb_health",
         "firewall_audit",
         "query_prometheus",
+        "dns_resolve",
+        "tcp_check",
     ),
     ("database-administrator", "implement"): (
         "analyze_query_plan",
         "backup_policy_check",
         "replication_health",
         "query_prometheus",
+        "postgres_explain",
+        "postgres_settings_audit",
+        "postgres_replication",
     ),
     ("database-administrator", "escalation"): (
         "replication_health",
         "analyze_query_plan",
         "backup_policy_check",
         "query_prometheus",
+        "postgres_replication",
+        "postgres_locks",
+        "postgres_activity",
+        "postgres_explain",
     ),
     ("automation-engineer", "codify"): ("terraform_plan_review", "ansible_check", "iac_coverage"),
     ("site-reliability-engineer", "operate"): (

@@ -58,7 +58,7 @@ from infra_team.registry import (
 )
 from infra_team.roster import people_on_call
 from infra_team.scrub import raw_request, scrub, scrub_obj
-from infra_team.tools._incidents import incident_store
+from infra_team.tools.analysers.incidents import incident_store
 
 ARCHITECT = "infrastructure-architect"
 SRE = "site-reliability-engineer"

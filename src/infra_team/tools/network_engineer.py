@@ -13,9 +13,6 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from infra_team.tools._base import ToolInputError, ToolResult, infra_tool, ok
-from infra_team.tools._cidr import plan_cidr
-from infra_team.tools._dns import DnsRecord, check_dns
-from infra_team.tools._firewall_audit import audit_firewall
 from infra_team.tools._limits import (
     JSON_NOTE,
     MAX_COUNT,
@@ -23,8 +20,15 @@ from infra_team.tools._limits import (
     NAME_CHARS,
     DocumentOrJson,
 )
-from infra_team.tools._load_balancer import Backend, evaluate_lb_health
-from infra_team.tools._severity import SEVERITY_ORDER
+from infra_team.tools.analysers.cidr import plan_cidr
+from infra_team.tools.analysers.dns import DnsRecord, check_dns
+from infra_team.tools.analysers.firewall_audit import audit_firewall
+from infra_team.tools.analysers.load_balancer import Backend, evaluate_lb_health
+from infra_team.tools.analysers.severity import SEVERITY_ORDER
+from infra_team.tools.live.dns_resolve import dns_resolve
+from infra_team.tools.live.http_probe import http_probe
+from infra_team.tools.live.tcp_check import tcp_check
+from infra_team.tools.live.tls_check import tls_check
 
 CIDR_PLAN_DESCRIPTION = (
     "Allocate non-overlapping subnets of the given prefix lengths inside a VPC CIDR (IPv4 or "
@@ -176,4 +180,13 @@ def lb_health(*, backends: list[Backend], required_capacity: float | None) -> To
     return ok("lb_health", summary, health.model_dump(mode="json"))
 
 
-TOOLS: tuple[BaseTool, ...] = (cidr_plan, firewall_audit, dns_check, lb_health)
+TOOLS: tuple[BaseTool, ...] = (
+    cidr_plan,
+    firewall_audit,
+    dns_check,
+    lb_health,
+    dns_resolve,
+    tls_check,
+    http_probe,
+    tcp_check,
+)

@@ -13,12 +13,17 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field
 
 from infra_team.tools._base import ToolInputError, ToolResult, infra_tool, no_data, ok
-from infra_team.tools._host_health import HealthThresholds, evaluate_host_health, read_host_snapshot
 from infra_team.tools._limits import Document
-from infra_team.tools._patch_listing import parse_patch_listing
-from infra_team.tools._severity import SEVERITY_ORDER
-from infra_team.tools._sshd_audit import audit_sshd
-from infra_team.tools._sshd_checks import SSHD_CHECKS
+from infra_team.tools.analysers.host_health import (
+    HealthThresholds,
+    evaluate_host_health,
+    read_host_snapshot,
+)
+from infra_team.tools.analysers.patch_listing import parse_patch_listing
+from infra_team.tools.analysers.severity import SEVERITY_ORDER
+from infra_team.tools.analysers.sshd_audit import audit_sshd
+from infra_team.tools.analysers.sshd_checks import SSHD_CHECKS
+from infra_team.tools.live.ssh_host import ssh_host_check, ssh_host_health
 
 AUDIT_SSHD_CONFIG_DESCRIPTION = (
     "Audit sshd_config text against CIS Linux 5.2.x and dev-sec ssh-baseline, applying "
@@ -131,7 +136,9 @@ class HostHealthArgs(BaseModel):
     load_critical_per_cpu: float = Field(default=2.0, gt=0, le=MAX_LOAD_PER_CPU)
 
 
-@infra_tool(name="host_health", description=HOST_HEALTH_DESCRIPTION, args_schema=HostHealthArgs)
+@infra_tool(
+    name="host_health", description=HOST_HEALTH_DESCRIPTION, args_schema=HostHealthArgs, live=True
+)
 def host_health(
     *,
     paths: list[str],
@@ -171,4 +178,10 @@ def host_health(
     return ok("host_health", summary, health.model_dump(mode="json"))
 
 
-TOOLS: tuple[BaseTool, ...] = (audit_sshd_config, patch_status, host_health)
+TOOLS: tuple[BaseTool, ...] = (
+    audit_sshd_config,
+    patch_status,
+    host_health,
+    ssh_host_health,
+    ssh_host_check,
+)

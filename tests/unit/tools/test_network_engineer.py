@@ -11,10 +11,11 @@ from langchain_core.tools import BaseTool
 
 from infra_team.scrub import scrub
 from infra_team.tools._base import ToolInputError, ToolResult, parse_tool_output
-from infra_team.tools._cidr import plan_cidr
-from infra_team.tools._dns import DnsRecord, check_dns
-from infra_team.tools._firewall_audit import FirewallAudit, audit_firewall
-from infra_team.tools._load_balancer import Backend, evaluate_lb_health
+from infra_team.tools.analysers.cidr import plan_cidr
+from infra_team.tools.analysers.dns import DnsRecord, check_dns
+from infra_team.tools.analysers.firewall_audit import FirewallAudit, audit_firewall
+from infra_team.tools.analysers.load_balancer import Backend, evaluate_lb_health
+from infra_team.tools.live import dns_resolve, http_probe, tcp_check, tls_check
 from infra_team.tools.network_engineer import (
     CIDR_PLAN_DESCRIPTION,
     DNS_CHECK_DESCRIPTION,
@@ -60,12 +61,20 @@ def test_tools_tuple_names_and_descriptions() -> None:
         "firewall_audit",
         "dns_check",
         "lb_health",
+        "dns_resolve",
+        "tls_check",
+        "http_probe",
+        "tcp_check",
     ]
     assert [tool.description for tool in TOOLS] == [
         CIDR_PLAN_DESCRIPTION,
         FIREWALL_AUDIT_DESCRIPTION,
         DNS_CHECK_DESCRIPTION,
         LB_HEALTH_DESCRIPTION,
+        dns_resolve.DESCRIPTION,
+        tls_check.DESCRIPTION,
+        http_probe.DESCRIPTION,
+        tcp_check.DESCRIPTION,
     ]
 
 

@@ -12,14 +12,15 @@ from langchain_core.tools import BaseTool
 
 from infra_team.scrub import scrub
 from infra_team.tools._base import ToolInputError, ToolResult, parse_tool_output
-from infra_team.tools._host_health import (
+from infra_team.tools.analysers.host_health import (
     DiskUsage,
     HealthThresholds,
     HostSnapshot,
     evaluate_host_health,
 )
-from infra_team.tools._patch_listing import detect_listing_format, parse_patch_listing
-from infra_team.tools._sshd_audit import SshdAudit, SshdFinding, audit_sshd
+from infra_team.tools.analysers.patch_listing import detect_listing_format, parse_patch_listing
+from infra_team.tools.analysers.sshd_audit import SshdAudit, SshdFinding, audit_sshd
+from infra_team.tools.live import ssh_host
 from infra_team.tools.systems_administrator import (
     AUDIT_SSHD_CONFIG_DESCRIPTION,
     HOST_HEALTH_DESCRIPTION,
@@ -60,11 +61,19 @@ def test_fixtures_are_already_scrubbed(name: str) -> None:
 
 
 def test_tools_tuple_names_and_descriptions() -> None:
-    assert [tool.name for tool in TOOLS] == ["audit_sshd_config", "patch_status", "host_health"]
+    assert [tool.name for tool in TOOLS] == [
+        "audit_sshd_config",
+        "patch_status",
+        "host_health",
+        "ssh_host_health",
+        "ssh_host_check",
+    ]
     assert [tool.description for tool in TOOLS] == [
         AUDIT_SSHD_CONFIG_DESCRIPTION,
         PATCH_STATUS_DESCRIPTION,
         HOST_HEALTH_DESCRIPTION,
+        ssh_host.HEALTH_DESCRIPTION,
+        ssh_host.CHECK_DESCRIPTION,
     ]
 
 
