@@ -499,7 +499,9 @@ def kpi_command(
     ]
     rows = [("KPI", "Value", "Target", "Status", "How measured")]
     for kpi in figures.report.kpis:
-        value = "-" if kpi.value is None else f"{kpi.value:.4g} {kpi.unit}".replace(" %", "%")
+        # Four decimals: 99.9027 % must not print as the 99.9 % target it exceeds.
+        shown = f"{kpi.value:.4f}".rstrip("0").rstrip(".") if kpi.value is not None else "-"
+        value = shown if kpi.value is None else f"{shown} {kpi.unit}".replace(" %", "%")
         rows.append((kpi.name, value, kpi.target, kpi.status, kpi.how_measured))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     for row in rows:
