@@ -30,7 +30,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 from langgraph.types import Overwrite, Send
 
-from infra_team.approvals import ApprovalRequest, request_decision
+from infra_team.approvals import ApprovalRequest, can_interrupt, request_decision
 from infra_team.errors import ErrorCode, GraphBuildError, InvalidRequestError
 from infra_team.graph import _artifacts
 from infra_team.graph._checkpoints import role_agent_config
@@ -44,17 +44,21 @@ from infra_team.graph.role import (
     build_role_agent,
     run_stage,
 )
+from infra_team.incident_record import record_incident
 from infra_team.offline._routing import classify_kind, component_ownership
-from infra_team.oncall import ON_CALL_POLICY
+from infra_team.oncall import ON_CALL_POLICY, rung_after_triage
 from infra_team.oncall import component_owner as policy_owner
 from infra_team.registry import (
     SPECIALISTS,
     SUBAGENT_TYPES,
     TEAM,
+    RoleType,
     display_name,
     registry,
 )
+from infra_team.roster import people_on_call
 from infra_team.scrub import raw_request, scrub, scrub_obj
+from infra_team.tools.analysers.incidents import incident_store
 
 ARCHITECT = "infrastructure-architect"
 SRE = "site-reliability-engineer"
@@ -255,6 +259,7 @@ def _trail_entry(role: str, rung: str, output: dict[str, Any]) -> dict[str, Any]
         "summary": output.get("summary", ""),
         "reason": output.get("escalate_reason", ""),
         "actions": list(output.get("actions", [])),
+        "handoffs": list(output.get("handoffs", [])),
         "at": datetime.now(UTC).isoformat(),
     }
 
@@ -355,7 +360,10 @@ def _route_sre(state: TeamState) -> str:
     if state.get("error"):
         return REPORT
     if state.get("kind") == "incident":
-        return REPORT if state.get("resolved") else state.get("component_owner") or DEFAULT_OWNER
+        if state.get("resolved"):
+            return REPORT
+        owner = cast("RoleType | None", state.get("component_owner"))
+        return rung_after_triage(_artifacts.minutes_open_at_start(state), owner)
     return GATES
 
 
@@ -419,12 +427,18 @@ def _gates_node(state: TeamState) -> dict[str, Any]:
     decisions = list(state.get("decisions", []))
     new_decisions: list[dict[str, Any]] = []
     destructive = _artifacts.destructive_actions(state)
-    if destructive and not any(d.get("gate") == "Change Approval" for d in decisions):
-        change = _artifacts.evaluate_gates(state, decisions)[0]
+    undecided = not any(d.get("gate") == "Change Approval" for d in decisions)
+    change = _artifacts.evaluate_gates(state, decisions)[0] if undecided else {}
+    # An ordinary change pauses once a person's approval is all the gate still needs.
+    ready = undecided and _artifacts.awaiting_approval(change) and can_interrupt()
+    if (destructive and undecided) or ready:
         request = ApprovalRequest(
             kind="change_approval",
             gate="Change Approval",
-            question="The plan holds destructive actions. Approve the change?",
+            question="The plan holds destructive actions. Approve the change?"
+            if destructive
+            else "Every other Change Approval item is met. Approve the change and its "
+            "maintenance window?",
             details={"destructive_actions": destructive, "open_items": change["open_items"]},
         )
         decision = request_decision(request)
@@ -469,9 +483,23 @@ def _human_node(state: TeamState) -> dict[str, Any]:
 
 
 def _report_node(state: TeamState) -> dict[str, Any]:
+    on_call = people_on_call(state)  # named people (roster, PagerDuty) for an incident
+    state = cast(TeamState, {**state, "on_call": on_call})
     artifacts = scrub_obj(_artifacts.render_artifacts(state))
+    # A finished incident leaves its record (timeline, recovery time) and postmortem.
+    record_incident(
+        incident_store(),
+        state,
+        scrub_obj(_artifacts.incident_communication(state)),
+        artifacts.get("postmortem"),
+    )
     report = scrub(_artifacts.render_report(state, artifacts))
-    return {"artifacts": artifacts, "report": report, "messages": [AIMessage(content=report)]}
+    return {
+        "artifacts": artifacts,
+        "report": report,
+        "messages": [AIMessage(content=report)],
+        "on_call": on_call,
+    }
 
 
 # --- build --------------------------------------------------------------------------------
@@ -529,7 +557,7 @@ def build_team_graph(
         )
     builder.add_conditional_edges(JOIN, _route_join, [AUTOMATION, REPORT])
     builder.add_conditional_edges(AUTOMATION, _route_automation, [SRE, GATES, REPORT])
-    builder.add_conditional_edges(SRE, _route_sre, [*SPECIALISTS, GATES, REPORT])
+    builder.add_conditional_edges(SRE, _route_sre, [*SPECIALISTS, ARCHITECT, GATES, REPORT])
     builder.add_edge(GATES, REPORT)
     builder.add_edge(HUMAN, REPORT)
     builder.add_edge(REPORT, END)
