@@ -64,13 +64,14 @@ _RELEASE = re.compile(
     re.IGNORECASE,
 )
 _CAUSE = re.compile(
-    r"\b(?:after|since|following|caused by|broke|broken by|introduced|regression|"
-    r"right after|shortly after|once we|when we)\b",
+    r"\b(?:after|since|following|caus(?:ed|es|ing)|broke|broken by|introduced|regression|"
+    r"made|led to|triggered|resulted in|started when|once we|when we)\b",
     re.IGNORECASE,
 )
 _FAILURE = re.compile(
     r"\b(?:errors?|fail\w*|down|outage|broke\w*|5\d\d|5xx|timeouts?|timing out|crash\w*|"
-    r"refus\w*|degrad\w*|corrupt\w*|deadlock\w*|locks?|slow\w*|spik\w*|data loss|lost|"
+    r"refus\w*|degrad\w*|corrupt\w*|deadlock\w*|lock(?:s|ed)?|slow\w*|spik\w*|data loss|lost|"
+    r"time(?:s|d)? out|hang\w*|hung|"
     r"regression|unavailable|rejects?\w*|exceptions?|oom\w*|latency)\b",
     re.IGNORECASE,
 )
@@ -203,10 +204,23 @@ def _development(text: str, change: str) -> dict[str, str]:
     }
 
 
+_PAST = re.compile(r"\b(?:after|since|following|during)\b[^.;!?]{0,40}$", re.IGNORECASE)
+
+
+def _asked(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The first mention of ``pattern`` that is a change asked for, not a past change the
+    text blames ("after the kernel upgrade, mounts hang") and not a negated one."""
+    for match in pattern.finditer(text):
+        before = text[max(0, match.start() - 60) : match.start()]
+        if not _PAST.search(before) and not _negated(text, match.start()):
+            return match
+    return None
+
+
 def _qa(text: str) -> dict[str, str] | None:
-    environment = _TEST_ENVIRONMENT.search(text)
-    upgrade = _UPGRADE.search(text)
-    performance = _PERFORMANCE_TEST.search(text)
+    environment = _asked(_TEST_ENVIRONMENT, text)
+    upgrade = _asked(_UPGRADE, text)
+    performance = _asked(_PERFORMANCE_TEST, text)
     if environment:
         return {
             "team": "QA",
