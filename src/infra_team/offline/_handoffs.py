@@ -65,7 +65,7 @@ _RELEASE = re.compile(
 )
 _CAUSE = re.compile(
     r"\b(?:after|since|following|caus(?:ed|es|ing)|broke|broken by|introduced|regression|"
-    r"made|led to|triggered|resulted in|started when|once we|when we)\b",
+    r"made|led to|triggered|resulted in|started when|once we|when we|and now|due to|because of)\b",
     re.IGNORECASE,
 )
 _FAILURE = re.compile(
@@ -81,7 +81,9 @@ _INFRA_CHANGE = re.compile(
     re.IGNORECASE,
 )
 """Objects of a change the infrastructure team owns: a release of these is not Development's."""
-_ROLLED_BACK = re.compile(r"\b(?:rolled back|reverted|roll(?:ed)?[- ]?back (?:done|complete\w*))\b", re.I)
+_ROLLED_BACK = re.compile(
+    r"\b(?:rolled back|reverted|roll(?:ed)?[- ]?back (?:done|complete\w*))\b", re.I
+)
 _CLOCK = re.compile(r"\b(?:[01]?\d|2[0-3]):[0-5]\d(?:\s?(?:UTC|Z|CET|CEST|[AP]M))?\b", re.I)
 
 _TEST_ENVIRONMENT = re.compile(
@@ -199,8 +201,7 @@ def _development(text: str, change: str) -> dict[str, str]:
         "reason": "An application change caused the incident: deployment support is "
         "Development's (Cross-Team Interactions).",
         "handed_over": f'The failing change ("{change}"); {timeline}; {rollback}',
-        "expected_back": "A fix or a revert of the change, and its root cause for the "
-        "postmortem",
+        "expected_back": "A fix or a revert of the change, and its root cause for the postmortem",
     }
 
 
