@@ -30,7 +30,12 @@ from collections.abc import Awaitable, Callable, Iterator
 from functools import cache
 from typing import Any, Literal
 
-from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
+from langchain.agents.middleware import (
+    AgentMiddleware,
+    ModelCallLimitMiddleware,
+    ModelRequest,
+    ModelResponse,
+)
 from langchain.agents.middleware.types import hook_config
 from langchain.agents.structured_output import (
     ProviderStrategy,
@@ -215,6 +220,10 @@ class StructuredAnswerMiddleware(AgentMiddleware[Any, Any, Any]):
         self.schema = schema
         self.tool = schema.__name__
         self._tool_spec = convert_to_openai_tool(schema)
+        # Built once: a strategy derives the schema's JSON schema when constructed, which
+        # cost more than the rest of a model call's middleware together.
+        self._native = ProviderStrategy(schema)
+        self._forced = ToolStrategy(schema)
 
     # --- the request in each mode -------------------------------------------------------
 
@@ -223,13 +232,9 @@ class StructuredAnswerMiddleware(AgentMiddleware[Any, Any, Any]):
         base = request.system_message.text if request.system_message else ""
         system = SystemMessage(content=f"{base}\n\n{instruction}".strip())
         if mode == "native":
-            return request.override(
-                system_message=system, response_format=ProviderStrategy(self.schema)
-            )
+            return request.override(system_message=system, response_format=self._native)
         if mode == "forced":
-            return request.override(
-                system_message=system, response_format=ToolStrategy(self.schema)
-            )
+            return request.override(system_message=system, response_format=self._forced)
         return request.override(
             system_message=system,
             response_format=None,
@@ -363,6 +368,25 @@ class AnswerReminderMiddleware(AgentMiddleware[Any, Any, Any]):
         if isinstance(last, AIMessage) and not last.tool_calls:
             return {"messages": [HumanMessage(content=reminder(self.schema))], "jump_to": "model"}
         return None
+
+    @hook_config(can_jump_to=["model"])
+    async def aafter_model(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:
+        return self.after_model(state, runtime)
+
+
+class LimitedAnswerReminderMiddleware(ModelCallLimitMiddleware):
+    """The model call limit and ``AnswerReminderMiddleware`` in one middleware: one
+    ``after_model`` node a turn instead of two (each node is a step of the agent's graph).
+    It counts the call first, then reminds, so the limit still ends the loop."""
+
+    def __init__(self, schema: type[BaseModel], *, run_limit: int) -> None:
+        super().__init__(run_limit=run_limit, exit_behavior="end")
+        self._reminder = AnswerReminderMiddleware(schema)
+
+    @hook_config(can_jump_to=["model"])
+    def after_model(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:
+        counts = super().after_model(state, runtime) or {}
+        return {**counts, **(self._reminder.after_model(state, runtime) or {})}
 
     @hook_config(can_jump_to=["model"])
     async def aafter_model(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:

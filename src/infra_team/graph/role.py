@@ -12,7 +12,7 @@ from typing import Any
 
 import jinja2
 from langchain.agents import create_agent
-from langchain.agents.middleware import AgentMiddleware, ModelCallLimitMiddleware
+from langchain.agents.middleware import AgentMiddleware
 from langchain.agents.structured_output import ToolStrategy
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
@@ -29,9 +29,9 @@ from infra_team.graph._schemas import (
     unstructured_output,
 )
 from infra_team.graph._stage_agent import route_by_writes
-from infra_team.graph._stage_middleware import with_tool_events
+from infra_team.graph._stage_middleware import ComposedCallMiddleware, with_tool_events
 from infra_team.graph._structured import (
-    AnswerReminderMiddleware,
+    LimitedAnswerReminderMiddleware,
     StructuredAnswerMiddleware,
     prose_answer,
 )
@@ -70,18 +70,20 @@ def _build_agent(
     spec: RoleSpec, model: BaseChatModel, stage: Stage, writes: frozenset[str]
 ) -> Runnable[Any, Any]:
     """The answer is asked for in the mode the model's provider accepts, and read from
-    wherever the model put it (``graph._structured``); the reminder comes first so that
-    its jump back to the model follows the call limit's count, and the answer middleware
-    last so that a rejected mode is retried in the next one. Tool progress events come
-    from a callback (``with_tool_events``), not a hook, to save thread-pool hops."""
+    wherever the model put it (``graph._structured``); the reminder follows the call
+    limit's count, and the answer middleware is innermost so that a rejected mode is
+    retried in the next one. Tool progress events come from a callback
+    (``with_tool_events``), not a hook, and the wrap hooks are composed into one
+    middleware, to save thread-pool hops and graph steps."""
     tools = list(stage_tools(spec.name, stage, writes))
     schema = STAGE_SCHEMAS[stage]
     middleware: list[AgentMiddleware[Any, Any, Any]] = [
-        AnswerReminderMiddleware(schema),
-        ModelCallLimitMiddleware(run_limit=MODEL_CALL_LIMIT, exit_behavior="end"),
-        ScrubOutputMiddleware(spec.name),
-        TypedRequestMiddleware(),  # model and tools get the request as typed
-        StructuredAnswerMiddleware(schema),  # innermost: reads the answer, retries a mode
+        LimitedAnswerReminderMiddleware(schema, run_limit=MODEL_CALL_LIMIT),
+        ComposedCallMiddleware(
+            ScrubOutputMiddleware(spec.name),
+            TypedRequestMiddleware(),  # model and tools get the request as typed
+            StructuredAnswerMiddleware(schema),  # innermost: reads the answer, retries a mode
+        ),
     ]
     return create_agent(
         model,
