@@ -4,13 +4,16 @@
 async hook moves to a worker thread twice per call, tracing on or off. So the progress
 events of tool calls come from a callback handler that runs inline (``ToolEventsCallback``)
 instead of a ``wrap_tool_call`` hook, and the role agents' wrap hooks are composed into one
-middleware (``ComposedCallMiddleware``). (Failed model calls are retried by the provider's
+middleware (``ComposedCallMiddleware``) whose two hops per call stay on the event loop's
+thread while tracing is off (``inline_hooks``). (Failed model calls are retried by the provider's
 client alone; the team adds no retry layer.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from contextvars import Context, ContextVar
 from functools import partial
 from typing import Any
 from uuid import UUID
@@ -21,6 +24,8 @@ from langchain_core.callbacks import BaseCallbackHandler, BaseCallbackManager
 from langchain_core.messages import ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
+from langsmith import set_runtime_overrides
+from langsmith.utils import tracing_is_enabled
 
 from infra_team.graph._middleware import tool_result
 from infra_team.graph._progress import emit
@@ -147,3 +152,46 @@ def _overrides(part: AgentMiddleware[Any, Any, Any], *hooks: str) -> bool:
 
 def _node_hooks(part: AgentMiddleware[Any, Any, Any]) -> bool:
     return any(_overrides(part, hook, f"a{hook}") for hook in _NODE_HOOKS)
+
+
+# --- the two hops that remain ----------------------------------------------------------
+
+_INLINE_HOOKS: ContextVar[bool] = ContextVar("infra_team_inline_hooks", default=False)
+"""Set while a role agent of the team graph runs (``inline_hooks``)."""
+
+
+async def _aio_to_thread(
+    default: Callable[..., Awaitable[Any]],
+    ctx: Context,
+    func: Callable[..., Any],
+    /,
+    *args: Any,
+    **kwargs: Any,
+) -> Any:
+    """LangSmith's bookkeeping around a traced call, run inline instead of in a worker
+    thread while a role agent runs and tracing is off (it then only checks that tracing is
+    off); in any other case LangSmith's own implementation, unchanged."""
+    if _INLINE_HOOKS.get() and not tracing_is_enabled():
+        return ctx.run(func, *args, **kwargs)
+    return await default(ctx, func, *args, **kwargs)
+
+
+def install_inline_hooks() -> None:
+    """Install ``_aio_to_thread`` as LangSmith's ``aio_to_thread`` runtime override
+    (``langsmith.set_runtime_overrides``), unless the host installed its own."""
+    from langsmith._runtime_overrides import get_runtime_overrides
+
+    current = get_runtime_overrides().aio_to_thread
+    if current is None:
+        set_runtime_overrides(aio_to_thread=_aio_to_thread)
+
+
+@contextmanager
+def inline_hooks() -> Iterator[None]:
+    """Within this block (a role agent's run), untraced middleware bookkeeping stays on
+    the event loop's thread."""
+    token = _INLINE_HOOKS.set(True)
+    try:
+        yield
+    finally:
+        _INLINE_HOOKS.reset(token)

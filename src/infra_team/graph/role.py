@@ -29,7 +29,12 @@ from infra_team.graph._schemas import (
     unstructured_output,
 )
 from infra_team.graph._stage_agent import route_by_writes
-from infra_team.graph._stage_middleware import ComposedCallMiddleware, with_tool_events
+from infra_team.graph._stage_middleware import (
+    ComposedCallMiddleware,
+    inline_hooks,
+    install_inline_hooks,
+    with_tool_events,
+)
 from infra_team.graph._structured import (
     LimitedAnswerReminderMiddleware,
     StructuredAnswerMiddleware,
@@ -59,6 +64,7 @@ def build_role_agent(spec: RoleSpec, model: BaseChatModel, stage: Stage) -> Runn
     """The agent for one role at one stage: the stage's prompt, the stage's tools, the
     stage schema (a stage that may propose writes routes each brief to the agent bound
     with write tools only when the request asks for a write)."""
+    install_inline_hooks()
     variants = {
         writes: _build_agent(spec, model, stage, writes)
         for writes in write_variants(spec.name, stage)
@@ -171,7 +177,8 @@ def run_stage(agent: Runnable[Any, Any], brief: StageBrief, config: RunnableConf
 async def arun_stage(
     agent: Runnable[Any, Any], brief: StageBrief, config: RunnableConfig
 ) -> StageOutcome:
-    result = await agent.ainvoke(
-        {"messages": [brief_message(brief)]}, with_tool_events(config, brief.role)
-    )
+    with inline_hooks():
+        result = await agent.ainvoke(
+            {"messages": [brief_message(brief)]}, with_tool_events(config, brief.role)
+        )
     return _outcome(brief, result)
