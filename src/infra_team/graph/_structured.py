@@ -126,7 +126,8 @@ def _fields(schema: type[BaseModel]) -> tuple[dict[str, str], ...]:
 
 @cache
 def answer_instruction(schema: type[BaseModel], *, forced: bool) -> str:
-    """The "Your answer" section of the system prompt: the tool's name and fields."""
+    """What closes the stage prompt's "Your answer" section: the answer tool's name and
+    fields (with their descriptions only when the tool's schema is not sent)."""
     return render_fragment(
         "answer_tool.md", tool=schema.__name__, fields=_fields(schema), forced=forced
     ).strip()
