@@ -476,6 +476,15 @@ def _report_node(state: TeamState) -> dict[str, Any]:
     return {"artifacts": artifacts, "report": report, "messages": [AIMessage(content=report)]}
 
 
+def _report_only_node(state: TeamState) -> dict[str, Any]:
+    """The report node of a graph whose caller reads ``report`` (the package's own entry
+    points): without the report's copy as a message, which doubled the size of the
+    run's last checkpoint."""
+    update = _report_node(state)
+    del update["messages"]
+    return update
+
+
 # --- build --------------------------------------------------------------------------------
 
 
@@ -486,9 +495,12 @@ def build_team_graph(
     store: BaseStore | None = None,
     entry: str = TEAM,
     name: str = "infrastructure-team",
+    report_message: bool = True,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Compile the supervisor graph. ``models`` maps each subagent type to its chat model;
-    ``entry`` is the subagent type used when the input names none."""
+    ``entry`` is the subagent type used when the input names none. With
+    ``report_message`` the report is also the last message (what hosts that run the graph
+    read); without, only the ``report`` key holds it."""
     specs = registry()
     missing = [role for role in _STAGES if role not in models]
     if missing:
@@ -516,7 +528,8 @@ def build_team_graph(
     builder.add_node(JOIN, _inline(_join_node, trace=False))
     builder.add_node(GATES, _inline(_gates_node, trace=False))
     builder.add_node(HUMAN, _inline(_human_node, trace=False))
-    builder.add_node(REPORT, _inline(_report_node, trace=False))
+    report = _report_node if report_message else _report_only_node
+    builder.add_node(REPORT, _inline(report, trace=False))
 
     builder.add_edge(START, INTAKE)
     builder.add_conditional_edges(
