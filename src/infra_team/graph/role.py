@@ -30,7 +30,6 @@ from infra_team.graph._schemas import (
 )
 from infra_team.graph._stage_agent import route_by_writes
 from infra_team.graph._stage_middleware import (
-    ComposedCallMiddleware,
     inline_hooks,
     install_inline_hooks,
     with_tool_events,
@@ -84,11 +83,12 @@ def _build_agent(
     tools = list(stage_tools(spec.name, stage, writes))
     schema = STAGE_SCHEMAS[stage]
     middleware: list[AgentMiddleware[Any, Any, Any]] = [
-        LimitedAnswerReminderMiddleware(schema, run_limit=MODEL_CALL_LIMIT),
-        ComposedCallMiddleware(
+        LimitedAnswerReminderMiddleware(
+            schema,
             ScrubOutputMiddleware(spec.name),
             TypedRequestMiddleware(),  # model and tools get the request as typed
             StructuredAnswerMiddleware(schema),  # innermost: reads the answer, retries a mode
+            run_limit=MODEL_CALL_LIMIT,
         ),
     ]
     return create_agent(
