@@ -384,7 +384,7 @@ class LimitedAnswerReminderMiddleware(ComposedCallMiddleware):
       count past the limit ends the loop there.
     """
 
-    state_schema = ModelCallLimitState  # type: ignore[assignment]
+    state_schema = ModelCallLimitState
 
     def __init__(
         self,
@@ -416,7 +416,8 @@ class LimitedAnswerReminderMiddleware(ComposedCallMiddleware):
         return self.after_model(state, runtime)
 
     def _spent(self, request: ModelRequest[Any]) -> ModelResponse[Any] | None:
-        count = int(request.state.get("run_model_call_count", 0))
+        state: Any = request.state
+        count = int(state.get("run_model_call_count", 0))
         if count < self.run_limit:
             return None
         text = f"Model call limits exceeded: run limit ({count}/{self.run_limit})"
