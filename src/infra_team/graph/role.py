@@ -19,6 +19,7 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 from pydantic import BaseModel
 
+from infra_team.graph._checkpoints import mark_pausable
 from infra_team.graph._middleware import ScrubOutputMiddleware, tool_result
 from infra_team.graph._request import TypedRequestMiddleware, shown_brief
 from infra_team.graph._schemas import (
@@ -91,7 +92,7 @@ def _build_agent(
             run_limit=MODEL_CALL_LIMIT,
         ),
     ]
-    return create_agent(
+    agent = create_agent(
         model,
         tools,
         system_prompt=build_stage_prompt(spec, stage, tuple(tool.name for tool in tools)),
@@ -99,6 +100,9 @@ def _build_agent(
         middleware=middleware,
         name=agent_name(spec.name, stage),
     )
+    if any((tool.metadata or {}).get("writes") for tool in tools):
+        mark_pausable(agent)  # a write tool asks for Change Approval: it may pause
+    return agent
 
 
 def agent_name(role: str, stage: str) -> str:

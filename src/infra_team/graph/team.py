@@ -132,14 +132,14 @@ class _RoleNode:
 
     def invoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
         stage, brief = self._brief(state)
-        agent_config = role_agent_config(config)
+        agent_config = role_agent_config(config, self.agents[stage])
         with node_events():
             outcome = run_stage(self.agents[stage], brief, agent_config)
         return self._done(state, stage, outcome)
 
     async def ainvoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
         stage, brief = self._brief(state)
-        agent_config = role_agent_config(config)
+        agent_config = role_agent_config(config, self.agents[stage])
         with node_events():
             outcome = await arun_stage(self.agents[stage], brief, agent_config)
         return self._done(state, stage, outcome)
