@@ -24,7 +24,6 @@ from langchain_core.callbacks import BaseCallbackHandler, BaseCallbackManager
 from langchain_core.messages import ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
-from langsmith import set_runtime_overrides
 from langsmith.utils import tracing_is_enabled
 
 from infra_team.graph._middleware import tool_result
@@ -179,8 +178,10 @@ async def _aio_to_thread(
 def install_inline_hooks() -> None:
     """Install ``_aio_to_thread`` as LangSmith's ``aio_to_thread`` runtime override
     (``langsmith.set_runtime_overrides``), unless the host installed its own."""
-    from langsmith._runtime_overrides import get_runtime_overrides
-
+    try:
+        from langsmith._runtime_overrides import get_runtime_overrides, set_runtime_overrides
+    except ImportError:  # a LangSmith without runtime overrides: the hops stay
+        return
     current = get_runtime_overrides().aio_to_thread
     if current is None:
         set_runtime_overrides(aio_to_thread=_aio_to_thread)
