@@ -42,7 +42,12 @@ def test_tool_names() -> None:
         "terraform_plan_review",
         "ansible_check",
         "iac_coverage",
-    ]
+        "terraform_write",
+        "ansible_write",
+        "iac_pipeline",
+        "self_service_form",
+        "toil_inventory",
+    ]  # then the capability tools, each tested in test_capability_analysers
     assert all("\n" not in tool.description for tool in TOOLS)
 
 

@@ -46,14 +46,17 @@ def test_tools_and_descriptions() -> None:
         "analyze_query_plan",
         "backup_policy_check",
         "replication_health",
-    ]
+        "pg_settings",
+        "failover_plan",
+        "migration_plan",
+    ]  # then the capability tools, each tested in test_capability_analysers
     for description in (
         ANALYZE_QUERY_PLAN_DESCRIPTION,
         BACKUP_POLICY_CHECK_DESCRIPTION,
         REPLICATION_HEALTH_DESCRIPTION,
     ):
         assert "\n" not in description
-    assert {tool.description for tool in TOOLS} == {
+    assert {tool.description for tool in TOOLS[:3]} == {
         ANALYZE_QUERY_PLAN_DESCRIPTION,
         BACKUP_POLICY_CHECK_DESCRIPTION,
         REPLICATION_HEALTH_DESCRIPTION,

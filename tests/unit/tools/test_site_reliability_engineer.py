@@ -53,7 +53,9 @@ def test_tool_names() -> None:
         "incident_update",
         "incident_close",
         "runbook",
-    ]
+        "capacity_forecast",
+        "chaos_experiment",
+    ]  # then the capability tools, each tested in test_capability_analysers
     assert all("\n" not in tool.description for tool in TOOLS)
 
 

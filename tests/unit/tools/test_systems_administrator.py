@@ -60,8 +60,16 @@ def test_fixtures_are_already_scrubbed(name: str) -> None:
 
 
 def test_tools_tuple_names_and_descriptions() -> None:
-    assert [tool.name for tool in TOOLS] == ["audit_sshd_config", "patch_status", "host_health"]
-    assert [tool.description for tool in TOOLS] == [
+    assert [tool.name for tool in TOOLS] == [
+        "audit_sshd_config",
+        "patch_status",
+        "host_health",
+        "cloud_init",
+        "config_drift",
+        "patch_plan",
+        "host_backup_plan",
+    ]  # then the capability tools, each tested in test_capability_analysers
+    assert [tool.description for tool in TOOLS[:3]] == [
         AUDIT_SSHD_CONFIG_DESCRIPTION,
         PATCH_STATUS_DESCRIPTION,
         HOST_HEALTH_DESCRIPTION,
