@@ -64,14 +64,15 @@ differs from the typed one only where the user wrote an ID.
 
 from __future__ import annotations
 
+import codecs
 import copy
 import dataclasses
+import functools
 import html.entities
 import itertools
 import re
 import threading
 import unicodedata
-from bisect import bisect_right
 from collections import OrderedDict
 from typing import Any, TypeVar, cast
 
@@ -208,9 +209,6 @@ class _ViewTable(dict[int, str]):
 
 
 _NON_ASCII_TABLE = _ViewTable()
-# ``encode("ascii", "replace")`` writes ``?``: a run of them is read through the Unicode table
-if _char_view("?").encode() != _ASCII_TABLE[63:64]:  # pragma: no cover - a table edit
-    raise RuntimeError("a replaced run must read the same through either table")
 _TAG = r"</?(?P<tag>[A-Za-z][A-Za-z0-9]{0,15})(?:[\s/][^<>]{0,100})?>"
 _PARTIAL = (  # a proper prefix of a construct that ends the text: a later chunk may complete it
     r"|(?P<partial>(?:&(?:#[0-9]{0,7}|#[xX][0-9a-fA-F]{0,6}|[A-Za-z][A-Za-z0-9]{0,31})?"
@@ -237,6 +235,32 @@ def _construct_pattern(final: bool) -> re.Pattern[str]:
 _CONSTRUCTS = {final: _construct_pattern(final) for final in (False, True)}
 
 
+_VIEW_ERRORS = "infra_team.scrub.view"
+_HIGH = bytes((code | 0x80) & 0xFF for code in range(256))
+_WIDE_TABLE = _ASCII_TABLE[:128] + bytes(range(128))
+"""``_ASCII_TABLE`` for ASCII bytes; a byte the error handler wrote (the view symbol with
+its high bit set) back to that symbol."""
+_RUNS: dict[str, bytes] = {}
+
+
+def _view_of_run(error: UnicodeError) -> tuple[bytes, int]:
+    """Encoding error handler: the view of a run of characters that are not ASCII, one
+    byte each with the high bit set (never ``&`` or ``<``, so construct search skips it)."""
+    if not isinstance(error, UnicodeEncodeError):  # pragma: no cover - registered for encoding
+        raise error
+    part = error.object[error.start : error.end]
+    high = _RUNS.get(part)
+    if high is None:
+        high = part.translate(_NON_ASCII_TABLE).encode("ascii").translate(_HIGH)
+        if len(_RUNS) < 1 << 12:
+            _RUNS[part] = high
+    return high, error.end
+
+
+codecs.register_error(_VIEW_ERRORS, _view_of_run)
+
+
+@functools.lru_cache(maxsize=1024)
 def _reference_view(reference: str) -> bytes | None:
     """The view of the character a complete character reference stands for."""
     body = reference[1:].removesuffix(";")
@@ -263,24 +287,15 @@ def _view(text: str, final: bool) -> tuple[bytes, int]:
     """The view of ``text`` and where a construct that a later chunk may complete starts
     (``len(text)`` when none, and always when ``final``).
 
-    Searches run on the ASCII encoding (one byte per character, ``?`` for the rest):
-    a regex search over a ``str`` holding wide characters is several times slower."""
+    Searches run on bytes, one per character: a regex search over a ``str`` holding
+    wide characters is several times slower. Runs of characters that are not ASCII are
+    viewed by an encoding error handler (``_view_of_run``), called once a run from C."""
     if text.isascii():
         raw = text.encode("ascii")
         view: bytes | bytearray = raw.translate(_ASCII_TABLE)
     else:
-        raw = text.encode("ascii", "replace")
-        view = bytearray(raw.translate(_ASCII_TABLE))
-        find, size = raw.find, len(raw)
-        start = find(b"?")
-        while start >= 0:
-            end = start + 1
-            while end < size and raw[end] == 63:  # ``?``
-                end += 1
-            part = text[start:end]
-            if not part.isascii():
-                view[start:end] = part.translate(_NON_ASCII_TABLE).encode("ascii")
-            start = find(b"?", end)
+        raw = text.encode("ascii", _VIEW_ERRORS)
+        view = raw.translate(_WIDE_TABLE)
     incomplete = len(text)
     if b"&" in raw or b"<" in raw:
         view = bytearray(view)
@@ -332,61 +347,59 @@ _ID = re.compile(
     + _SEPARATOR + rb"{0,3}(?:" + _NUMBER_ALTERNATIVES + rb")"
     + rb"(?!" + _ALNUM + rb")(?![-.]" + _ALNUM + rb")(?!:[0-9])"
 )  # fmt: skip
-_DROPPED_MASK = bytes(0 if code < len(_DROPPED) else 1 for code in range(256))
+_ANY_DROPPED = b"[" + re.escape(_DROPPED) + b"]*"
+_SHOWN = len(_DROPPED)  # view symbols below this are dropped
+_ALNUM_SYMBOLS = b"abcdefghijklmnopqrstuvwxyz0123456789"
+_LABEL_JOINERS = b"-."
 
 
-def _scrub_view(text: str, view: bytes, compact: bytes) -> str:
-    """Scrub ``text`` whose view drops some characters (``scrub``'s general case).
-
-    IDs are found on the compact view, as ``_scan`` finds them, and mapped back through a
-    table of the dropped runs (found with ``bytes.find``, so a few runs in a long text cost
-    a few lookups, not a walk)."""
-    mask = view.translate(_DROPPED_MASK)
-    find, size = mask.find, len(mask)
-    after: list[int] = []  # compact index of the symbol after each dropped run
-    shift: list[int] = []  # symbols dropped up to the end of that run
-    dropped = 0
-    run = find(b"\x00")
-    while run >= 0:
-        end = find(b"\x01", run)
-        if end < 0:
-            end = size
-        dropped += end - run
-        after.append(end - dropped)
-        shift.append(dropped)
-        run = find(b"\x00", end)
-    out: list[str] = []
-    cursor = index = offset = 0  # runs before ``index`` precede the match: ``offset`` dropped
-    upcoming = after[0] if after else size  # compact index after the next run
-    markup = _MARKUP[0]
-    for found in _ID.finditer(compact):
-        first, stop = found.span()
-        if first >= upcoming:
-            index = bisect_right(after, first, index)
-            offset = shift[index - 1]
-            upcoming = after[index] if index < len(after) else size
-        start = first + offset
-        if stop > upcoming:  # a dropped run inside the spelling
-            end = stop + shift[bisect_right(after, stop - 1, index) - 1]
+def _number_trie(numbers: list[bytes], glue: bytes) -> bytes:
+    """The registry numbers as one alternation that shares their leading digits (one test
+    rejects ``o`` after ``inf``), a group at each leaf, in sorted order; ``glue`` may come
+    between two digits."""
+    heads: dict[bytes, list[bytes]] = {}
+    for number in sorted(numbers):
+        heads.setdefault(number[:1], []).append(number[1:])
+    parts = []
+    for head, rests in heads.items():
+        if rests == [b""]:
+            parts.append(b"(" + re.escape(head) + b")")
+        elif b"" in rests:  # pragma: no cover - a registry edit
+            raise RuntimeError("registry numbers must have one length")
         else:
-            end = stop + offset
-        while end < size and view[end] in _ATTACHED:
-            end += 1
-        name = _NAME_BY_GROUP[found.lastindex or 0]
-        if markup in view[start:end]:
-            name += "".join(
-                text[i] for i in range(start, end) if view[i] == markup and text[i] != "\\"
-            )
-        out.append(text[cursor:start])
-        out.append(name)
-        cursor = end
-    if not out:
-        return text
-    out.append(text[cursor:])
-    return "".join(out)
+            parts.append(re.escape(head) + glue + b"(?:" + _number_trie(rests, glue) + b")")
+    return b"|".join(parts)
 
 
-_ATTACHED = frozenset(_MARK + _REF_TAIL)
+_ID_IN_VIEW = re.compile(
+    _PREFIX[:1]
+    + b"".join(_ANY_DROPPED + re.escape(_PREFIX[i : i + 1]) for i in range(1, len(_PREFIX)))
+    + rb"(?=[" + re.escape(_DROPPED) + rb"\-._ /:=" + re.escape(bytes({n[0] for n in _NUMBERS})) + rb"])"
+    + _ANY_DROPPED + rb"(?:" + _SEPARATOR + _ANY_DROPPED + rb"){0,3}(?:"
+    + _number_trie(list(_NUMBERS), _ANY_DROPPED)
+    + rb")[" + re.escape(_MARK + _REF_TAIL) + rb"]*"
+    + rb"(?!" + _ANY_DROPPED + _ALNUM + rb")"
+    + rb"(?!" + _ANY_DROPPED + rb"[-.]" + _ANY_DROPPED + _ALNUM + rb")"
+    + rb"(?!" + _ANY_DROPPED + rb":" + _ANY_DROPPED + rb"[0-9])"
+)  # fmt: skip
+"""``_ID`` on the view itself: dropped symbols may come between any two symbols, and the
+combining marks and reference tails after the last digit belong to the match, so spans
+are source spans. It has no look-behinds, so that the search rejects most occurrences of
+the prefix's first letter with one test; :func:`scrub` checks what comes before each
+match (``_glued``). No match can start inside a rejected one (only its first symbol is
+that letter), so rejecting a whole match loses none."""
+
+
+def _glued(view: bytes, start: int) -> bool:
+    """Whether a letter or digit, or one and a hostname joiner, comes right before
+    ``start`` in the compact view (dropped symbols skipped, however many)."""
+    size = 8
+    while True:
+        low = max(0, start - size)
+        before = view[low:start].translate(None, _DROPPED)
+        if len(before) >= 2 or low == 0:
+            return _context(before) != b"  "
+        size *= 8
 
 
 _NUMBER_PREFIXES = sorted({n[:i] for n in _NUMBERS for i in range(len(n))}, key=len)
@@ -535,17 +548,27 @@ def scrub(text: str) -> str:
     if not text:
         return text
     view = _view(text, final=True)[0]
-    compact = view.translate(None, _DROPPED)
-    if _PREFIX not in compact:
+    first = _ID_IN_VIEW.search(view)
+    if first is None:
         return text
-    if len(compact) < len(view):
-        return _scrub_view(text, view, compact)
-    out: list[str] = []  # the common case, kept tight: nothing dropped, spans are source spans
+    out: list[str] = []
     cursor = 0
-    for found in _ID.finditer(view):
+    markup = _MARKUP[0] in view
+    for found in _ID_IN_VIEW.finditer(view, first.start()):
         start, end = found.span()
+        if start:
+            before = view[start - 1]
+            if before in _ALNUM_SYMBOLS:  # the end of a word or a longer number
+                continue
+            if (before < _SHOWN or before in _LABEL_JOINERS) and _glued(view, start):
+                continue  # a hostname label before, or a word behind dropped symbols
+        name = _NAME_BY_GROUP[found.lastindex or 0]
+        if markup and view.find(_MARKUP, start, end) >= 0:
+            name += "".join(
+                text[i] for i in range(start, end) if view[i] == _MARKUP[0] and text[i] != "\\"
+            )
         out.append(text[cursor:start])
-        out.append(_NAME_BY_GROUP[found.lastindex or 0])
+        out.append(name)
         cursor = end
     if not out:
         return text
@@ -556,18 +579,15 @@ def scrub(text: str) -> str:
 # --- streaming ---------------------------------------------------------------------------
 
 
-_SYMBOLS = b"abcdefghijklmnopqrstuvwxyz0123456789"
-
-
 def _context(left: bytes) -> bytes:
     """The two compact symbols before a position, reduced to what the ID and tail patterns
     read of them: a letter or digit (``" a"``), one and a hostname joiner (``"a-"``), or
     neither (``"  "``). Both patterns give the same answer on ``left`` and on this."""
     left = left[-2:]
     last = left[-1:]
-    if last and last in _SYMBOLS:
+    if last and last in _ALNUM_SYMBOLS:
         return b" a"
-    if last and last in b"-." and len(left) == 2 and left[:1] in _SYMBOLS:
+    if last and last in b"-." and len(left) == 2 and left[:1] in _ALNUM_SYMBOLS:
         return b"a-"
     return b"  "
 
@@ -714,14 +734,14 @@ class Scrubber:
         elif not self._pending:
             if len(chunk) != 1:
                 if chunk.isascii():
-                    view = chunk.encode("ascii").translate(_PLAIN_TABLE)
-                    if 0 not in view:
-                        if view.find(_PREFIX) < 0 and not view.endswith(_PROPER_HEADS):
-                            step = _VIEW_STEPS.get(view[-2:])
+                    shown = chunk.encode("ascii").translate(_PLAIN_TABLE)
+                    if 0 not in shown:
+                        if shown.find(_PREFIX) < 0 and not shown.endswith(_PROPER_HEADS):
+                            step = _VIEW_STEPS.get(shown[-2:])
                             if step is not None:  # nothing to hold
                                 self._step = step
                                 return chunk
-                        return self._plain(chunk, self._step.left + view)
+                        return self._plain(chunk, self._step.left + shown)
             else:
                 symbol = _SYMBOL[chunk]  # not plain ASCII, or the prefix's first letter
                 if symbol == _HEAD_TEXT and self._step is _FREE:
