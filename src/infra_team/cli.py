@@ -563,9 +563,9 @@ def mcp(
     checkpoint: Annotated[Path | None, typer.Option(help="SQLite checkpoint file.")] = None,
 ) -> None:
     """Serve every tool (and the team) over MCP on stdio, for Claude Code."""
-    from infra_team.integrations.mcp_server import run_mcp_server
+    from infra_team.integrations.mcp_front import serve  # answers before the SDK loads
 
-    run_mcp_server(model, checkpointer=checkpoint or default_checkpoint())
+    serve(model, checkpointer=checkpoint or default_checkpoint())
 
 
 @app.command(name="eval")

@@ -88,7 +88,7 @@ def _compiled(models: dict[str, BaseChatModel]) -> CompiledStateGraph[Any, Any, 
     if cached is not None:
         _GRAPH_CACHE.move_to_end(key)
         return cached[1]
-    graph = build_team_graph(models)
+    graph = build_team_graph(models, report_message=False)  # results read ``report``
     # The models are kept with the graph so their ids cannot be reused while cached.
     _GRAPH_CACHE[key] = (tuple(models.values()), graph)
     if len(_GRAPH_CACHE) > _GRAPH_CACHE_SIZE:

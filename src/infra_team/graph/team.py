@@ -17,6 +17,7 @@ or SRE request returns that role's deliverable through the gates.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -24,6 +25,7 @@ from typing import Any, cast
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from langgraph._internal._runnable import RunnableCallable
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -134,14 +136,14 @@ class _RoleNode:
 
     def invoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
         stage, brief = self._brief(state)
-        agent_config = role_agent_config(config)
+        agent_config = role_agent_config(config, self.agents[stage])
         with node_events():
             outcome = run_stage(self.agents[stage], brief, agent_config)
         return self._done(state, stage, outcome)
 
     async def ainvoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
         stage, brief = self._brief(state)
-        agent_config = role_agent_config(config)
+        agent_config = role_agent_config(config, self.agents[stage])
         with node_events():
             outcome = await arun_stage(self.agents[stage], brief, agent_config)
         return self._done(state, stage, outcome)
@@ -502,6 +504,15 @@ def _report_node(state: TeamState) -> dict[str, Any]:
     }
 
 
+def _report_only_node(state: TeamState) -> dict[str, Any]:
+    """The report node of a graph whose caller reads ``report`` (the package's own entry
+    points): without the report's copy as a message, which doubled the size of the
+    run's last checkpoint."""
+    update = _report_node(state)
+    del update["messages"]
+    return update
+
+
 # --- build --------------------------------------------------------------------------------
 
 
@@ -512,9 +523,12 @@ def build_team_graph(
     store: BaseStore | None = None,
     entry: str = TEAM,
     name: str = "infrastructure-team",
+    report_message: bool = True,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Compile the supervisor graph. ``models`` maps each subagent type to its chat model;
-    ``entry`` is the subagent type used when the input names none."""
+    ``entry`` is the subagent type used when the input names none. With
+    ``report_message`` the report is also the last message (what hosts that run the graph
+    read); without, only the ``report`` key holds it."""
     specs = registry()
     missing = [role for role in _STAGES if role not in models]
     if missing:
@@ -539,25 +553,28 @@ def build_team_graph(
         choose = choosers.get(role, _specialist_choose)
         node = _RoleNode(role, agents(role), choose, _make_report_finish(role))
         builder.add_node(role, node.runnable())
-    builder.add_node(JOIN, _join_node)
-    builder.add_node(GATES, _gates_node)
-    builder.add_node(HUMAN, _human_node)
-    builder.add_node(REPORT, _report_node)
+    builder.add_node(JOIN, _inline(_join_node, trace=False))
+    builder.add_node(GATES, _inline(_gates_node, trace=False))
+    builder.add_node(HUMAN, _inline(_human_node, trace=False))
+    report = _report_node if report_message else _report_only_node
+    builder.add_node(REPORT, _inline(report, trace=False))
 
     builder.add_edge(START, INTAKE)
     builder.add_conditional_edges(
-        INTAKE, _route_intake, [ARCHITECT, *SPECIALISTS, AUTOMATION, SRE, REPORT]
+        INTAKE, _inline(_route_intake), [ARCHITECT, *SPECIALISTS, AUTOMATION, SRE, REPORT]
     )
     builder.add_conditional_edges(
-        ARCHITECT, _route_architect, [*SPECIALISTS, AUTOMATION, HUMAN, REPORT]
+        ARCHITECT, _inline(_route_architect), [*SPECIALISTS, AUTOMATION, HUMAN, REPORT]
     )
     for specialist in SPECIALISTS:
         builder.add_conditional_edges(
-            specialist, _route_specialist, [JOIN, ARCHITECT, GATES, REPORT]
+            specialist, _inline(_route_specialist), [JOIN, ARCHITECT, GATES, REPORT]
         )
-    builder.add_conditional_edges(JOIN, _route_join, [AUTOMATION, REPORT])
-    builder.add_conditional_edges(AUTOMATION, _route_automation, [SRE, GATES, REPORT])
-    builder.add_conditional_edges(SRE, _route_sre, [*SPECIALISTS, ARCHITECT, GATES, REPORT])
+    builder.add_conditional_edges(JOIN, _inline(_route_join), [AUTOMATION, REPORT])
+    builder.add_conditional_edges(AUTOMATION, _inline(_route_automation), [SRE, GATES, REPORT])
+    builder.add_conditional_edges(
+        SRE, _inline(_route_sre), [*SPECIALISTS, ARCHITECT, GATES, REPORT]
+    )
     builder.add_edge(GATES, REPORT)
     builder.add_edge(HUMAN, REPORT)
     builder.add_edge(REPORT, END)
@@ -570,7 +587,8 @@ def build_team_graph(
     # writes (the input as given) in the input checkpoint, which ``get_state_history``
     # shows: scrub the input before the start task writes it.
     start = graph.nodes[START]
-    graph.nodes[START] = start.copy({"writers": [_ShownInput(_shown_input), *start.writers]})
+    shown = _ShownInput(_shown_input, afunc=_ashown_input)
+    graph.nodes[START] = start.copy({"writers": [shown, *start.writers]})
     return graph
 
 
@@ -578,6 +596,19 @@ class _ShownInput(RunnableLambda[Any, Any]):
     """A hashable lambda: LangGraph keeps writers in sets when it draws the graph."""
 
     __hash__ = object.__hash__  # type: ignore[assignment]
+
+
+def _inline(func: Callable[..., Any], *, trace: bool = True) -> Runnable[Any, Any]:
+    """A deterministic node or edge that runs on the event loop's thread in async runs.
+
+    LangGraph gives a plain function an async form that runs it in a worker thread (one
+    thread-pool hop per node or edge, a dozen a run); these functions are quick, pure CPU
+    work (or an ``interrupt``), so their async form calls them in place."""
+
+    async def afunc(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return RunnableCallable(func, functools.wraps(func)(afunc), name=func.__name__, trace=trace)
 
 
 def _shown_input(value: Any) -> Any:
@@ -590,3 +621,7 @@ def _shown_input(value: Any) -> Any:
     if "messages" in shown:
         shown["messages"] = shown_messages([], shown["messages"])
     return shown
+
+
+async def _ashown_input(value: Any) -> Any:
+    return _shown_input(value)
