@@ -92,7 +92,7 @@ def parse_run(output: str) -> dict[str, Any]:
             if row:
                 recap[row["host"]] = {k: int(v) for k, v in row.groupdict().items() if k != "host"}
             continue
-        message = _MESSAGE.match(line)
+        message = _MESSAGE.match(line.strip())
         if message and len(messages) < MAX_MESSAGES:
             messages.append((message["text"] or message["old"] or "").strip()[:500])
             continue
@@ -226,6 +226,8 @@ def dry_run(settings: Settings, args: DryRunArgs) -> ToolResult:
     }
     if not recap:
         first = parsed["messages"][0] if parsed["messages"] else f"exit {done.returncode}"
+        if done.returncode == 0:
+            return no_data(DRY_RUN_TOOL, f"No host matched; nothing was checked ({first}).", data)
         return error(DRY_RUN_TOOL, f"the dry run did not complete: {first}", code="command_failed")
     totals = {k: sum(h[k] for h in recap.values()) for k in ("changed", "failed", "unreachable")}
     summary = (
