@@ -50,8 +50,20 @@ MODULE_TOOLS: dict[str, tuple[str, ...]] = {
         "incident_update",
         "incident_close",
         "runbook",
+        "k8s_pods_not_ready",
+        "k8s_warning_events",
+        "k8s_rollout_status",
+        "k8s_container_logs",
+        "query_loki",
     ),
-    "automation_engineer": ("terraform_plan_review", "ansible_check", "iac_coverage"),
+    "automation_engineer": (
+        "terraform_plan_review",
+        "ansible_check",
+        "iac_coverage",
+        "terraform_show_plan",
+        "ansible_syntax_check",
+        "ansible_dry_run",
+    ),
     "integrations": (
         "query_prometheus",
         "query_prometheus_range",
@@ -92,7 +104,7 @@ ROLE_TOOLS: dict[str, frozenset[str]] = {
             *MODULE_TOOLS["integrations"],
         }
     ),
-    "automation-engineer": frozenset({"terraform_plan_review", "ansible_check", "iac_coverage"}),
+    "automation-engineer": frozenset(MODULE_TOOLS["automation_engineer"]),
 }
 ALL_TOOLS = frozenset(name for names in MODULE_TOOLS.values() for name in names)
 ROLES = tuple(name for name in SUBAGENT_TYPES if name != "infrastructure-team")
@@ -275,7 +287,7 @@ def test_role_toolset_matches_the_contract(name: str) -> None:
 
 def test_team_tools_are_the_union_of_the_roles_each_once() -> None:
     team = _specs()["infrastructure-team"].tools
-    assert len(team) == len(set(team)) == 32
+    assert len(team) == len(set(team)) == 40
     union = frozenset().union(*(frozenset(_specs()[name].tools) for name in ROLES))
     assert frozenset(team) == union == ALL_TOOLS
 

@@ -64,12 +64,22 @@ STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
         "backup_policy_check",
         "query_prometheus",
     ),
-    ("automation-engineer", "codify"): ("terraform_plan_review", "ansible_check", "iac_coverage"),
+    ("automation-engineer", "codify"): (
+        "terraform_plan_review",
+        "ansible_check",
+        "iac_coverage",
+        "terraform_show_plan",
+        "ansible_syntax_check",
+        "ansible_dry_run",
+    ),
     ("site-reliability-engineer", "operate"): (
         "error_budget",
         "burn_rate_alerts",
         "runbook",
         "query_prometheus",
+        "k8s_rollout_status",
+        "k8s_container_logs",
+        "query_loki",
     ),
     ("site-reliability-engineer", "triage"): (
         "oncall_now",
@@ -79,6 +89,8 @@ STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
         "burn_rate_alerts",
         "runbook",
         "incident_create",
+        "k8s_pods_not_ready",
+        "k8s_warning_events",
     ),
 }
 """(subagent type, stage) -> the read-only tools bound at that stage, in order. Every

@@ -2,7 +2,9 @@
 
 Each tool has a pure function that computes the answer (``review_terraform_plan`` in
 ``_terraform_plan``, ``check_playbook`` in ``_ansible_playbook``, ``compute_iac_coverage`` in
-``_iac_coverage``) and a thin ``@infra_tool`` wrapper.
+``_iac_coverage``) and a thin ``@infra_tool`` wrapper. Live, read-only: ``terraform show
+-json`` of a plan file (``live.terraform``) and ``ansible-playbook`` syntax and check-mode
+runs (``live.ansible``), on files of the configured workspace.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from infra_team.tools._base import ToolResult, infra_tool, no_data, ok
 from infra_team.tools._iac_coverage import IAC_TARGET_PERCENT, compute_iac_coverage
 from infra_team.tools._limits import JSON_NOTE, MAX_SERIES, Document, DocumentOrObject, Line
 from infra_team.tools._terraform_plan import review_terraform_plan
+from infra_team.tools.live import ansible, terraform
 
 TERRAFORM_PLAN_REVIEW_DESCRIPTION = (
     "Review `terraform show -json` plan output: creates, updates, deletes and replaces, "
@@ -125,4 +128,10 @@ def iac_coverage(*, inventory: list[str], managed: list[str]) -> ToolResult:
     return ok("iac_coverage", summary, report.model_dump(mode="json"))
 
 
-TOOLS: tuple[BaseTool, ...] = (terraform_plan_review, ansible_check, iac_coverage)
+TOOLS: tuple[BaseTool, ...] = (
+    terraform_plan_review,
+    ansible_check,
+    iac_coverage,
+    *terraform.TOOLS,
+    *ansible.TOOLS,
+)

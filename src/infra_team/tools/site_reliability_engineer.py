@@ -1,5 +1,7 @@
 """Site Reliability Engineer tools: error budgets, burn-rate alerts, on-call, incidents, runbooks.
 
+Live, read-only: Kubernetes (``live.kubernetes``) and Loki logs (``live.loki``).
+
 Each tool has a pure function that computes the answer (``compute_error_budget`` and
 ``build_burn_rate_alerts`` in ``_slo``, ``evaluate_oncall_now`` in ``_oncall_now``,
 ``open_incident``/``update_incident``/``close_incident`` in ``_incidents``, ``render_runbook``
@@ -30,6 +32,7 @@ from infra_team.tools._oncall_now import evaluate_oncall_now
 from infra_team.tools._runbook import render_runbook
 from infra_team.tools._slo import DEFAULT_METRIC, build_burn_rate_alerts, compute_error_budget
 from infra_team.tools._timestamps import parse_instant
+from infra_team.tools.live import kubernetes, loki
 
 ERROR_BUDGET_DESCRIPTION = (
     "Compute an SLO's error budget from good and total events: allowed bad events, consumed, "
@@ -371,4 +374,6 @@ TOOLS: tuple[BaseTool, ...] = (
     incident_update,
     incident_close,
     runbook,
+    *kubernetes.TOOLS,
+    *loki.TOOLS,
 )

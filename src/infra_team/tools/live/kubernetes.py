@@ -22,13 +22,14 @@ container ``waiting``/``terminated`` reasons), the Event API (``type=Warning``),
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING, Annotated, Any
 
 from langchain_core.tools import BaseTool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from infra_team.settings import KubernetesSettings, Settings
 from infra_team.tools._base import ToolInputError, ToolResult, error, infra_tool, no_data, ok
@@ -52,11 +53,21 @@ MAX_LINE_CHARS = 2_000
 PAGE = 500
 """Items per list request (``limit``/``continue`` paging)."""
 
-_DNS_NAME = r"^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$"
-ObjectName = Annotated[str, Field(max_length=253, pattern=_DNS_NAME)]
+_DNS_NAME = re.compile(r"[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?")
+
+
+def _dns_name(value: str) -> str:
+    """Checked here, not as a schema ``pattern``: the rule costs the model no schema text."""
+    if not _DNS_NAME.fullmatch(value):
+        msg = "must be a Kubernetes name: lower-case letters, digits, `-` and `.`"
+        raise ValueError(msg)
+    return value
+
+
+ObjectName = Annotated[str, Field(max_length=253), AfterValidator(_dns_name)]
 """A pod, deployment or container name (RFC 1123 subdomain, as Kubernetes requires)."""
-Namespace = Annotated[str, Field(max_length=63, pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
-_NS_HELP = "Namespace; must be allowlisted in settings. Default: the first allowlisted."
+Namespace = Annotated[str, Field(max_length=63), AfterValidator(_dns_name)]
+_NS_HELP = "Allowlisted namespace; default the first."
 _ARGS = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
@@ -476,7 +487,7 @@ class LogsArgs(BaseModel):
     model_config = _ARGS
 
     pod: ObjectName = Field(description="Pod name.")
-    container: ObjectName | None = Field(default=None, description="Container; default the only one.")
+    container: ObjectName | None = Field(default=None, description="Default: the only one.")
     namespace: Namespace | None = Field(default=None, description=_NS_HELP)
     lines: int = Field(default=100, ge=1, le=MAX_LOG_LINES, description="Lines from the end.")
 
