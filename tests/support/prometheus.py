@@ -37,7 +37,9 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _wait_for(check: Callable[[], bool], what: str, log: Path, process: subprocess.Popen[bytes]) -> None:
+def _wait_for(
+    check: Callable[[], bool], what: str, log: Path, process: subprocess.Popen[bytes]
+) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -67,7 +69,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 def _running(argv: list[str], folder: Path) -> Iterator[subprocess.Popen[bytes]]:
     log = folder / "server.log"
     with log.open("wb") as out:
-        process = subprocess.Popen(  # noqa: S603 - fixed argv of a test server
+        process = subprocess.Popen(
             argv, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, cwd=folder
         )
     try:
@@ -125,11 +127,7 @@ def alertmanager_server() -> Iterator[str]:
     port = _free_port()
     config = folder / "alertmanager.yml"
     config.write_text(
-        "route:\n"
-        "  receiver: nowhere\n"
-        "  group_wait: 1s\n"
-        "receivers:\n"
-        "  - name: nowhere\n",
+        "route:\n  receiver: nowhere\n  group_wait: 1s\nreceivers:\n  - name: nowhere\n",
         encoding="utf-8",
     )
     argv = [

@@ -137,5 +137,8 @@ db-2                       : ok=0    changed=0    unreachable=1    failed=0    s
 """
     parsed = parse_run(output)
     assert parsed["recap"]["db-1"]["failed"] == 1 and parsed["recap"]["db-2"]["unreachable"] == 1
-    assert [(t["host"], t["state"]) for t in parsed["tasks"]] == [("db-2", "failed"), ("db-1", "failed")]
+    assert [(t["host"], t["state"]) for t in parsed["tasks"]] == [
+        ("db-2", "failed"),
+        ("db-1", "failed"),
+    ]
     assert "No package matching" in parsed["tasks"][1]["detail"]

@@ -56,7 +56,12 @@ def responder(request: SeenRequest) -> Reply:
     url = urlsplit(request.path)
     query = parse_qs(url.query)
     if request.headers.get("Authorization") != f"Bearer {TOKEN}":
-        return 401, {"kind": "Status", "code": 401, "message": "Unauthorized", "reason": "Unauthorized"}
+        return 401, {
+            "kind": "Status",
+            "code": 401,
+            "message": "Unauthorized",
+            "reason": "Unauthorized",
+        }
     if url.path == "/api/v1/namespaces/shop/pods":
         return 200, _load("pods.json")
     if url.path == "/api/v1/namespaces/shop/events":
@@ -77,7 +82,11 @@ def responder(request: SeenRequest) -> Reply:
             "message": f"token {TOKEN} may not read logs",
             "reason": "Forbidden",
         }
-    return 404, {"kind": "Status", "code": 404, "message": "the server could not find the requested resource"}
+    return 404, {
+        "kind": "Status",
+        "code": 404,
+        "message": "the server could not find the requested resource",
+    }
 
 
 @pytest.fixture
@@ -125,7 +134,10 @@ def test_warning_events_recent_first_and_windowed(apiserver: LoopbackServer) -> 
     _, result = call(k8s.k8s_warning_events, namespace="shop", since_minutes=60)
     assert result.status == "success", result
     events = result.data["events"]
-    assert [e["reason"] for e in events] == ["Failed", "BackOff"]  # the 12:10 probe failure is older
+    assert [e["reason"] for e in events] == [
+        "Failed",
+        "BackOff",
+    ]  # the 12:10 probe failure is older
     assert events[1]["count"] == 342
     assert events[1]["object"] == "Pod/checkout-7d9f8c6b5-2xkqp"
     _, older = call(k8s.k8s_warning_events, namespace="shop", since_minutes=600)

@@ -35,7 +35,10 @@ def responder(request: SeenRequest) -> Reply:
         return 200, json.loads((FIXTURES / "matrix.json").read_text(encoding="utf-8"))
     if query.startswith("{"):
         return 200, json.loads((FIXTURES / "streams.json").read_text(encoding="utf-8"))
-    return 400, f"parse error at line 1, col 1: syntax error: unexpected IDENTIFIER (auth {PASSWORD})\n"
+    return (
+        400,
+        f"parse error at line 1, col 1: syntax error: unexpected IDENTIFIER (auth {PASSWORD})\n",
+    )
 
 
 @pytest.fixture
@@ -83,7 +86,12 @@ def test_the_limit_bounds_the_lines(loki: LoopbackServer) -> None:
 def test_a_metric_query_is_summarised_per_series(loki: LoopbackServer) -> None:
     _, result = call(query='rate({namespace="shop"} |= "error" [5m])')
     assert result.status == "success"
-    assert result.data["top"][0] == {"labels": '{app="checkout"}', "points": 3, "last": 0.1, "max": 0.1}
+    assert result.data["top"][0] == {
+        "labels": '{app="checkout"}',
+        "points": 3,
+        "last": 0.1,
+        "max": 0.1,
+    }
 
 
 def test_a_logql_error_is_loki_text_with_the_password_redacted(loki: LoopbackServer) -> None:
@@ -96,7 +104,7 @@ def test_a_logql_error_is_loki_text_with_the_password_redacted(loki: LoopbackSer
 def test_bounds_are_in_the_schema() -> None:
     schema = query_loki.tool_call_schema.model_json_schema()
     assert schema["properties"]["limit"]["maximum"] == 500
-    _, result = call(query="{a=\"b\"}", start="2026-01-01T00:00:00Z", end="2026-03-01T00:00:00Z")
+    _, result = call(query='{a="b"}', start="2026-01-01T00:00:00Z", end="2026-03-01T00:00:00Z")
     assert result.status == "error" and "narrow it" in str(result.error)
 
 

@@ -24,7 +24,13 @@ from infra_team.settings import reset_settings
 from infra_team.tools._base import ToolResult, parse_tool_output
 from infra_team.tools.live.terraform import review_show_output, terraform_show_plan
 
-RECORDED = Path(__file__).resolve().parents[2] / "fixtures" / "tools" / "automation" / "tf_show_terraform_data.json"
+RECORDED = (
+    Path(__file__).resolve().parents[2]
+    / "fixtures"
+    / "tools"
+    / "automation"
+    / "tf_show_terraform_data.json"
+)
 FIRST = """
 resource "terraform_data" "checkout_release" {
   input = "1.14.1"
@@ -68,7 +74,14 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def _terraform(folder: Path, *args: str) -> None:
     env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
-    subprocess.run(["terraform", *args, "-no-color"], cwd=folder, env=env, check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        ["terraform", *args, "-no-color"],
+        cwd=folder,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 def test_the_real_terraform_reviews_a_real_plan(workspace: Path) -> None:
@@ -100,7 +113,9 @@ def test_the_recorded_show_output_is_reviewed() -> None:
     assert result.data["replaces"] == ["terraform_data.db_migration"]
 
 
-def test_without_terraform_on_path_it_says_so(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_terraform_on_path_it_says_so(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (workspace / "plan.tfplan").write_bytes(b"PK")
     monkeypatch.setenv("PATH", str(workspace))
     result = call(plan_file="plan.tfplan")
@@ -125,4 +140,8 @@ def test_without_a_workspace_it_is_not_configured() -> None:
 def test_the_recorded_output_is_real_show_json() -> None:
     plan = json.loads(RECORDED.read_text(encoding="utf-8"))
     assert plan["format_version"].startswith("1.")
-    assert {c["change"]["actions"][0] for c in plan["resource_changes"]} >= {"create", "update", "delete"}
+    assert {c["change"]["actions"][0] for c in plan["resource_changes"]} >= {
+        "create",
+        "update",
+        "delete",
+    }

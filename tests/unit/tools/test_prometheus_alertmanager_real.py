@@ -56,7 +56,11 @@ def test_up_is_measured_on_the_real_prometheus(prometheus: str) -> None:
     assert result.status == "success", result
     (series,) = result.data["series"]
     port = prometheus.rsplit(":", 1)[1]
-    assert series["labels"] == {"__name__": "up", "instance": f"127.0.0.1:{port}", "job": "prometheus"}
+    assert series["labels"] == {
+        "__name__": "up",
+        "instance": f"127.0.0.1:{port}",
+        "job": "prometheus",
+    }
     assert series["value"] == 1.0
 
 

@@ -82,7 +82,7 @@ def run(
 ) -> Completed:
     """Run ``argv`` (no shell) in ``cwd``; stop its whole process group after ``timeout``."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(  # noqa: S603 - a fixed argv built by the tool, never a shell
+        process = subprocess.Popen(  # a fixed argv built by the tool, never a shell
             argv,
             cwd=cwd,
             env=env,

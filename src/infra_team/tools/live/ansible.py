@@ -61,7 +61,9 @@ _RECAP = re.compile(
     r"unreachable=(?P<unreachable>\d+)\s+failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)\s+"
     r"rescued=(?P<rescued>\d+)\s+ignored=(?P<ignored>\d+)"
 )
-_MESSAGE = re.compile(r"^\[(ERROR|WARNING|DEPRECATION WARNING)\]:? ?(?P<text>.*)$|^(ERROR!|WARNING:) (?P<old>.*)$")
+_MESSAGE = re.compile(
+    r"^\[(ERROR|WARNING|DEPRECATION WARNING)\]:? ?(?P<text>.*)$|^(ERROR!|WARNING:) (?P<old>.*)$"
+)
 _UNSAFE = re.compile(
     r"^\s*check_mode\s*:\s*(?:false|no|off|n)\s*(?:#.*)?$"
     r"|(?:lookup|query)\(\s*['\"](?:ansible\.builtin\.)?pipe['\"]",

@@ -181,7 +181,8 @@ def run_read(
         from lightkube.core.exceptions import ApiError
     except ImportError:
         return error(
-            tool, "the Kubernetes client is not installed: pip install 'infra-team[kubernetes]'",
+            tool,
+            "the Kubernetes client is not installed: pip install 'infra-team[kubernetes]'",
             code="not_installed",
         )
     ns = _namespace(config, namespace)
@@ -190,7 +191,9 @@ def run_read(
         return read(reader, ns)
     except ApiError as exc:
         status = exc.status
-        text = reader.redactor.text(str(status.message or status.reason or "error"))[:MAX_LINE_CHARS]
+        text = reader.redactor.text(str(status.message or status.reason or "error"))[
+            :MAX_LINE_CHARS
+        ]
         return error(tool, f"{SERVICE} API: HTTP {status.code}: {text}", code="http_error")
     except httpx2.HTTPStatusError as exc:
         code = exc.response.status_code
@@ -325,7 +328,7 @@ def read_warning_events(
     tool = "k8s_warning_events"
     cutoff = (now or _now()) - timedelta(minutes=since_minutes)
     scanned = list(islice(reader.warning_events(namespace), MAX_EVENTS_SCANNED + 1))
-    recent = []
+    recent: list[dict[str, Any]] = []
     for event in scanned[:MAX_EVENTS_SCANNED]:
         seen = _event_time(event)
         if seen is None or seen < cutoff:

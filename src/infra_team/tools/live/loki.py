@@ -100,12 +100,10 @@ def summarise(body: Any, query: str, limit: int) -> ToolResult:
     kind = answer.data.result_type
     if kind == "streams":
         streams = [_Stream.model_validate(item) for item in answer.data.result]
-        entries = [
-            (ts, _labels(s.stream), line) for s in streams for ts, line in s.values
-        ]
+        entries = [(ts, _labels(s.stream), line) for s in streams for ts, line in s.values]
         entries.sort(key=lambda e: int(e[0]), reverse=True)
         kept = entries[:limit]
-        data = {
+        data: dict[str, Any] = {
             "query": query,
             "result_type": kind,
             "streams": len(streams),
@@ -124,7 +122,7 @@ def summarise(body: Any, query: str, limit: int) -> ToolResult:
         )
         return ok(TOOL, summary, data)
     series = [_Series.model_validate(item) for item in answer.data.result]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for s in series:
         values = [float(v) for _, v in s.values]
         if values:
@@ -141,7 +139,9 @@ def summarise(body: Any, query: str, limit: int) -> ToolResult:
     if not rows:
         return no_data(TOOL, f"No series for {query} in the range.", data)
     top = rows[0]
-    summary = f"{len(rows)} series; highest {top['labels']} max {top['max']:g}, last {top['last']:g}."
+    summary = (
+        f"{len(rows)} series; highest {top['labels']} max {top['max']:g}, last {top['last']:g}."
+    )
     return ok(TOOL, summary, data)
 
 

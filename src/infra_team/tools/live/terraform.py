@@ -61,7 +61,9 @@ def show_plan(settings: Settings, args: TerraformShowArgs) -> ToolResult:
     binary = which("terraform", "tofu")
     if binary is None:
         return error(
-            TOOL, "terraform not on PATH (nor OpenTofu's tofu); nothing was run", code="not_installed"
+            TOOL,
+            "terraform not on PATH (nor OpenTofu's tofu); nothing was run",
+            code="not_installed",
         )
     plan = inside(config.workspace, args.plan_file, "plan_file")
     folder = (
@@ -77,13 +79,18 @@ def show_plan(settings: Settings, args: TerraformShowArgs) -> ToolResult:
         env=child_environment(_ENV),
     )
     if done.returncode is None:
-        return error(TOOL, f"terraform show did not finish within {config.timeout:g} s", code="timeout")
+        return error(
+            TOOL, f"terraform show did not finish within {config.timeout:g} s", code="timeout"
+        )
     if done.returncode != 0:
         detail = " ".join(done.stderr.split())[:MAX_STDERR_CHARS]
-        return error(TOOL, f"terraform show failed (exit {done.returncode}): {detail}", code="command_failed")
+        return error(
+            TOOL, f"terraform show failed (exit {done.returncode}): {detail}", code="command_failed"
+        )
     if done.stdout_truncated:
         return error(
-            TOOL, f"the plan JSON is larger than {MAX_OUTPUT_BYTES:,} bytes; review it in parts",
+            TOOL,
+            f"the plan JSON is larger than {MAX_OUTPUT_BYTES:,} bytes; review it in parts",
             code="too_large",
         )
     try:
