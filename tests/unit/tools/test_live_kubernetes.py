@@ -262,3 +262,16 @@ def test_rollout_status_words_match_kubectl() -> None:
     ]
     for status, message in cases:
         assert k8s.rollout_status({**base, "status": status})[0] == message
+
+
+def test_the_namespace_allowlist_holds_only_namespace_names() -> None:
+    from infra_team.errors import ConfigError
+    from infra_team.settings import load_settings
+
+    assert load_settings(kubernetes={"namespaces": ["shop", "web-2"]}).kubernetes.namespaces == (
+        "shop",
+        "web-2",
+    )
+    for bad in ("Shop", "-web", "a" * 64, "shop/x"):
+        with pytest.raises(ConfigError, match="INFRA_TEAM_KUBERNETES_NAMESPACES"):
+            load_settings(kubernetes={"namespaces": [bad]})
