@@ -142,3 +142,29 @@ db-2                       : ok=0    changed=0    unreachable=1    failed=0    s
         ("db-1", "failed"),
     ]
     assert "No package matching" in parsed["tasks"][1]["detail"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- command: id\n  check_mode: no\n",
+        "- {command: id, check_mode: false}\n",
+        '- command: id\n  check_mode: "{{ not ansible_check_mode }}"\n',
+        "- debug:\n    msg: \"{{ lookup('pipe', 'date') }}\"\n",
+        "- debug:\n    msg: \"{{ q('ansible.builtin.pipe', 'id') }}\"\n",
+    ],
+)
+def test_the_check_mode_guard_finds_tasks_that_would_act(tmp_path: Path, text: str) -> None:
+    from infra_team.tools._base import ToolInputError
+    from infra_team.tools.live.ansible import _guard_check_mode
+
+    (tmp_path / "tasks.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ToolInputError, match="would act even in check mode"):
+        _guard_check_mode(tmp_path)
+
+
+def test_the_check_mode_guard_lets_check_mode_true_pass(tmp_path: Path) -> None:
+    from infra_team.tools.live.ansible import _guard_check_mode
+
+    (tmp_path / "tasks.yml").write_text("- command: id\n  check_mode: true\n", encoding="utf-8")
+    assert _guard_check_mode(tmp_path) is None  # returns instead of refusing

@@ -6,8 +6,10 @@ the settings. Check mode reports what would change without changing it (Ansible 
 "Validating tasks: check mode and diff mode"), except for tasks marked
 ``check_mode: false``, which run for real even under ``--check``, and ``pipe`` lookups,
 which run a command on the controller while templating. A dry run is therefore refused
-while any YAML file of the workspace holds either; this scan is a guard on trusted
-workspace content, not a sandbox for hostile playbooks.
+while any YAML file of the workspace holds either (a ``check_mode`` that is not a plain
+``true``, templated ones included); this scan is a guard on trusted workspace content
+(the operator chose the folder), not a sandbox for hostile playbooks: an executable
+inventory or a plugin folder in the workspace would still run its code.
 
 The default stdout callback's text is parsed (``ANSIBLE_NOCOLOR``): task headers
 ``TASK [name]``, per-host results (``ok``, ``changed``, ``fatal``, ``skipping``,
@@ -64,11 +66,9 @@ _RECAP = re.compile(
 _MESSAGE = re.compile(
     r"^\[(ERROR|WARNING|DEPRECATION WARNING)\]:? ?(?P<text>.*)$|^(ERROR!|WARNING:) (?P<old>.*)$"
 )
-_UNSAFE = re.compile(
-    r"^\s*check_mode\s*:\s*(?:false|no|off|n)\s*(?:#.*)?$"
-    r"|(?:lookup|query)\(\s*['\"](?:ansible\.builtin\.)?pipe['\"]",
-    re.IGNORECASE | re.MULTILINE,
-)
+_CHECK_MODE = re.compile(r"\bcheck_mode\s*:\s*(?P<value>[^\s,}#]+)")
+_PIPE = re.compile(r"\b(?:lookup|query|q)\(\s*['\"](?:ansible\.builtin\.)?pipe['\"]")
+_CHECK_MODE_ON = frozenset({"true", "yes", "on", "y", "'true'", '"true"'})
 _LIMIT = r"^[A-Za-z0-9_.:*?\[\]!&,-]+$"
 
 
@@ -141,8 +141,10 @@ def _guard_check_mode(workspace: Path) -> None:
     files = [p for p in sorted(root.rglob("*")) if p.suffix in {".yml", ".yaml"} and p.is_file()]
     for path in files[:MAX_SCANNED_FILES]:
         text = path.read_text(encoding="utf-8", errors="replace")
-        found = _UNSAFE.search(text)
-        if found:
+        unsafe = [m for m in _CHECK_MODE.finditer(text) if m["value"].lower() not in _CHECK_MODE_ON]
+        unsafe += list(_PIPE.finditer(text))
+        if unsafe:
+            found = min(unsafe, key=lambda m: m.start())
             line = text.count("\n", 0, found.start()) + 1
             msg = (
                 f"`{path.relative_to(root)}` line {line} would act even in check mode "
