@@ -21,6 +21,7 @@ import yaml
 from infra_team.settings import reset_settings
 from infra_team.tools._base import ToolResult, parse_tool_output
 from infra_team.tools.live import kubernetes as k8s
+from infra_team.tools.live.kubernetes_client import KubeReader
 from tests.support.http_server import LoopbackServer, Reply, SeenRequest, serve
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "tools" / "kubernetes"
@@ -189,7 +190,7 @@ def test_only_get_requests_reach_the_server(apiserver: LoopbackServer) -> None:
     call(k8s.k8s_rollout_status, deployment="checkout")
     call(k8s.k8s_container_logs, pod="checkout-7d9f8c6b5-2xkqp")
     assert {r.method for r in apiserver.requests} == {"GET"}
-    public = {name for name in vars(k8s.KubeReader) if not name.startswith("_")}
+    public = {name for name in vars(KubeReader) if not name.startswith("_")}
     assert public == {"pods", "warning_events", "deployment", "log_tail", "close"}
 
 
