@@ -42,6 +42,9 @@ def test_tool_names() -> None:
         "terraform_plan_review",
         "ansible_check",
         "iac_coverage",
+        "terraform_show_plan",
+        "ansible_syntax_check",
+        "ansible_dry_run",
     ]
     assert all("\n" not in tool.description for tool in TOOLS)
 

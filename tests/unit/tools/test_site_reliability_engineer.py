@@ -53,6 +53,11 @@ def test_tool_names() -> None:
         "incident_update",
         "incident_close",
         "runbook",
+        "k8s_pods_not_ready",
+        "k8s_warning_events",
+        "k8s_rollout_status",
+        "k8s_container_logs",
+        "query_loki",
     ]
     assert all("\n" not in tool.description for tool in TOOLS)
 
