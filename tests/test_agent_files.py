@@ -31,6 +31,14 @@ from infra_team.tools import TOOL_CATALOG, writes
 
 ROOT = Path(__file__).resolve().parents[1]
 
+# The DBA's live read-only tools on the configured PostgreSQL server (tools/live/postgres.py).
+POSTGRES_LIVE_TOOLS = (
+    "postgres_activity",
+    "postgres_locks",
+    "postgres_replication",
+    "postgres_explain",
+    "postgres_settings_audit",
+)
 # The tool contract: module of src/infra_team/tools/ -> the tool names it provides.
 MODULE_TOOLS: dict[str, tuple[str, ...]] = {
     "infrastructure_architect": (
@@ -41,7 +49,12 @@ MODULE_TOOLS: dict[str, tuple[str, ...]] = {
     ),
     "systems_administrator": ("audit_sshd_config", "patch_status", "host_health"),
     "network_engineer": ("cidr_plan", "firewall_audit", "dns_check", "lb_health"),
-    "database_administrator": ("analyze_query_plan", "backup_policy_check", "replication_health"),
+    "database_administrator": (
+        "analyze_query_plan",
+        "backup_policy_check",
+        "replication_health",
+        *POSTGRES_LIVE_TOOLS,
+    ),
     "site_reliability_engineer": (
         "error_budget",
         "burn_rate_alerts",
@@ -95,7 +108,13 @@ ROLE_TOOLS: dict[str, frozenset[str]] = {
         {"cidr_plan", "firewall_audit", "dns_check", "lb_health", "query_prometheus"}
     ),
     "database-administrator": frozenset(
-        {"analyze_query_plan", "backup_policy_check", "replication_health", "query_prometheus"}
+        {
+            "analyze_query_plan",
+            "backup_policy_check",
+            "replication_health",
+            "query_prometheus",
+            *POSTGRES_LIVE_TOOLS,
+        }
     ),
     "site-reliability-engineer": frozenset(
         {
@@ -287,7 +306,7 @@ def test_role_toolset_matches_the_contract(name: str) -> None:
 
 def test_team_tools_are_the_union_of_the_roles_each_once() -> None:
     team = _specs()["infrastructure-team"].tools
-    assert len(team) == len(set(team)) == 40
+    assert len(team) == len(set(team)) == 45
     union = frozenset().union(*(frozenset(_specs()[name].tools) for name in ROLES))
     assert frozenset(team) == union == ALL_TOOLS
 

@@ -15,7 +15,8 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from infra_team.prompts import build_stage_prompt, build_system_prompt
 from infra_team.registry import SUBAGENT_TYPES, registry
 from infra_team.stages import STAGE_TOOLS, check_stage_tools, stage_tools
-from infra_team.tools import get_tools, writes
+from infra_team.tools import writes
+from infra_team.toolsets import get_tools
 from tests.leaks import leaks
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"

@@ -141,7 +141,8 @@ def tools(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List each role's tools and whether they write to an external system."""
+    """List each role's tools: whether they write, whether they read a live system, and
+    the settings a live one needs."""
     from rich.table import Table
 
     from infra_team.registry import ROLE_TYPES, SUBAGENT_TYPES
@@ -157,6 +158,8 @@ def tools(
             "role": name,
             "description": tool["description"],
             "writes": tool["writes"],
+            "live": tool["live"],
+            "settings": tool["settings"],
         }
         for name in ([role] if role else ROLE_TYPES)
         for tool in index[name]
@@ -169,9 +172,17 @@ def tools(
     if role is None:
         table.add_column("role", no_wrap=True)
     table.add_column("writes", no_wrap=True)
+    table.add_column("live", no_wrap=True)
     table.add_column("description", ratio=1)
     for row in rows:
-        cells = [row["name"], row["role"], "yes" if row["writes"] else "no", row["description"]]
+        needs = f"\nNeeds {', '.join(row['settings'])}." if row["settings"] else ""
+        cells = [
+            row["name"],
+            row["role"],
+            "yes" if row["writes"] else "no",
+            "yes" if row["live"] else "no",
+            row["description"] + needs,
+        ]
         table.add_row(*(cells if role is None else cells[:1] + cells[2:]))
     out.print(table)
 

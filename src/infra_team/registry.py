@@ -153,7 +153,11 @@ def parse_agent_file(path: Path) -> RoleSpec:
 
 
 def load_registry(directory: Path | None = None) -> dict[str, RoleSpec]:
-    """Load and validate every agents/ file; exactly the seven subagent types."""
+    """Load and validate every agents/ file; exactly the seven subagent types.
+
+    Tool names are checked against the catalogue by ``infra_team.toolsets``, which sits above
+    both this module and ``infra_team.tools``.
+    """
     folder = directory or _paths.agents_dir()
     specs: dict[str, RoleSpec] = {}
     for path in sorted(folder.glob("*.md")):
@@ -163,21 +167,7 @@ def load_registry(directory: Path | None = None) -> dict[str, RoleSpec]:
     if missing:
         msg = f"{folder}: no agents file for {', '.join(f'`{m}`' for m in missing)}"
         raise RegistryError(msg, path=folder, field="name")
-    _check_tools(specs)
     return {name: specs[name] for name in SUBAGENT_TYPES}
-
-
-def _check_tools(specs: dict[str, RoleSpec]) -> None:
-    from infra_team.tools import TOOL_CATALOG
-
-    for spec in specs.values():
-        unknown = [tool for tool in spec.tools if tool not in TOOL_CATALOG]
-        if unknown:
-            msg = (
-                f"{spec.path.name}: tool `{unknown[0]}` is not registered; registered: "
-                + ", ".join(f"`{name}`" for name in sorted(TOOL_CATALOG))
-            )
-            raise RegistryError(msg, path=spec.path, field="tools", code=ErrorCode.UNKNOWN_TOOL)
 
 
 @cache

@@ -250,6 +250,25 @@ class AutomationSettings(BaseModel):
         return value.expanduser() if value is not None else None
 
 
+class PostgresSettings(BaseModel):
+    """A PostgreSQL server the Database Administrator reads, read-only.
+
+    ``dsn`` is a libpq connection string or URI (``postgresql://user:pass@host:5432/db``,
+    https://www.postgresql.org/docs/current/libpq-connect.html#LIBPQ-CONNSTRING); it is a
+    secret because it may carry the password. Every session is opened READ ONLY with the
+    statement timeout below (``infra_team.tools.live.postgres``).
+    """
+
+    model_config = _SECTION_CONFIG
+
+    dsn: Secret | None = None
+    """Connection string or URI; shown only as host, port, database and user."""
+    statement_timeout_ms: int = Field(default=5_000, ge=100, le=60_000)
+    """Milliseconds any one statement may run before the server cancels it."""
+    connect_timeout: int = Field(default=5, ge=1, le=60)
+    """Seconds allowed to connect (libpq ``connect_timeout``)."""
+
+
 class HttpSettings(BaseModel):
     """Timeout and retry policy shared by every outbound API call."""
 
@@ -290,6 +309,7 @@ class Settings(BaseSettings):
     pagerduty: PagerDutySettings = PagerDutySettings()
     grafana: GrafanaSettings = GrafanaSettings()
     statuspage: StatuspageSettings = StatuspageSettings()
+    postgres: PostgresSettings = PostgresSettings()
     loki: LokiSettings = LokiSettings()
     kubernetes: KubernetesSettings = KubernetesSettings()
     automation: AutomationSettings = AutomationSettings()

@@ -19,7 +19,8 @@ from functools import cache
 
 from langchain_core.tools import BaseTool
 
-from infra_team.tools import TOOL_CATALOG, get_tools
+from infra_team.tools import TOOL_CATALOG
+from infra_team.toolsets import get_tools
 
 STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
     ("infrastructure-team", "intake"): (),
@@ -57,12 +58,19 @@ STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
         "backup_policy_check",
         "replication_health",
         "query_prometheus",
+        "postgres_explain",
+        "postgres_settings_audit",
+        "postgres_replication",
     ),
     ("database-administrator", "escalation"): (
         "replication_health",
         "analyze_query_plan",
         "backup_policy_check",
         "query_prometheus",
+        "postgres_replication",
+        "postgres_locks",
+        "postgres_activity",
+        "postgres_explain",
     ),
     ("automation-engineer", "codify"): (
         "terraform_plan_review",

@@ -1,4 +1,5 @@
-"""A read-only index of each subagent type's tools (name, description, whether it writes),
+"""A read-only index of each subagent type's tools (name, description, whether it writes,
+whether it is live and which settings it needs),
 so that listing them does not build them.
 
 Building the tools loads LangChain (and through it LangSmith), LangGraph and httpx: about
@@ -25,16 +26,27 @@ class ToolEntry(TypedDict):
     """The description the model sees."""
     writes: bool
     """Whether the tool changes an external system (it then waits for a person's approval)."""
+    live: bool
+    """Whether the tool talks to a running system rather than computing from its arguments."""
+    settings: list[str]
+    """Environment variables the tool needs (each with a TOML twin); empty when none."""
 
 
 def build_tool_index() -> dict[str, list[ToolEntry]]:
     """Each subagent type's tools, in the order of its agents/ file, computed from the tools."""
     from infra_team.registry import SUBAGENT_TYPES
-    from infra_team.tools import get_tools, writes
+    from infra_team.tools import is_live, needed_settings, writes
+    from infra_team.toolsets import get_tools
 
     return {
         name: [
-            ToolEntry(name=tool.name, description=tool.description, writes=writes(tool))
+            ToolEntry(
+                name=tool.name,
+                description=tool.description,
+                writes=writes(tool),
+                live=is_live(tool),
+                settings=list(needed_settings(tool)),
+            )
             for tool in get_tools(name)
         ]
         for name in SUBAGENT_TYPES

@@ -22,7 +22,7 @@ import pytest
 
 from infra_team.settings import HttpSettings
 from infra_team.tools._base import ToolResult
-from infra_team.tools._http import ApiRequest, ApiTarget, call_api
+from infra_team.tools.integrations.http import ApiRequest, ApiTarget, call_api
 from tests.support.chaos import figure
 
 HTTP = HttpSettings(timeout=0.5, retries=3, backoff_initial=0.0, backoff_max=0.0)
@@ -139,7 +139,7 @@ def test_a_write_that_could_not_connect_is_retried(caplog):
     with socket.socket() as probe:  # a port with nothing listening
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with caplog.at_level("WARNING", logger="infra_team.tools._http"):
+    with caplog.at_level("WARNING", logger="infra_team.tools.integrations.http"):
         result = _call(f"http://127.0.0.1:{port}", "POST")
     retries = [r for r in caplog.records if "retrying" in r.getMessage()]
     assert result.code == "retries_exhausted"

@@ -44,6 +44,19 @@ def test_tools_json_marks_writes():
     assert rows["error_budget"]["writes"] is False
 
 
+def test_tools_json_and_text_say_which_tools_are_live_and_what_they_need():
+    result = runner.invoke(app, ["tools", "site-reliability-engineer", "--json"])
+    rows = {row["name"]: row for row in json.loads(result.stdout)}
+    assert rows["query_prometheus"]["live"] is True
+    assert rows["query_prometheus"]["settings"] == ["INFRA_TEAM_PROMETHEUS_URL"]
+    assert rows["error_budget"]["live"] is False
+    assert rows["error_budget"]["settings"] == []
+    text = runner.invoke(app, ["tools", "site-reliability-engineer"], terminal_width=200).stdout
+    line = next(line for line in text.splitlines() if "query_prometheus " in line)
+    assert "│ yes  │" in line
+    assert "INFRA_TEAM_PROMETHEUS_URL" in text
+
+
 def test_protocol_blank_template():
     result = runner.invoke(app, ["protocol", "incident"])
     assert result.exit_code == 0

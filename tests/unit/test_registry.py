@@ -19,6 +19,7 @@ from infra_team.registry import (
     load_registry,
     parse_agent_file,
 )
+from infra_team.toolsets import load_checked_registry
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "agents"
 VALID = FIXTURES / "valid"
@@ -149,7 +150,7 @@ def test_unknown_tool_names_the_file_and_lists_registered_tools(
         encoding="utf-8",
     )
     with pytest.raises(RegistryError) as caught:
-        load_registry(valid_copy)
+        load_checked_registry(valid_copy)
     error = caught.value
     assert error.code is ErrorCode.UNKNOWN_TOOL
     assert error.field == "tools"

@@ -38,7 +38,7 @@ from infra_team.graph._structured import (
 from infra_team.prompts import build_stage_prompt
 from infra_team.registry import RoleSpec, display_name
 from infra_team.stages import stage_tools, write_variants
-from infra_team.tools import get_tools
+from infra_team.toolsets import get_tools
 
 MODEL_CALL_LIMIT = 6
 """Model calls one role may make at one stage (tool turns, the answer, reminders after

@@ -25,7 +25,7 @@ from infra_team.prompts import build_system_prompt
 from infra_team.registry import ROLE_TYPES, TEAM, resolve_role
 from infra_team.runner import build_graph
 from infra_team.scrub import scrub
-from infra_team.tools import get_tools
+from infra_team.toolsets import get_tools
 
 if TYPE_CHECKING:
     from deepagents import CompiledSubAgent, SubAgent

@@ -1,4 +1,13 @@
-"""Every role's tools, by name. A role's toolset is the ``tools:`` line of its agents/ file."""
+"""Every tool of the team, by name.
+
+Layout: one thin catalogue module per role (``<role>.py``, a ``TOOLS`` tuple of wrappers);
+``analysers/`` holds the deterministic analysers they call, ``integrations/`` the HTTP
+clients of configured services, ``live/`` the read-only readers of live systems. The
+plumbing every tool shares sits here: ``_base`` (results, the decorator, approvals),
+``_limits`` (bounded inputs), ``_redact`` (secrets out of output) and ``_writes`` (the
+ledger that keeps an approved write from happening twice). A role's toolset (its
+``tools:`` line) is resolved by ``infra_team.toolsets``.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +23,7 @@ from infra_team.tools import (
     site_reliability_engineer,
     systems_administrator,
 )
-from infra_team.tools._base import ToolResult, parse_tool_output, writes
+from infra_team.tools._base import ToolResult, is_live, needed_settings, parse_tool_output, writes
 
 _MODULES = (
     infrastructure_architect,
@@ -42,11 +51,11 @@ def _catalog() -> dict[str, BaseTool]:
 TOOL_CATALOG: dict[str, BaseTool] = _catalog()
 
 
-def get_tools(role: str) -> list[BaseTool]:
-    """The tools of one subagent type, as listed in its agents/ file."""
-    from infra_team.registry import resolve_role
-
-    return [TOOL_CATALOG[name] for name in resolve_role(role).tools]
-
-
-__all__ = ["TOOL_CATALOG", "ToolResult", "get_tools", "parse_tool_output", "writes"]
+__all__ = [
+    "TOOL_CATALOG",
+    "ToolResult",
+    "is_live",
+    "needed_settings",
+    "parse_tool_output",
+    "writes",
+]

@@ -123,6 +123,8 @@ def infra_tool(
     args_schema: type[BaseModel],
     writes: bool = False,
     resend_safe: bool = False,
+    live: bool = False,
+    settings: tuple[str, ...] = (),
 ) -> Callable[[Callable[..., ToolResult]], BaseTool]:
     """Build a LangChain tool from a function returning ``ToolResult``.
 
@@ -134,6 +136,12 @@ def infra_tool(
     sent and never sent twice (``tools._writes``); ``resend_safe`` marks an API that
     deduplicates by the idempotency key the tool sends, so a write cut off mid-request
     may be sent again with the same key.
+
+    ``live`` marks a tool that reads (or, with ``writes``, changes) a running system rather
+    than computing from its arguments; ``settings`` names the settings fields it needs, as
+    ``section.field`` paths of ``infra_team.settings.Settings`` (``"postgres.dsn"``). Both
+    are metadata: ``infra-team tools`` lists them, and a live tool still answers
+    ``not_configured`` itself when they are unset.
     """
 
     def decorator(func: Callable[..., ToolResult]) -> BaseTool:
@@ -171,7 +179,7 @@ def infra_tool(
             description=description,
             args_schema=args_schema,
             response_format="content_and_artifact",
-            metadata={"writes": writes},
+            metadata={"writes": writes, "live": live, "settings": settings},
             handle_validation_error=on_invalid,
         )
         tool.__doc__ = inspect.getdoc(func)
@@ -273,3 +281,20 @@ def _approve_write(name: str, call_args: dict[str, Any]) -> ToolResult | None:
 def writes(tool: BaseTool) -> bool:
     """Whether a tool changes an external system (the flag gates key on)."""
     return bool((tool.metadata or {}).get("writes", False))
+
+
+def is_live(tool: BaseTool) -> bool:
+    """Whether a tool talks to a running system (reads it, or writes to it after approval)."""
+    return bool((tool.metadata or {}).get("live", False))
+
+
+def needed_settings(tool: BaseTool) -> tuple[str, ...]:
+    """The environment variables a tool needs set, e.g. ``("INFRA_TEAM_POSTGRES_DSN",)``.
+
+    Each has a TOML twin (``[postgres] dsn``); both come from the ``section.field`` paths the
+    tool was built with, through ``infra_team.settings.env_name``.
+    """
+    from infra_team.settings import env_name
+
+    paths: tuple[str, ...] = (tool.metadata or {}).get("settings", ())
+    return tuple(env_name(*path.split(".")) for path in paths)

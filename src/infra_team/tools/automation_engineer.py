@@ -14,11 +14,11 @@ from typing import Any
 from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from infra_team.tools._ansible_playbook import check_playbook
 from infra_team.tools._base import ToolResult, infra_tool, no_data, ok
-from infra_team.tools._iac_coverage import IAC_TARGET_PERCENT, compute_iac_coverage
 from infra_team.tools._limits import JSON_NOTE, MAX_SERIES, Document, DocumentOrObject, Line
-from infra_team.tools._terraform_plan import review_terraform_plan
+from infra_team.tools.analysers.ansible_playbook import check_playbook
+from infra_team.tools.analysers.iac_coverage import IAC_TARGET_PERCENT, compute_iac_coverage
+from infra_team.tools.analysers.terraform_plan import review_terraform_plan
 from infra_team.tools.live import ansible, terraform
 
 TERRAFORM_PLAN_REVIEW_DESCRIPTION = (

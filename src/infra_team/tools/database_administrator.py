@@ -3,7 +3,9 @@
 Each tool has a pure function that computes the answer (``analyze_postgres_plan`` and
 ``analyze_sqlite_query`` in ``_query_plan``, ``evaluate_backup_policy`` in ``_backup_policy``,
 ``evaluate_replication`` in ``_replication``) and a thin ``@infra_tool`` wrapper that turns
-the result into a ``ToolResult``.
+the result into a ``ToolResult``. The live read-only tools on a configured server
+(``postgres_activity``, ``postgres_locks``, ``postgres_replication``, ``postgres_explain``,
+``postgres_settings_audit``) live in ``tools.live.postgres`` and feed the same analysers.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from pydantic import (
     model_validator,
 )
 
-from infra_team.tools._backup_policy import DEFAULT_MIN_RETENTION_DAYS, evaluate_backup_policy
 from infra_team.tools._base import ToolResult, infra_tool, ok
 from infra_team.tools._limits import (
     DOCUMENT_CHARS,
@@ -34,7 +35,11 @@ from infra_team.tools._limits import (
     Query,
     json_kind,
 )
-from infra_team.tools._query_plan import (
+from infra_team.tools.analysers.backup_policy import (
+    DEFAULT_MIN_RETENTION_DAYS,
+    evaluate_backup_policy,
+)
+from infra_team.tools.analysers.query_plan import (
     DEFAULT_COST_THRESHOLD,
     DEFAULT_ROWS_THRESHOLD,
     MAX_PLAN_DEPTH,
@@ -42,8 +47,9 @@ from infra_team.tools._query_plan import (
     analyze_postgres_plan,
     analyze_sqlite_query,
 )
-from infra_team.tools._replication import evaluate_replication
-from infra_team.tools._timestamps import parse_instant
+from infra_team.tools.analysers.replication import evaluate_replication
+from infra_team.tools.analysers.timestamps import parse_instant
+from infra_team.tools.live import postgres as live_postgres
 
 ANALYZE_QUERY_PLAN_DESCRIPTION = (
     "Analyse a PostgreSQL `EXPLAIN (FORMAT JSON)` plan, or run `EXPLAIN QUERY PLAN` read-only "
@@ -261,4 +267,10 @@ def replication_health(
     return ok("replication_health", summary, report.model_dump(mode="json"))
 
 
-TOOLS: tuple[BaseTool, ...] = (analyze_query_plan, backup_policy_check, replication_health)
+TOOLS: tuple[BaseTool, ...] = (
+    analyze_query_plan,
+    backup_policy_check,
+    replication_health,
+    *live_postgres.TOOLS,
+)
+"""The pure analysers above, then the live read-only tools on the configured server."""

@@ -13,9 +13,6 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from infra_team.tools._base import ToolInputError, ToolResult, infra_tool, ok
-from infra_team.tools._cidr import plan_cidr
-from infra_team.tools._dns import DnsRecord, check_dns
-from infra_team.tools._firewall_audit import audit_firewall
 from infra_team.tools._limits import (
     JSON_NOTE,
     MAX_COUNT,
@@ -23,8 +20,11 @@ from infra_team.tools._limits import (
     NAME_CHARS,
     DocumentOrJson,
 )
-from infra_team.tools._load_balancer import Backend, evaluate_lb_health
-from infra_team.tools._severity import SEVERITY_ORDER
+from infra_team.tools.analysers.cidr import plan_cidr
+from infra_team.tools.analysers.dns import DnsRecord, check_dns
+from infra_team.tools.analysers.firewall_audit import audit_firewall
+from infra_team.tools.analysers.load_balancer import Backend, evaluate_lb_health
+from infra_team.tools.analysers.severity import SEVERITY_ORDER
 
 CIDR_PLAN_DESCRIPTION = (
     "Allocate non-overlapping subnets of the given prefix lengths inside a VPC CIDR (IPv4 or "

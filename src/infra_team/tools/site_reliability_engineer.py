@@ -18,7 +18,8 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from infra_team.tools._base import ToolResult, infra_tool, no_data, ok
-from infra_team.tools._incidents import (
+from infra_team.tools._limits import MAX_COUNT, Instant, Line, Name, Text
+from infra_team.tools.analysers.incidents import (
     IncidentLogRecord,
     OpenStatus,
     Severity,
@@ -27,11 +28,14 @@ from infra_team.tools._incidents import (
     open_incident,
     update_incident,
 )
-from infra_team.tools._limits import MAX_COUNT, Instant, Line, Name, Text
-from infra_team.tools._oncall_now import evaluate_oncall_now
-from infra_team.tools._runbook import render_runbook
-from infra_team.tools._slo import DEFAULT_METRIC, build_burn_rate_alerts, compute_error_budget
-from infra_team.tools._timestamps import parse_instant
+from infra_team.tools.analysers.oncall_now import evaluate_oncall_now
+from infra_team.tools.analysers.runbook import render_runbook
+from infra_team.tools.analysers.slo import (
+    DEFAULT_METRIC,
+    build_burn_rate_alerts,
+    compute_error_budget,
+)
+from infra_team.tools.analysers.timestamps import parse_instant
 from infra_team.tools.live import kubernetes, loki
 
 ERROR_BUDGET_DESCRIPTION = (

@@ -13,12 +13,16 @@ from langchain_core.tools import BaseTool
 from pydantic import BaseModel, ConfigDict, Field
 
 from infra_team.tools._base import ToolInputError, ToolResult, infra_tool, no_data, ok
-from infra_team.tools._host_health import HealthThresholds, evaluate_host_health, read_host_snapshot
 from infra_team.tools._limits import Document
-from infra_team.tools._patch_listing import parse_patch_listing
-from infra_team.tools._severity import SEVERITY_ORDER
-from infra_team.tools._sshd_audit import audit_sshd
-from infra_team.tools._sshd_checks import SSHD_CHECKS
+from infra_team.tools.analysers.host_health import (
+    HealthThresholds,
+    evaluate_host_health,
+    read_host_snapshot,
+)
+from infra_team.tools.analysers.patch_listing import parse_patch_listing
+from infra_team.tools.analysers.severity import SEVERITY_ORDER
+from infra_team.tools.analysers.sshd_audit import audit_sshd
+from infra_team.tools.analysers.sshd_checks import SSHD_CHECKS
 
 AUDIT_SSHD_CONFIG_DESCRIPTION = (
     "Audit sshd_config text against CIS Linux 5.2.x and dev-sec ssh-baseline, applying "
@@ -131,7 +135,9 @@ class HostHealthArgs(BaseModel):
     load_critical_per_cpu: float = Field(default=2.0, gt=0, le=MAX_LOAD_PER_CPU)
 
 
-@infra_tool(name="host_health", description=HOST_HEALTH_DESCRIPTION, args_schema=HostHealthArgs)
+@infra_tool(
+    name="host_health", description=HOST_HEALTH_DESCRIPTION, args_schema=HostHealthArgs, live=True
+)
 def host_health(
     *,
     paths: list[str],

@@ -14,7 +14,8 @@ from infra_team.integrations.deepagents import subagents
 from infra_team.prompts import build_system_prompt
 from infra_team.registry import ROLE_TYPES, SUBAGENT_TYPES, resolve_role
 from infra_team.scrub import scrub
-from infra_team.tools import TOOL_CATALOG, get_tools
+from infra_team.tools import TOOL_CATALOG
+from infra_team.toolsets import get_tools
 from tests.fakes import ScriptedChatModel
 from tests.leaks import leaks
 from tests.unit.integrations.scripted import (

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from infra_team.offline._burn import compare_burn_rate, describe_burn
-from infra_team.tools._slo import build_burn_rate_alerts
+from infra_team.tools.analysers.slo import build_burn_rate_alerts
 
 
 def _alerts(slo: float) -> dict[str, object]:

@@ -14,8 +14,8 @@ from infra_team.graph._schemas import (
 )
 from infra_team.offline._binding import BoundTool, describe_tools
 from infra_team.offline._conversation import find_schema_tool, infer_role, read_conversation
-from infra_team.tools import get_tools
 from infra_team.tools.infrastructure_architect import dr_strategy
+from infra_team.toolsets import get_tools
 
 
 def _schema(model: type) -> BoundTool:

@@ -14,8 +14,8 @@ from infra_team.graph._schemas import BRIEF_KEY, IntakeDecision, StageBrief, Tri
 from infra_team.offline import OfflineChatModel
 from infra_team.offline._engine import stream_chunks
 from infra_team.offline._templates import OFFLINE_MARKER
-from infra_team.tools import get_tools
 from infra_team.tools.network_engineer import cidr_plan
+from infra_team.toolsets import get_tools
 
 OUTAGE = "checkout returns 502 for 40 % of requests"
 

@@ -15,7 +15,7 @@ from infra_team.offline._plans import (
     objectives,
     slo_target,
 )
-from infra_team.tools import get_tools
+from infra_team.toolsets import get_tools
 
 
 def _plan(role: str, stage: str, request: str) -> Plan:

@@ -30,7 +30,8 @@ from infra_team.graph._schemas import (
 from infra_team.offline import OfflineChatModel
 from infra_team.offline._templates import OFFLINE_MARKER, OFFLINE_NOTE
 from infra_team.registry import INTERNAL_IDS
-from infra_team.tools import get_tools, parse_tool_output
+from infra_team.tools import parse_tool_output
+from infra_team.toolsets import get_tools
 
 POSTGRES = (
     "We need a new PostgreSQL cluster with a hot standby and PITR for the orders service, RTO 1h."

@@ -15,7 +15,7 @@ import pytest
 import respx
 
 from infra_team.settings import reset_settings
-from infra_team.tools._http import Sleep
+from infra_team.tools.integrations.http import Sleep
 
 
 @pytest.fixture

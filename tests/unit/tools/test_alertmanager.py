@@ -11,13 +11,13 @@ import respx
 
 from infra_team.settings import Settings, reset_settings
 from infra_team.tools._base import ToolResult, parse_tool_output
-from infra_team.tools._http import Sleep
-from infra_team.tools.alertmanager import (
+from infra_team.tools.integrations.alertmanager import (
     SilenceArgs,
     create_alertmanager_silence,
     list_alertmanager_alerts,
     post_silence,
 )
+from infra_team.tools.integrations.http import Sleep
 
 AM = "http://alertmanager.test:9093"
 SILENCE_ID = "8a8c1f8e-5c2b-4c8e-9a7b-2d1f0e3c4b5a"

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from infra_team.scrub import scrub
-from infra_team.tools._ansible_playbook import check_playbook
 from infra_team.tools._base import ToolInputError, parse_tool_output
-from infra_team.tools._iac_coverage import compute_iac_coverage
-from infra_team.tools._terraform_plan import review_terraform_plan
+from infra_team.tools.analysers.ansible_playbook import check_playbook
+from infra_team.tools.analysers.iac_coverage import compute_iac_coverage
+from infra_team.tools.analysers.terraform_plan import review_terraform_plan
 from infra_team.tools.automation_engineer import (
     TOOLS,
     ansible_check,

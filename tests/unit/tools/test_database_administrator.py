@@ -11,19 +11,19 @@ from pathlib import Path
 import pytest
 
 from infra_team.scrub import scrub
-from infra_team.tools._backup_policy import (
+from infra_team.tools._base import ToolInputError, parse_tool_output
+from infra_team.tools.analysers.backup_policy import (
     evaluate_backup_policy,
     retention_days,
     schedule_interval_minutes,
 )
-from infra_team.tools._base import ToolInputError, parse_tool_output
-from infra_team.tools._cron import cron_interval_minutes
-from infra_team.tools._query_plan import (
+from infra_team.tools.analysers.cron import cron_interval_minutes
+from infra_team.tools.analysers.query_plan import (
     _filter_columns,
     analyze_postgres_plan,
     analyze_sqlite_query,
 )
-from infra_team.tools._replication import evaluate_replication, least_squares_slope
+from infra_team.tools.analysers.replication import evaluate_replication, least_squares_slope
 from infra_team.tools.database_administrator import (
     ANALYZE_QUERY_PLAN_DESCRIPTION,
     BACKUP_POLICY_CHECK_DESCRIPTION,
@@ -46,6 +46,11 @@ def test_tools_and_descriptions() -> None:
         "analyze_query_plan",
         "backup_policy_check",
         "replication_health",
+        "postgres_activity",
+        "postgres_locks",
+        "postgres_replication",
+        "postgres_explain",
+        "postgres_settings_audit",
     ]
     for description in (
         ANALYZE_QUERY_PLAN_DESCRIPTION,
@@ -53,11 +58,12 @@ def test_tools_and_descriptions() -> None:
         REPLICATION_HEALTH_DESCRIPTION,
     ):
         assert "\n" not in description
-    assert {tool.description for tool in TOOLS} == {
+    assert {tool.description for tool in TOOLS[:3]} == {
         ANALYZE_QUERY_PLAN_DESCRIPTION,
         BACKUP_POLICY_CHECK_DESCRIPTION,
         REPLICATION_HEALTH_DESCRIPTION,
     }
+    assert all("\n" not in tool.description for tool in TOOLS)
 
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.iterdir()), ids=lambda p: p.name)

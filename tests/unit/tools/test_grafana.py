@@ -11,8 +11,12 @@ import respx
 
 from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, parse_tool_output
-from infra_team.tools._http import Sleep
-from infra_team.tools.grafana import AnnotationArgs, create_grafana_annotation, post_annotation
+from infra_team.tools.integrations.grafana import (
+    AnnotationArgs,
+    create_grafana_annotation,
+    post_annotation,
+)
+from infra_team.tools.integrations.http import Sleep
 
 GRAFANA = "https://grafana.test"
 TOKEN = "glsa_k8sYtX2pQm_4f3e2d1c"

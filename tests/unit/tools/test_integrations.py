@@ -19,7 +19,10 @@ from langgraph.types import Command
 from infra_team.settings import HttpSettings
 from infra_team.tools import TOOL_CATALOG, writes
 from infra_team.tools._base import ToolResult, ok, parse_tool_output
-from infra_team.tools._http import (
+from infra_team.tools.integrations import TOOLS
+from infra_team.tools.integrations.alertmanager import create_alertmanager_silence
+from infra_team.tools.integrations.grafana import create_grafana_annotation
+from infra_team.tools.integrations.http import (
     ApiRequest,
     ApiTarget,
     Sleep,
@@ -28,11 +31,8 @@ from infra_team.tools._http import (
     is_retryable_status,
     retry_after_seconds,
 )
-from infra_team.tools.alertmanager import create_alertmanager_silence
-from infra_team.tools.grafana import create_grafana_annotation
-from infra_team.tools.integrations import TOOLS
-from infra_team.tools.pagerduty import pagerduty_event
-from infra_team.tools.statuspage import create_statuspage_incident
+from infra_team.tools.integrations.pagerduty import pagerduty_event
+from infra_team.tools.integrations.statuspage import create_statuspage_incident
 
 BASE = "http://api.test"
 TOKEN = "tok-9f8e7d6c5b4a"

@@ -11,10 +11,10 @@ from langchain_core.tools import BaseTool
 
 from infra_team.scrub import scrub
 from infra_team.tools._base import ToolInputError, ToolResult, parse_tool_output
-from infra_team.tools._cidr import plan_cidr
-from infra_team.tools._dns import DnsRecord, check_dns
-from infra_team.tools._firewall_audit import FirewallAudit, audit_firewall
-from infra_team.tools._load_balancer import Backend, evaluate_lb_health
+from infra_team.tools.analysers.cidr import plan_cidr
+from infra_team.tools.analysers.dns import DnsRecord, check_dns
+from infra_team.tools.analysers.firewall_audit import FirewallAudit, audit_firewall
+from infra_team.tools.analysers.load_balancer import Backend, evaluate_lb_health
 from infra_team.tools.network_engineer import (
     CIDR_PLAN_DESCRIPTION,
     DNS_CHECK_DESCRIPTION,

@@ -11,8 +11,8 @@ import respx
 
 from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, parse_tool_output
-from infra_team.tools._http import Sleep
-from infra_team.tools.pagerduty import PagerDutyEventArgs, pagerduty_event, send_event
+from infra_team.tools.integrations.http import Sleep
+from infra_team.tools.integrations.pagerduty import PagerDutyEventArgs, pagerduty_event, send_event
 
 ENQUEUE = "https://events.pagerduty.com/v2/enqueue"
 ROUTING_KEY = "e93facc04764012d7bfb002500d5d1a6"

@@ -10,8 +10,8 @@ import respx
 
 from infra_team.settings import Settings, reset_settings
 from infra_team.tools._base import ToolResult, parse_tool_output
-from infra_team.tools._http import Sleep
-from infra_team.tools.prometheus import (
+from infra_team.tools.integrations.http import Sleep
+from infra_team.tools.integrations.prometheus import (
     PrometheusQueryArgs,
     PrometheusRangeArgs,
     fetch_query,

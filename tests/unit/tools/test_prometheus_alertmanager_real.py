@@ -14,8 +14,12 @@ import pytest
 
 from infra_team.settings import Settings, reset_settings
 from infra_team.tools._base import ToolResult, parse_tool_output
-from infra_team.tools.alertmanager import SilenceArgs, list_alertmanager_alerts, post_silence
-from infra_team.tools.prometheus import query_prometheus, query_prometheus_range
+from infra_team.tools.integrations.alertmanager import (
+    SilenceArgs,
+    list_alertmanager_alerts,
+    post_silence,
+)
+from infra_team.tools.integrations.prometheus import query_prometheus, query_prometheus_range
 from tests.support.prometheus import alertmanager_server, post_alert, prometheus_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("no_backoff")]

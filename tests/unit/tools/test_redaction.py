@@ -20,8 +20,8 @@ import pytest
 from infra_team.settings import HttpSettings
 from infra_team.tools import TOOL_CATALOG, parse_tool_output
 from infra_team.tools._base import ToolResult, ok
-from infra_team.tools._http import ApiRequest, ApiTarget, call_api
 from infra_team.tools._redact import REDACTED, Redactor
+from infra_team.tools.integrations.http import ApiRequest, ApiTarget, call_api
 from tests.support.http_server import SeenRequest, serve
 
 pytestmark = pytest.mark.usefixtures("clean_settings")
@@ -29,7 +29,7 @@ pytestmark = pytest.mark.usefixtures("clean_settings")
 HTTP = HttpSettings(retries=0, timeout=5)
 GET = ApiRequest(method="GET", path="/api/v1/thing")
 CUT = 1000
-"""Length error text is cut to (``_MAX_ERROR_TEXT`` in ``tools/_http.py``)."""
+"""Length error text is cut to (``_MAX_ERROR_TEXT`` in ``tools/integrations/http.py``)."""
 
 HEADER_TOKENS = {
     "short": "k9Zq",

@@ -15,16 +15,24 @@ from langgraph.store.memory import InMemoryStore
 from infra_team.protocols import IncidentCommunication
 from infra_team.scrub import scrub
 from infra_team.tools._base import ToolInputError, parse_tool_output
-from infra_team.tools._incidents import (
+from infra_team.tools.analysers.incidents import (
     INCIDENT_NAMESPACE,
     close_incident,
     incident_store,
     open_incident,
     update_incident,
 )
-from infra_team.tools._oncall_now import evaluate_oncall_now
-from infra_team.tools._runbook import classify_symptom, load_symptom_catalog, render_runbook
-from infra_team.tools._slo import BURN_RATE_WINDOWS, build_burn_rate_alerts, compute_error_budget
+from infra_team.tools.analysers.oncall_now import evaluate_oncall_now
+from infra_team.tools.analysers.runbook import (
+    classify_symptom,
+    load_symptom_catalog,
+    render_runbook,
+)
+from infra_team.tools.analysers.slo import (
+    BURN_RATE_WINDOWS,
+    build_burn_rate_alerts,
+    compute_error_budget,
+)
 from infra_team.tools.site_reliability_engineer import (
     TOOLS,
     burn_rate_alerts,

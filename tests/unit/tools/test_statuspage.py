@@ -11,8 +11,12 @@ import respx
 
 from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, parse_tool_output
-from infra_team.tools._http import Sleep
-from infra_team.tools.statuspage import IncidentArgs, create_statuspage_incident, post_incident
+from infra_team.tools.integrations.http import Sleep
+from infra_team.tools.integrations.statuspage import (
+    IncidentArgs,
+    create_statuspage_incident,
+    post_incident,
+)
 
 API = "https://api.statuspage.io/v1"
 PAGE_ID = "kctbh9vrtdwd"

@@ -12,14 +12,14 @@ from langchain_core.tools import BaseTool
 
 from infra_team.scrub import scrub
 from infra_team.tools._base import ToolInputError, ToolResult, parse_tool_output
-from infra_team.tools._host_health import (
+from infra_team.tools.analysers.host_health import (
     DiskUsage,
     HealthThresholds,
     HostSnapshot,
     evaluate_host_health,
 )
-from infra_team.tools._patch_listing import detect_listing_format, parse_patch_listing
-from infra_team.tools._sshd_audit import SshdAudit, SshdFinding, audit_sshd
+from infra_team.tools.analysers.patch_listing import detect_listing_format, parse_patch_listing
+from infra_team.tools.analysers.sshd_audit import SshdAudit, SshdFinding, audit_sshd
 from infra_team.tools.systems_administrator import (
     AUDIT_SSHD_CONFIG_DESCRIPTION,
     HOST_HEALTH_DESCRIPTION,

@@ -29,8 +29,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from infra_team.settings import AutomationSettings, Settings
 from infra_team.tools._base import ToolInputError, ToolResult, error, infra_tool, no_data, ok
-from infra_team.tools._http import not_configured, with_settings
 from infra_team.tools._limits import Name
+from infra_team.tools.integrations.http import not_configured, with_settings
 from infra_team.tools.live._process import Completed, child_environment, inside, run, which
 
 SERVICE = "Ansible"
@@ -164,6 +164,10 @@ def _run(config: AutomationSettings, binary: str, args: list[str]) -> Completed:
     )
 
 
+SETTINGS = ("automation.workspace",)
+"""The settings fields these tools need (``infra-team tools`` lists them)."""
+
+
 class SyntaxArgs(BaseModel):
     """Arguments of ``ansible_syntax_check``."""
 
@@ -250,6 +254,8 @@ def dry_run(settings: Settings, args: DryRunArgs) -> ToolResult:
         "workspace; valid or the parse errors."
     ),
     args_schema=SyntaxArgs,
+    live=True,
+    settings=SETTINGS,
 )
 def ansible_syntax_check(**fields: Any) -> ToolResult:
     """Does the playbook parse, as Ansible itself reads it."""
@@ -263,6 +269,8 @@ def ansible_syntax_check(**fields: Any) -> ToolResult:
         f"changed/failed tasks (at most {MAX_TASKS}) and diffs (at most {MAX_DIFF_CHARS} chars each)."
     ),
     args_schema=DryRunArgs,
+    live=True,
+    settings=SETTINGS,
 )
 def ansible_dry_run(**fields: Any) -> ToolResult:
     """What the playbook would change, host by host, before anyone runs it."""

@@ -20,7 +20,7 @@ from langchain_core.tools import BaseTool
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from infra_team.tools._base import ToolResult, infra_tool, no_data, ok
-from infra_team.tools._http import with_settings
+from infra_team.tools.integrations.http import with_settings
 from infra_team.tools.live.kubernetes_client import KubeReader, run_read
 
 MAX_PODS_SCANNED = 5_000
@@ -55,6 +55,10 @@ _ARGS = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 def _now() -> datetime:
     """The current time; tests replace it to read recorded events as recent."""
     return datetime.now(UTC)
+
+
+SETTINGS = ("kubernetes.kubeconfig", "kubernetes.namespaces")
+"""The settings fields the tools here need (``infra-team tools`` lists them)."""
 
 
 # --------------------------------------------------------------------------- pods
@@ -140,6 +144,8 @@ def read_pods_not_ready(reader: KubeReader, namespace: str) -> ToolResult:
         f"reason, restarts); at most {MAX_ROWS} rows."
     ),
     args_schema=PodsArgs,
+    live=True,
+    settings=SETTINGS,
 )
 def k8s_pods_not_ready(*, namespace: str | None) -> ToolResult:
     """Which pods are not Ready, most restarts first."""
@@ -218,6 +224,8 @@ def read_warning_events(
         f"message), newest first; at most {MAX_ROWS}."
     ),
     args_schema=EventsArgs,
+    live=True,
+    settings=SETTINGS,
 )
 def k8s_warning_events(*, namespace: str | None, since_minutes: int) -> ToolResult:
     """Recent Warning events: what the cluster itself reports as going wrong."""
@@ -319,6 +327,8 @@ def read_rollout(reader: KubeReader, namespace: str, name: str) -> ToolResult:
         "says it, with replica counts, images and conditions."
     ),
     args_schema=RolloutArgs,
+    live=True,
+    settings=SETTINGS,
 )
 def k8s_rollout_status(*, deployment: str, namespace: str | None) -> ToolResult:
     """Is a rollout done, progressing or past its deadline."""
@@ -372,6 +382,8 @@ def read_logs(
         f"{MAX_LOG_LINES} lines of {MAX_LINE_CHARS} chars)."
     ),
     args_schema=LogsArgs,
+    live=True,
+    settings=SETTINGS,
 )
 def k8s_container_logs(
     *, pod: str, container: str | None, namespace: str | None, lines: int

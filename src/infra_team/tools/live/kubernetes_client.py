@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 
 from infra_team.settings import KubernetesSettings, Settings
 from infra_team.tools._base import ToolInputError, ToolResult, error
-from infra_team.tools._http import not_configured, unset_settings
 from infra_team.tools._redact import Redactor
+from infra_team.tools.integrations.http import not_configured, unset_settings
 
 if TYPE_CHECKING:
     from lightkube import Client

@@ -21,8 +21,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, infra_tool, no_data, ok
-from infra_team.tools._http import ApiRequest, Sleep, UtcDatetime, call_endpoint, with_settings
 from infra_team.tools._limits import Query
+from infra_team.tools.integrations.http import (
+    ApiRequest,
+    Sleep,
+    UtcDatetime,
+    call_endpoint,
+    with_settings,
+)
 
 SERVICE = "Loki"
 TOOL = "query_loki"
@@ -35,6 +41,8 @@ MAX_SERIES = 20
 MAX_RANGE = timedelta(days=30)
 """Longest range asked for (Loki's default ``max_query_length`` is 721 h)."""
 DEFAULT_RANGE = timedelta(hours=1)
+SETTINGS = ("loki.url",)
+"""The settings fields these tools need (``infra-team tools`` lists them)."""
 
 
 class LokiQueryArgs(BaseModel):
@@ -175,6 +183,8 @@ def fetch_logs(settings: Settings, args: LokiQueryArgs, *, sleep: Sleep = time.s
         f"newest first (at most {MAX_LINES}, {MAX_LINE_CHARS} chars each) or metric series."
     ),
     args_schema=LokiQueryArgs,
+    live=True,
+    settings=SETTINGS,
 )
 def query_loki(**fields: Any) -> ToolResult:
     """Logs as evidence: the error lines around an incident, or their rate."""

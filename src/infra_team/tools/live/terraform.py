@@ -18,9 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, error, infra_tool, ok
-from infra_team.tools._http import not_configured, with_settings
 from infra_team.tools._limits import DOCUMENT_CHARS, Name, parse_json_document
-from infra_team.tools._terraform_plan import review_terraform_plan
+from infra_team.tools.analysers.terraform_plan import review_terraform_plan
+from infra_team.tools.integrations.http import not_configured, with_settings
 from infra_team.tools.live._process import child_environment, inside, run, which
 
 TOOL = "terraform_show_plan"
@@ -29,6 +29,8 @@ MAX_OUTPUT_BYTES = DOCUMENT_CHARS
 """The most plan JSON read: the plan review's own input cap."""
 MAX_STDERR_CHARS = 1_000
 _ENV = {"TF_IN_AUTOMATION": "1", "TF_INPUT": "0", "CHECKPOINT_DISABLE": "1", "NO_COLOR": "1"}
+SETTINGS = ("automation.workspace",)
+"""The settings fields these tools need (``infra-team tools`` lists them)."""
 
 
 class TerraformShowArgs(BaseModel):
@@ -107,6 +109,8 @@ def show_plan(settings: Settings, args: TerraformShowArgs) -> ToolResult:
         "workspace and review it (creates, updates, deletes, replaces, risk)."
     ),
     args_schema=TerraformShowArgs,
+    live=True,
+    settings=SETTINGS,
 )
 def terraform_show_plan(**fields: Any) -> ToolResult:
     """A plan file read by Terraform itself, so the review sees what will really happen."""

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from infra_team.tools._base import ToolInputError
 from infra_team.tools._limits import NAME_CHARS, TEXT_CHARS
-from infra_team.tools._severity import SEVERITY_ORDER, Severity, count_by_severity
+from infra_team.tools.analysers.severity import SEVERITY_ORDER, Severity, count_by_severity
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 _ARGS = ConfigDict(extra="forbid", allow_inf_nan=False)

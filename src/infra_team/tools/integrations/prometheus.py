@@ -19,8 +19,14 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator,
 
 from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, error, infra_tool, no_data, ok
-from infra_team.tools._http import ApiRequest, Sleep, UtcDatetime, call_endpoint, with_settings
 from infra_team.tools._limits import MAX_COUNT, Instant, Query
+from infra_team.tools.integrations.http import (
+    ApiRequest,
+    Sleep,
+    UtcDatetime,
+    call_endpoint,
+    with_settings,
+)
 
 SERVICE = "Prometheus"
 QUERY_TOOL = "query_prometheus"
@@ -341,7 +347,11 @@ def fetch_range(
 
 
 @infra_tool(
-    name=QUERY_TOOL, description=QUERY_PROMETHEUS_DESCRIPTION, args_schema=PrometheusQueryArgs
+    name=QUERY_TOOL,
+    description=QUERY_PROMETHEUS_DESCRIPTION,
+    args_schema=PrometheusQueryArgs,
+    live=True,
+    settings=("prometheus.url",),
 )
 def query_prometheus(**fields: Any) -> ToolResult:
     """Read-only: what a metric is right now, e.g. which targets are down."""
@@ -349,7 +359,11 @@ def query_prometheus(**fields: Any) -> ToolResult:
 
 
 @infra_tool(
-    name=RANGE_TOOL, description=QUERY_PROMETHEUS_RANGE_DESCRIPTION, args_schema=PrometheusRangeArgs
+    name=RANGE_TOOL,
+    description=QUERY_PROMETHEUS_RANGE_DESCRIPTION,
+    args_schema=PrometheusRangeArgs,
+    live=True,
+    settings=("prometheus.url",),
 )
 def query_prometheus_range(**fields: Any) -> ToolResult:
     """Read-only: how a metric moved over a window, e.g. error ratio during an incident."""

@@ -1,4 +1,7 @@
-"""The team's external-system tools, collected from one module per API.
+"""HTTP clients of the services a team is configured with, one module per API.
+
+This package's ``TOOLS`` collects them; ``http`` is the shared client (timeouts, retries,
+redaction of credentials).
 
 Read-only: ``query_prometheus``, ``query_prometheus_range``, ``list_alertmanager_alerts``.
 Writes, each paused for Change Approval: ``create_alertmanager_silence``,
@@ -11,7 +14,7 @@ from __future__ import annotations
 
 from langchain_core.tools import BaseTool
 
-from infra_team.tools import alertmanager, grafana, pagerduty, prometheus, statuspage
+from infra_team.tools.integrations import alertmanager, grafana, pagerduty, prometheus, statuspage
 
 TOOLS: tuple[BaseTool, ...] = (
     *prometheus.TOOLS,

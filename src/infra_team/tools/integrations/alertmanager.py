@@ -20,8 +20,14 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator,
 
 from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, infra_tool, no_data, ok
-from infra_team.tools._http import ApiRequest, Sleep, UtcDatetime, call_endpoint, with_settings
 from infra_team.tools._limits import Line, Name, Text
+from infra_team.tools.integrations.http import (
+    ApiRequest,
+    Sleep,
+    UtcDatetime,
+    call_endpoint,
+    with_settings,
+)
 
 SERVICE = "Alertmanager"
 LIST_TOOL = "list_alertmanager_alerts"
@@ -263,7 +269,11 @@ def post_silence(settings: Settings, args: SilenceArgs, *, sleep: Sleep = time.s
 
 
 @infra_tool(
-    name=LIST_TOOL, description=LIST_ALERTMANAGER_ALERTS_DESCRIPTION, args_schema=AlertFilterArgs
+    name=LIST_TOOL,
+    description=LIST_ALERTMANAGER_ALERTS_DESCRIPTION,
+    args_schema=AlertFilterArgs,
+    live=True,
+    settings=("alertmanager.url",),
 )
 def list_alertmanager_alerts(**fields: Any) -> ToolResult:
     """Read-only: which alerts are firing now, to triage before paging or silencing."""
@@ -275,6 +285,8 @@ def list_alertmanager_alerts(**fields: Any) -> ToolResult:
     description=CREATE_ALERTMANAGER_SILENCE_DESCRIPTION,
     args_schema=SilenceArgs,
     writes=True,
+    live=True,
+    settings=("alertmanager.url",),
 )
 def create_alertmanager_silence(**fields: Any) -> ToolResult:
     """Writes: a silence mutes notifications, so a person approves it first."""

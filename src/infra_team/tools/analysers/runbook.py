@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict
 
 from infra_team.oncall import COMPONENT_OWNER, ON_CALL_POLICY, component_owner
 from infra_team.registry import RoleType, display_name
-from infra_team.tools._oncall_now import RoleRef, role_ref
+from infra_team.tools.analysers.oncall_now import RoleRef, role_ref
 
-_TEMPLATES = resources.files("infra_team.tools") / "templates"
+_TEMPLATES = resources.files("infra_team.tools.analysers") / "templates"
 
 
 class SymptomClass(BaseModel):

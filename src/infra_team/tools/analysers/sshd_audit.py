@@ -9,15 +9,15 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from infra_team.tools._base import ToolInputError
-from infra_team.tools._severity import SEVERITY_ORDER, Severity
-from infra_team.tools._sshd_checks import (
+from infra_team.tools.analysers.severity import SEVERITY_ORDER, Severity
+from infra_team.tools.analysers.sshd_checks import (
     ALGORITHM_KEYS,
     SSHD_CHECKS,
     SshdCheck,
     Verdict,
     effective_algorithms,
 )
-from infra_team.tools._sshd_config import KNOWN_KEYWORDS, Directive, parse_sshd_config
+from infra_team.tools.analysers.sshd_config import KNOWN_KEYWORDS, Directive, parse_sshd_config
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 

@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, infra_tool, ok
-from infra_team.tools._http import (
+from infra_team.tools._limits import Line, Name, Text
+from infra_team.tools.integrations.http import (
     ApiRequest,
     ApiTarget,
     Sleep,
@@ -27,7 +28,6 @@ from infra_team.tools._http import (
     unset_settings,
     with_settings,
 )
-from infra_team.tools._limits import Line, Name, Text
 
 SERVICE = "Statuspage"
 TOOL = "create_statuspage_incident"
@@ -116,6 +116,8 @@ def post_incident(
     description=CREATE_STATUSPAGE_INCIDENT_DESCRIPTION,
     args_schema=IncidentArgs,
     writes=True,
+    live=True,
+    settings=("statuspage.page_id", "statuspage.token"),
 )
 def create_statuspage_incident(**fields: Any) -> ToolResult:
     """Writes: a status page incident is public and notifies subscribers."""

@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from infra_team.tools._severity import Severity
+from infra_team.tools.analysers.severity import Severity
 
 _DEFAULT_CIPHERS = (
     "chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,"

@@ -17,7 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, infra_tool, ok
-from infra_team.tools._http import (
+from infra_team.tools._limits import Name, Text
+from infra_team.tools.integrations.http import (
     ApiRequest,
     ApiTarget,
     Sleep,
@@ -26,7 +27,6 @@ from infra_team.tools._http import (
     unset_settings,
     with_settings,
 )
-from infra_team.tools._limits import Name, Text
 
 SERVICE = "Grafana"
 TOOL = "create_grafana_annotation"
@@ -134,6 +134,8 @@ def post_annotation(
     description=CREATE_GRAFANA_ANNOTATION_DESCRIPTION,
     args_schema=AnnotationArgs,
     writes=True,
+    live=True,
+    settings=("grafana.url", "grafana.token"),
 )
 def create_grafana_annotation(**fields: Any) -> ToolResult:
     """Writes: annotations are shared by everyone reading the dashboards."""

@@ -21,7 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
 
 from infra_team.settings import Settings
 from infra_team.tools._base import ToolResult, infra_tool, ok
-from infra_team.tools._http import (
+from infra_team.tools._limits import JSON_NOTE, LINE_CHARS, JsonObject, Line, Name
+from infra_team.tools._writes import write_key
+from infra_team.tools.integrations.http import (
     ApiRequest,
     ApiTarget,
     Sleep,
@@ -31,8 +33,6 @@ from infra_team.tools._http import (
     unset_settings,
     with_settings,
 )
-from infra_team.tools._limits import JSON_NOTE, LINE_CHARS, JsonObject, Line, Name
-from infra_team.tools._writes import write_key
 
 SERVICE = "PagerDuty"
 TOOL = "pagerduty_event"
@@ -179,6 +179,8 @@ def send_event(
     args_schema=PagerDutyEventArgs,
     writes=True,
     resend_safe=True,
+    live=True,
+    settings=("pagerduty.routing_key",),
 )
 def pagerduty_event(**fields: Any) -> ToolResult:
     """Writes: a trigger wakes a person up, so a person approves it first."""

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from infra_team.tools._base import ToolInputError
-from infra_team.tools._cidr import IPNetwork
 from infra_team.tools._limits import parse_json_document
+from infra_team.tools.analysers.cidr import IPNetwork
 
 PortRanges = tuple[tuple[int, int], ...]
 

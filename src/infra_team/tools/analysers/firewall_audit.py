@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from infra_team.tools._firewall_rules import (
+from infra_team.tools.analysers.firewall_rules import (
     PORTED_PROTOCOLS,
     FirewallRule,
     Ruleset,
@@ -15,7 +15,7 @@ from infra_team.tools._firewall_rules import (
     from_anywhere,
     load_ruleset,
 )
-from infra_team.tools._severity import SEVERITY_ORDER, Severity, count_by_severity
+from infra_team.tools.analysers.severity import SEVERITY_ORDER, Severity, count_by_severity
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 

@@ -17,8 +17,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from infra_team.tools._base import ToolInputError
-from infra_team.tools._cron import cron_interval_minutes
-from infra_team.tools._timestamps import parse_instant
+from infra_team.tools.analysers.cron import cron_interval_minutes
+from infra_team.tools.analysers.timestamps import parse_instant
 
 Severity = Literal["high", "medium", "low"]
 DEFAULT_MIN_RETENTION_DAYS = 7.0
