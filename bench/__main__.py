@@ -20,6 +20,8 @@ from collections.abc import Callable
 
 REQUEST = "New PostgreSQL cluster for billing with a hot standby and PITR"
 INCIDENT = "checkout returns 502 for 40% of requests"
+BIG_REQUEST_TARGET_MS = 400.0
+"""The offline engine's target for a 100 KB request, end to end."""
 RUNS = int(os.environ.get("BENCH_RUNS", "10"))
 """Timed runs per figure (``BENCH_RUNS=1`` for a quick check that the benchmark works)."""
 
@@ -128,12 +130,14 @@ def main() -> None:
     filler = "The application logs show ordinary INFO lines about request handling. "
     big = REQUEST + ". " + filler * (100_000 // len(filler))
     counter = iter(range(1_000_000))
+    # A fresh text each time: the engine memoises what it read from a request.
+    big_samples = _timed(
+        lambda: task("infrastructure-team", f"{big} #{next(counter)}"), min(RUNS, 3)
+    )
+    rows.append(_row("team request of 100 KB (offline engine)", big_samples))
+    met = statistics.median(big_samples) * 1000 <= BIG_REQUEST_TARGET_MS
     rows.append(
-        _row(
-            "team request of 100 KB (offline engine)",
-            # A fresh text each time: the engine memoises what it read from a request.
-            _timed(lambda: task("infrastructure-team", f"{big} #{next(counter)}"), min(RUNS, 3)),
-        )
+        ("  target (median)", f"<= {BIG_REQUEST_TARGET_MS:.0f} ms", "met" if met else "MISSED", "")
     )
 
     from bench import scrub as scrub_bench

@@ -46,13 +46,41 @@ MODULE_TOOLS: dict[str, tuple[str, ...]] = {
         "dr_strategy",
         "availability_budget",
         "cost_trend",
+        "cloud_services",
+        "multi_region_plan",
+        "rightsizing",
     ),
-    "systems_administrator": ("audit_sshd_config", "patch_status", "host_health"),
-    "network_engineer": ("cidr_plan", "firewall_audit", "dns_check", "lb_health"),
+    "systems_administrator": (
+        "audit_sshd_config",
+        "patch_status",
+        "host_health",
+        "ssh_host_health",
+        "ssh_host_check",
+        "cloud_init",
+        "config_drift",
+        "patch_plan",
+        "host_backup_plan",
+    ),
+    "network_engineer": (
+        "cidr_plan",
+        "firewall_audit",
+        "dns_check",
+        "lb_health",
+        "dns_resolve",
+        "tls_check",
+        "http_probe",
+        "tcp_check",
+        "haproxy_config",
+        "dns_cutover",
+        "vpn_plan",
+    ),
     "database_administrator": (
         "analyze_query_plan",
         "backup_policy_check",
         "replication_health",
+        "pg_settings",
+        "failover_plan",
+        "migration_plan",
         *POSTGRES_LIVE_TOOLS,
     ),
     "site_reliability_engineer": (
@@ -63,6 +91,8 @@ MODULE_TOOLS: dict[str, tuple[str, ...]] = {
         "incident_update",
         "incident_close",
         "runbook",
+        "capacity_forecast",
+        "chaos_experiment",
         "k8s_pods_not_ready",
         "k8s_warning_events",
         "k8s_rollout_status",
@@ -73,6 +103,11 @@ MODULE_TOOLS: dict[str, tuple[str, ...]] = {
         "terraform_plan_review",
         "ansible_check",
         "iac_coverage",
+        "terraform_write",
+        "ansible_write",
+        "iac_pipeline",
+        "self_service_form",
+        "toil_inventory",
         "terraform_show_plan",
         "ansible_syntax_check",
         "ansible_dry_run",
@@ -99,22 +134,14 @@ WRITE_TOOLS = frozenset(
 # The contract toolset of each role (the `tools:` line of its agents/ file, prefix removed).
 ROLE_TOOLS: dict[str, frozenset[str]] = {
     "infrastructure-architect": frozenset(
-        {"capacity_plan", "dr_strategy", "availability_budget", "cost_trend", "kpi_report"}
+        {*MODULE_TOOLS["infrastructure_architect"], "kpi_report"}
     ),
     "systems-administrator": frozenset(
-        {"audit_sshd_config", "patch_status", "host_health", "query_prometheus"}
+        {*MODULE_TOOLS["systems_administrator"], "query_prometheus", "backup_policy_check"}
     ),
-    "network-engineer": frozenset(
-        {"cidr_plan", "firewall_audit", "dns_check", "lb_health", "query_prometheus"}
-    ),
+    "network-engineer": frozenset({*MODULE_TOOLS["network_engineer"], "query_prometheus"}),
     "database-administrator": frozenset(
-        {
-            "analyze_query_plan",
-            "backup_policy_check",
-            "replication_health",
-            "query_prometheus",
-            *POSTGRES_LIVE_TOOLS,
-        }
+        {*MODULE_TOOLS["database_administrator"], "query_prometheus"}
     ),
     "site-reliability-engineer": frozenset(
         {
@@ -306,7 +333,7 @@ def test_role_toolset_matches_the_contract(name: str) -> None:
 
 def test_team_tools_are_the_union_of_the_roles_each_once() -> None:
     team = _specs()["infrastructure-team"].tools
-    assert len(team) == len(set(team)) == 45
+    assert len(team) == len(set(team)) == len(ALL_TOOLS)
     union = frozenset().union(*(frozenset(_specs()[name].tools) for name in ROLES))
     assert frozenset(team) == union == ALL_TOOLS
 

@@ -188,6 +188,34 @@ def tools(
 
 
 @app.command()
+def capabilities(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the team's 30 capabilities, the role that owns each and what serves it."""
+    from infra_team.capabilities import capability_rows
+
+    rows = capability_rows()
+    if as_json:
+        _print_json([row.model_dump(mode="json") for row in rows])
+        return
+    served = sum(row.served for row in rows)
+    header = ("area", "capability", "owner", "tools / templates")
+    cells = [
+        (row.area, row.capability, row.owner, ", ".join([*row.tools, *row.templates]) or "-")
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in [header, *cells]) for i in range(3)]
+    lines = [
+        "  ".join(value.ljust(width) for value, width in zip(line[:3], widths, strict=True))
+        + "  "
+        + line[3]
+        for line in [header, *cells]
+    ]
+    lines.append(f"\n{served}/{len(rows)} capabilities served by a tool or template")
+    _write("\n".join(lines))
+
+
+@app.command()
 def protocol(
     kind: Annotated[ProtocolKind, typer.Argument(help="Which message.")],
     field: Annotated[

@@ -286,6 +286,56 @@ class HttpSettings(BaseModel):
     """Seconds: the longest ``Retry-After`` a server may impose before the next attempt."""
 
 
+class SshSettings(BaseModel):
+    """Read-only SSH to allowlisted hosts (the systems administrator's live host checks).
+
+    The host key of every host must be in ``known_hosts``; verification is never turned
+    off. Only public-key authentication with ``key_path`` is used (no agent, no password,
+    no ``~/.ssh/config``).
+    """
+
+    model_config = _SECTION_CONFIG
+
+    hosts: list[Text] = Field(default_factory=list, max_length=256)
+    """Host names or addresses the tools may connect to; any other host is refused."""
+    username: Text | None = None
+    """Remote user (an unprivileged one: every command is read-only)."""
+    key_path: Path | None = None
+    """Private key file for public-key authentication."""
+    key_passphrase: Secret | None = None
+    """Passphrase of ``key_path``, when it has one."""
+    known_hosts: Path | None = None
+    """OpenSSH known_hosts file holding every allowed host's key."""
+    port: int = Field(default=22, ge=1, le=65535)
+    """SSH port of every allowed host."""
+    timeout: float = Field(default=15.0, gt=0, le=300)
+    """Seconds allowed for connecting and running one check."""
+
+
+class NetworkSettings(BaseModel):
+    """Targets the network engineer's live probes (DNS, TLS, HTTP, TCP) may reach.
+
+    An entry of ``targets`` is a host name (``api.example.com``), a wildcard of a domain's
+    sub-names (``*.example.com``), an IP address or a CIDR block. An address in a private,
+    loopback or link-local range is reached only when a CIDR or IP entry covers it, or
+    ``allow_private`` is true, so a public name that resolves inside the network is not
+    scanned by accident.
+    """
+
+    model_config = _SECTION_CONFIG
+
+    targets: list[Text] = Field(default_factory=list, max_length=1024)
+    """Names, ``*.domain`` wildcards, IP addresses and CIDR blocks that may be probed."""
+    allow_private: bool = False
+    """Whether an allowlisted name may resolve to a non-global (private) address."""
+    resolvers: list[Text] = Field(default_factory=list, max_length=16)
+    """DNS servers ``dns_resolve`` may ask: ``192.0.2.53``, ``192.0.2.53:5353`` or ``[2001:db8::53]:53``."""
+    ca_file: Path | None = None
+    """Extra CA bundle (PEM) trusted by the TLS and HTTPS probes, besides the system store."""
+    timeout: float = Field(default=5.0, gt=0, le=60)
+    """Seconds allowed for each connection, handshake or query."""
+
+
 class Settings(BaseSettings):
     """Everything the package reads from its environment, in one validated model."""
 
@@ -310,6 +360,8 @@ class Settings(BaseSettings):
     grafana: GrafanaSettings = GrafanaSettings()
     statuspage: StatuspageSettings = StatuspageSettings()
     postgres: PostgresSettings = PostgresSettings()
+    ssh: SshSettings = SshSettings()
+    network: NetworkSettings = NetworkSettings()
     loki: LokiSettings = LokiSettings()
     kubernetes: KubernetesSettings = KubernetesSettings()
     automation: AutomationSettings = AutomationSettings()
@@ -414,9 +466,11 @@ __all__ = [
     "HttpSettings",
     "KubernetesSettings",
     "LokiSettings",
+    "NetworkSettings",
     "PagerDutySettings",
     "PrometheusSettings",
     "Settings",
+    "SshSettings",
     "StatuspageSettings",
     "config_path",
     "env_name",

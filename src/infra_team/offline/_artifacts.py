@@ -10,6 +10,7 @@ render the same text.
 from __future__ import annotations
 
 import ipaddress
+import math
 from collections.abc import Mapping
 
 from infra_team.graph._schemas import StageBrief
@@ -71,7 +72,10 @@ def network_cidr(facts: RequestFacts) -> str:
 
 
 def tiers(facts: RequestFacts, *, database: bool) -> tuple[str, ...]:
-    """Network tiers: public (load balancers), app, and data when a database is involved."""
+    """Network tiers: those the request names ("public and private subnets"), else public
+    (load balancers), app, and data when a database is involved."""
+    if facts.subnet_tiers:
+        return facts.subnet_tiers
     return (
         ("public", "app", "data")
         if database or facts.technology in DATABASE_PORTS
@@ -79,18 +83,40 @@ def tiers(facts: RequestFacts, *, database: bool) -> tuple[str, ...]:
     )
 
 
-def tier_prefix(cidr: str) -> int:
-    """Prefix of each tier's subnet: a /24, or a quarter of a smaller network (at most /28,
-    the smallest subnet AWS allows)."""
+def zones(facts: RequestFacts) -> tuple[str, ...]:
+    """The availability zones to spread each tier over: those named, else as many as the
+    request asks for (lettered ``a``, ``b`` ...), else none (one subnet per tier)."""
+    count = facts.zones or 0
+    if facts.zone_names and len(facts.zone_names) >= count:
+        return facts.zone_names
+    return tuple("abcdef"[index] for index in range(min(count, 6))) if count > 1 else ()
+
+
+def subnet_names(facts: RequestFacts, *, database: bool) -> tuple[str, ...]:
+    """One subnet per tier and zone (``public-a``, ``public-b`` ...): a tier spread over
+    availability zones needs a subnet in each, because a subnet lives in exactly one zone
+    (AWS VPC User Guide, "Subnets for your VPC"). Without zones, one subnet per tier."""
+    names = tiers(facts, database=database)
+    spread = zones(facts)
+    if not spread:
+        return names
+    return tuple(f"{tier}-{zone}" for tier in names for zone in spread)
+
+
+def tier_prefix(cidr: str, count: int = 3) -> int:
+    """Prefix of each subnet: a /24, or the largest equal size that fits ``count`` subnets
+    in a smaller network (a quarter of it for up to four), at most /28, the smallest
+    subnet AWS allows."""
     network = ipaddress.ip_network(cidr, strict=False)
-    return min(max(TIER_PREFIX, network.prefixlen + 2), 28)
+    bits = max(2, math.ceil(math.log2(max(count, 1))))
+    return min(max(TIER_PREFIX, network.prefixlen + bits), 28)
 
 
 def tier_subnets(cidr: str, count: int) -> tuple[str, ...]:
     """The first ``count`` subnets of ``tier_prefix`` in ``cidr``, in address order: the
     same first-fit order an allocator uses for equal prefixes."""
     network = ipaddress.ip_network(cidr, strict=False)
-    subnets = network.subnets(new_prefix=tier_prefix(cidr))
+    subnets = network.subnets(new_prefix=tier_prefix(cidr, count))
     return tuple(str(next(subnets)) for _ in range(count))
 
 
@@ -98,13 +124,20 @@ def firewall_rules(facts: RequestFacts, *, database: bool) -> str:
     """Host firewall rules (``iptables-save`` format) for the innermost tier: default deny,
     the service port and SSH only from the tier in front of it."""
     cidr = network_cidr(facts)
-    names = tiers(facts, database=database)
+    names = subnet_names(facts, database=database)
     subnets = dict(zip(names, tier_subnets(cidr, len(names)), strict=True))
-    if "data" in subnets:
-        tier, source, port = "data", subnets["app"], database_port(facts)
-    else:
-        tier, source, port = "app", subnets["public"], 443
-    return render("firewall.rules.j2", tier=tier, source=source, port=port)
+    layers = tiers(facts, database=database)
+    inner = next((t for t in ("data", "private", "app") if t in layers), layers[-1])
+    front = layers[layers.index(inner) - 1] if layers.index(inner) > 0 else layers[0]
+    port = (
+        database_port(facts)
+        if inner == "data"
+        else (database_port(facts) or 443)
+        if inner == "private"
+        else 443
+    )
+    sources = [cidr for name, cidr in subnets.items() if name.split("-")[0] == front]
+    return render("firewall.rules.j2", tier=inner, sources=sources, port=port)
 
 
 def database_port(facts: RequestFacts) -> int | None:
@@ -141,7 +174,7 @@ def iac_inventory(brief: StageBrief, facts: RequestFacts) -> list[str]:
     if "network-engineer" in roles:
         resources += [
             "network/vpc",
-            *(f"network/subnet-{tier}" for tier in tiers(facts, database=database)),
+            *(f"network/subnet-{name}" for name in subnet_names(facts, database=database)),
         ]
         resources += ["network/firewall-rules", "network/dns-records"]
     if "systems-administrator" in roles or database:

@@ -17,6 +17,7 @@ from infra_team.offline._routing import (
     change_type,
     classify_kind,
     main_component,
+    monitoring_words,
 )
 from infra_team.offline._templates import OFFLINE_NOTE, format_number, render
 from infra_team.offline._text import first_sentence
@@ -41,11 +42,14 @@ def _assignment_task(role: str, evidence: Evidence) -> str:
     facts = evidence.facts
     rpo, rto, _ = objectives(facts)
     assigned = assign_specialists(evidence.request)
+    database = "database-administrator" in assigned
+    subnets = _artifacts.subnet_names(facts, database=database)
     variables: dict[str, Any] = {
         "scope": _artifacts.scope_of(facts),
         "cidr": _artifacts.network_cidr(facts),
-        "prefix": _artifacts.tier_prefix(_artifacts.network_cidr(facts)),
-        "tiers": _artifacts.tiers(facts, database="database-administrator" in assigned),
+        "prefix": _artifacts.tier_prefix(_artifacts.network_cidr(facts), len(subnets)),
+        "tiers": _artifacts.tiers(facts, database=database),
+        "zones": _artifacts.zones(facts),
         "port": _artifacts.database_port(facts),
         "technology": _artifacts.product_name(facts),
         "standby": facts.standby,
@@ -118,6 +122,7 @@ def compose_design(evidence: Evidence) -> dict[str, Any]:
     dr = evidence.data("dr_strategy")
     budget = evidence.data("availability_budget")
     capacity = evidence.data("capacity_plan")
+    spend = evidence.facts.monthly_spend
     rules = [
         f"Change type {kind.value}: "
         + (", ".join(f"`{w}`" for w in kind.because) or "no change or removal verb"),
@@ -133,11 +138,23 @@ def compose_design(evidence: Evidence) -> dict[str, Any]:
         budget=budget,
         dr=dr,
         capacity=capacity,
+        cost=evidence.data("cost_trend"),
+        spend_months=len(spend),
+        spend_first=spend[0] if spend else None,
+        spend_last=spend[-1] if spend else None,
+        spend_change=round((spend[-1] - spend[0]) / spend[0] * 100, 1) if spend and spend[0] else 0,
         assumptions=list(evidence.plan.assumptions),
         rules=rules,
     )
     names = ", ".join(display_name(role) for role in assigned) or "no specialist"
     parts = [f"{kind.value} {component.lower()} work, assigned to {names}."]
+    monitoring = monitoring_words(request)
+    if not assigned and monitoring:
+        words = ", ".join(f"`{word}`" for word in monitoring[:4])
+        parts = [
+            f"Reliability work ({words}): the Site Reliability Engineer designs the SLO, "
+            "alerts and runbook at the operate stage; no specialist work."
+        ]
     if dr:
         parts.append(
             f"DR: {dr.get('label')} for RPO {format_number(dr.get('rpo_minutes'))} min / "
@@ -145,6 +162,13 @@ def compose_design(evidence: Evidence) -> dict[str, Any]:
         )
     if budget:
         parts.append(f"Availability target {format_number(budget.get('slo_percent'))} %.")
+    cost = evidence.data("cost_trend")
+    if cost:
+        parts.append(
+            f"Spend {format_number(cost.get('change_percent'))} % year over year: "
+            + ("meets" if cost.get("meets_target") else "misses")
+            + f" the {format_number(cost.get('target_percent'))} % target."
+        )
     parts.append(OFFLINE_NOTE)
     return {
         "summary": " ".join(parts),

@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from infra_team.offline._scan import scan
 from infra_team.stages import requested_writes
 
 _NUMBER = r"(\d+(?:\.\d+)?)"
@@ -56,11 +57,19 @@ _SLO_BEFORE = re.compile(
 )
 _ERROR_RATE = (
     re.compile(
-        _NUMBER + r"\s*(?:%|percent\b)\s*(?:of\s+)?(?:all\s+|the\s+|its\s+)?"
-        r"(?:requests|calls|traffic|queries|transactions|checkouts|errors|5xx|users)",
+        _NUMBER + r"\s*(?:%|percent\b)\s*(?:of\s+)?(?:all\s+|the\s+|its\s+|our\s+)?"
+        r"(?:[a-z]+\s+)?(?:requests|calls|traffic|queries|transactions|checkouts|errors|5xx|users"
+        r"|logins)\b",
         re.IGNORECASE,
     ),
     re.compile(r"\berror[- ]rate\b[^\d\n]{0,24}?" + _NUMBER + r"\s*(?:%|percent\b)", re.IGNORECASE),
+    # "85 % of our CDN edge network is returning 503 errors": a share of the fleet failing
+    re.compile(
+        _NUMBER + r"\s*(?:%|percent\b)\s*of\s+(?:all\s+|the\s+|our\s+)?(?:[\w-]+\s+){0,3}?"
+        r"(?:network|fleet|hosts|servers|nodes|edge|pops|sites|instances|clusters)\b[^.\n]{0,30}?"
+        r"\b(?:fail\w*|errors?|5\d\d|5xx|down|unreachable|unavailable)\b",
+        re.IGNORECASE,
+    ),
 )
 _GROWTH = (
     re.compile(
@@ -125,6 +134,12 @@ _SERVICE_PATTERNS = (
         + r")\b",
         re.IGNORECASE,
     ),
+    # "an SLO and alerts for login", "dashboards for the payments"
+    re.compile(
+        r"\b(?:slos?|slis?|alerts?|alerting|monitoring|dashboards?|runbooks?|error budgets?"
+        r"|burn[- ]rate)\b[^.\n]{0,40}?\bfor\s+(?:the\s+|our\s+)?" + _NAME + r"\b",
+        re.IGNORECASE,
+    ),
     # "502s on checkout", "errors from the billing backend"
     re.compile(
         r"\b(?:5\d\d|5xx|errors?|timeouts?|failures?)s?\s+(?:on|from|in|at)\s+(?:the\s+)?"
@@ -133,6 +148,15 @@ _SERVICE_PATTERNS = (
         re.IGNORECASE,
     ),
 )
+_SERVICE_NEEDLES: tuple[tuple[str, ...], ...] = (
+    ("service", "app"),
+    ("service", "api", "app", "endpoint", "site"),
+    (),
+    ("slo", "sli", "alert", "monitoring", "dashboard", "runbook", "error", "burn"),
+    ("5", "error", "timeout", "failure"),
+)
+"""For each of ``_SERVICE_PATTERNS``, word prefixes one of which any match contains (empty:
+always run; the third pattern is anchored at the start and cheap)."""
 _COUNT = r"(\d[\d,]*(?:\.\d+)?)(?:\s*(k|thousand|m|million)\b)?"
 _EVENTS = r"(?:requests|calls|events|queries|transactions|checkouts|responses)"
 _BAD_WORDS = r"(?:failed|failing|errored|erroring|bad|unsuccessful|5xx|errors?)"
@@ -220,7 +244,8 @@ _NOT_A_NAME = frozenset(
         "users", "customers", "requests", "traffic", "all", "some", "most", "disk", "cpu",
         "memory", "p1", "p2", "p3", "p4", "sev1", "sev2", "sev3", "sev4",
         "recovered", "restored", "resolved", "fixed", "degraded", "down", "was", "has",
-        "returns", "returned", "failing", "failed", "fails",
+        "returns", "returned", "failing", "failed", "fails", "when", "whenever", "if",
+        "any", "both", "us", "them", "you",
     }
 )  # fmt: skip
 """Words a service pattern can catch that never name a service: articles, adjectives,
@@ -256,6 +281,17 @@ class RequestFacts(BaseModel):
     """Replication lag values stated in the text, oldest first, in seconds."""
     lag_interval_seconds: float | None = None
     """Seconds between the stated lag samples ("sampled every 30 s")."""
+    lag_threshold_seconds: float | None = None
+    """The replica lag the request accepts ("threshold is 60 seconds", "alert when lag
+    exceeds 30s")."""
+    monthly_spend: tuple[float, ...] = ()
+    """Monthly spend figures pasted in the request, oldest month first."""
+    zones: int | None = None
+    """How many availability zones the request asks for ("three AZs", "us-east-1a/b/c")."""
+    zone_names: tuple[str, ...] = ()
+    """The availability zones named ("us-east-1a"), in order."""
+    subnet_tiers: tuple[str, ...] = ()
+    """Subnet tiers the request names ("public and private subnets" -> public, private)."""
     growth_percent: float | None = None
     """Expected growth of load over the planning horizon."""
     rps: float | None = None
@@ -429,7 +465,10 @@ def find_service(text: str) -> str | None:
     "checkout returns 502", "Our checkout is returning 502s", "Incident: checkout 502s",
     "502s on checkout". The patterns are tried in that order; the first name that is not
     a stop word (``_NOT_A_NAME``) wins."""
-    for pattern in _SERVICE_PATTERNS:
+    read = scan(text)
+    for pattern, needles in zip(_SERVICE_PATTERNS, _SERVICE_NEEDLES, strict=True):
+        if needles and not any(read.has_prefix(needle) for needle in needles):
+            continue  # a word the pattern needs is absent: skip the scan of a long text
         for match in pattern.finditer(text):
             name = match[1].lower()
             if name not in _NOT_A_NAME and not name.isdigit():
@@ -517,6 +556,177 @@ def find_lag_interval_seconds(text: str) -> float | None:
     return float(value) * _lag_unit_seconds(unit)
 
 
+_LAG_LIMIT = re.compile(
+    r"(?:\bthreshold\b|\blimit\b|\bmax(?:imum)?\b|\btarget\b|\bbudget\b|\bunder\b|\bbelow\b"
+    r"|\bless than\b|\bwithin\b|\bexceeds?\b|\bexceeding\b|\babove\b|\bover\b|\bmore than\b"
+    r"|\bat most\b|[<>≤≥])"
+    r"[^\d\n.]{0,16}?(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b",
+    re.IGNORECASE,
+)
+_LAG_WORD = re.compile(r"\blag(?:ging|s)?\b|\bbehind\b", re.IGNORECASE)
+
+
+def find_lag_threshold_seconds(text: str) -> float | None:
+    """The replica lag the request accepts, in seconds: "alert when replica lag exceeds
+    30s", "lag must stay under 10 s", "Our threshold is 60 seconds" (after the lag values).
+
+    A limit word (threshold, under, exceeds, max ...) followed by a duration counts when
+    lag is named in the same sentence before it, or for "threshold"/"limit" anywhere in
+    the 200 characters before it (a separate sentence after the samples)."""
+    for match in _LAG_LIMIT.finditer(text):
+        before = text[max(0, match.start() - 200) : match.start()]
+        sentence = re.split(r"[.\n](?:\s|$)", before)[-1]
+        word = match[0].split()[0].lower() if match[0].split() else ""
+        named = _LAG_WORD.search(sentence) or (
+            word in {"threshold", "limit"} and _LAG_WORD.search(before)
+        )
+        if named:
+            unit = match[2].lower()
+            scale = 3600.0 if unit.startswith("h") else _lag_unit_seconds(unit)
+            return round(float(match[1]) * scale, 6)
+    return None
+
+
+_MONTHS = {
+    name: index
+    for index, names in enumerate(
+        (
+            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+            ("dec", "december"),
+        ),
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+_MONTH_NAME = r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+_AMOUNT = (
+    r"(?:[$€£]\s?|(?:usd|eur|gbp)\s?)?(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s?([km])?\b"
+    r"(?:\s?(?:usd|eur|gbp|dollars|euros))?"
+)
+_LABEL_GAP = r"\s*(?:[:|=\t,–-]\s*|\s)\s*(?:\|\s*)?"
+_SPEND_LABELLED = (
+    # 2025-10: $12,300 | 2025/10 12300 | | 2025-10 | 12,300 |
+    re.compile(
+        r"(?<![\d-])(20\d\d)[-/](0?[1-9]|1[0-2])(?![-/\d])" + _LABEL_GAP + _AMOUNT, re.IGNORECASE
+    ),
+    # 10/2025: 12,300
+    re.compile(
+        r"(?<![\d/])(0?[1-9]|1[0-2])/(20\d\d)(?![-/\d])" + _LABEL_GAP + _AMOUNT, re.IGNORECASE
+    ),
+    # Oct 2025: $12,300 | October 2025 - 12.3k | Oct-25 12300
+    re.compile(
+        r"\b" + _MONTH_NAME + r"\.?[\s-]?('?\d{2}|20\d\d)?\b" + _LABEL_GAP + _AMOUNT,
+        re.IGNORECASE,
+    ),
+)
+_SPEND_LIST = re.compile(
+    r"\b(?:spend|spent|costs?|bills?|billing|invoices?)\b[^\n$€£]{0,80}?"
+    r"((?:[$€£]?\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s?[km]?\b\s*(?:,\s+|;\s*|\s+and\s+|,?\s+then\s+)){2,}"
+    r"(?:and\s+)?[$€£]?\s?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?\s?[km]?\b)",
+    re.IGNORECASE,
+)
+_LIST_ITEM = re.compile(r"(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s?([km])?\b", re.IGNORECASE)
+_SPEND_MULTIPLIERS = {"k": 1_000.0, "m": 1_000_000.0}
+
+
+def _amount(number: str, suffix: str | None) -> float:
+    return float(number.replace(",", "")) * _SPEND_MULTIPLIERS.get((suffix or "").lower(), 1.0)
+
+
+def find_monthly_spend(text: str) -> tuple[float, ...]:
+    """Monthly spend pasted in the request, oldest month first.
+
+    Month-labelled figures in any of these forms, one per month (sorted by date when the
+    labels carry a year, else in the order written): ``2025-10: $12,300``, table rows
+    ``| 2025-10 | 12,300 |``, ``10/2025 12300``, ``Oct 2025: $12.3k``, ``October: 12,300``.
+    Without labels, a list after a spend word: "monthly spend for the last six months was
+    100000, 104000, 108200 and 112500 USD" (oldest first, as written). Fewer than two
+    figures give nothing: one number is not a history."""
+    labelled: dict[tuple[int, int], float] = {}
+    order: list[tuple[int, int]] = []
+    months_named = not _MONTHS.keys().isdisjoint(scan(text).words)
+    for index, pattern in enumerate(_SPEND_LABELLED):
+        if (index == 2 and not months_named) or (index < 2 and "20" not in text):
+            continue
+        for match in pattern.finditer(text):
+            if index == 0:
+                key, number, suffix = (int(match[1]), int(match[2])), match[3], match[4]
+            elif index == 1:
+                key, number, suffix = (int(match[2]), int(match[1])), match[3], match[4]
+            else:
+                year = (match[2] or "").lstrip("'")
+                year_value = 0 if not year else int(year) + (2000 if len(year) == 2 else 0)
+                key, number, suffix = (year_value, _MONTHS[match[1].lower()]), match[3], match[4]
+            if key not in labelled:
+                labelled[key] = _amount(number, suffix)
+                order.append(key)
+        if len(labelled) >= 2:
+            break
+        labelled.clear()
+        order.clear()
+    if len(labelled) >= 2:
+        keys = sorted(order) if all(year for year, _ in order) else order
+        return tuple(labelled[key] for key in keys)
+    listed = _SPEND_LIST.search(text)
+    if listed:
+        return tuple(_amount(m[1], m[2]) for m in _LIST_ITEM.finditer(listed[1]))
+    return ()
+
+
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_ZONE_COUNT = re.compile(
+    r"\b(\d|two|three|four|five|six)[\s-]+(?:availability[\s-]+)?(?:zones?|azs?)\b"
+    r"|\b(?:zones?|azs?)\s*[:=]\s*(\d)\b",
+    re.IGNORECASE,
+)
+_ZONE_NAME = re.compile(r"\b([a-z]{2}(?:-[a-z]+)+-\d)([a-f])\b", re.IGNORECASE)
+
+
+def find_zone_count(text: str) -> int | None:
+    """How many availability zones are asked for: "three availability zones", "3 AZs",
+    "across 2 zones", or the zone names listed ("us-east-1a, us-east-1b, us-east-1c",
+    AWS zone naming: region code plus a letter)."""
+    match = _ZONE_COUNT.search(text)
+    if match:
+        word = (match[1] or match[2]).lower()
+        return _NUMBER_WORDS.get(word) or int(word)
+    names = {m[0].lower() for m in _ZONE_NAME.finditer(text)}
+    return len(names) if len(names) >= 2 else None
+
+
+def find_zone_names(text: str) -> tuple[str, ...]:
+    """Availability zones named in the text (``us-east-1a``), each once, in order."""
+    return tuple(dict.fromkeys(m[0].lower() for m in _ZONE_NAME.finditer(text)))
+
+
+_TIER_NAMES = {
+    "public": "public", "private": "private", "app": "app", "application": "app",
+    "web": "web", "data": "data", "database": "data", "db": "data", "dmz": "dmz",
+    "management": "management", "mgmt": "management", "isolated": "isolated",
+}  # fmt: skip
+_TIER_LIST = re.compile(
+    r"((?:\b(?:" + "|".join(_TIER_NAMES) + r")\b(?:[\s,/&+]|\band\b|\bor\b|-tier\b)*){1,6})"
+    r"(?:tier\s+|-?facing\s+)?subnets?\b",
+    re.IGNORECASE,
+)
+_TIER_WORD = re.compile(r"\b(" + "|".join(_TIER_NAMES) + r")\b", re.IGNORECASE)
+
+
+def find_subnet_tiers(text: str) -> tuple[str, ...]:
+    """Subnet tiers named just before the word "subnet": "public and private subnets",
+    "public, app and data subnets", "web/app/db subnets" (``database``/``db`` read as
+    ``data``, ``application`` as ``app``)."""
+    tiers: list[str] = []
+    for match in _TIER_LIST.finditer(text):
+        for word in _TIER_WORD.findall(match[1]):
+            tier = _TIER_NAMES[word.lower()]
+            if tier not in tiers:
+                tiers.append(tier)
+    return tuple(tiers)
+
+
 def find_technology(text: str) -> str | None:
     """The first well-known product named (PostgreSQL, MySQL, Redis ...), lower case."""
     lowered = text.lower()
@@ -594,43 +804,101 @@ def mentions(text: str, pattern: str) -> bool:
     return re.search(pattern, text, re.IGNORECASE) is not None
 
 
+_SLO_WORDS = ("slo", "sla", "availability", "uptime", "available", "nines")
+_RECOVERY_WORDS = ("recovered", "resolved", "back", "restored", "fixed", "healthy")
+_SPEND_WORDS = (
+    "spend", "spent", "cost", "costs", "bill", "billing", "invoice", "usd", "eur", "gbp",
+    "monthly",
+)  # fmt: skip
+_ZONE_WORDS = ("zone", "zones", "az", "azs")
+_ZONE_SUFFIX = re.compile(r"\d[a-f]")
+"""The last word of a zone name (``1a`` of ``us-east-1a``)."""
+_TIMELINE_WORDS = (
+    "by", "before", "until", "later", "due", "within", "asap", "urgently", "immediately",
+    "week", "month", "quarter",
+)  # fmt: skip
+_DURATION_WORD = re.compile(
+    r"(?:\d+(?:seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d))"
+    r"|seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d"
+)
+
+
+def _states_duration(words: frozenset[str]) -> bool:
+    """Whether a duration unit occurs as a word ("75 minutes") or glued to a number
+    ("90min"): ``find_incident_duration_minutes`` needs one."""
+    return any(_DURATION_WORD.fullmatch(word) for word in words)
+
+
+_EVENT_WORDS = frozenset(
+    {
+        "requests", "calls", "events", "queries", "transactions", "checkouts", "responses",
+        "failed", "failing", "errored", "erroring", "bad", "unsuccessful", "5xx", "error",
+        "errors", "good", "successful", "succeeded", "ok",
+    }
+)  # fmt: skip
+"""Words one of the event-count patterns needs (``_EVENTS``, ``_BAD_WORDS``, ``_GOOD_WORDS``)."""
+
+
 @lru_cache(maxsize=16)
 def extract_facts(text: str) -> RequestFacts:
     """Every fact this module can read from a request.
 
     Memoised: a run's stages all read the same request, so its facts are extracted once
-    per run, not once per stage (the value is frozen; a few recent requests are kept)."""
-    lowered = text.lower()
-    writes = requested_writes(text)  # the same words decide which write tools triage binds
-    counts = find_event_counts(text)
-    error_rate = find_error_rate_percent(text)
+    per run, not once per stage (the value is frozen; a few recent requests are kept).
+    The text is read once (``scan``) and a finder runs only when the words its patterns
+    need are present (a necessary condition, so the answer is the same), which keeps a
+    long pasted log from being searched once per fact."""
+    read = scan(text)
+    lowered, words = read.lowered, read.words
+    percent = "%" in text or "percent" in words
+    # the same words decide which write tools triage binds; each needs one of these words
+    asks_write = any(read.has_prefix(word) for word in ("status", "page", "silenc", "annotat"))
+    writes = requested_writes(text) if asks_write else frozenset()
+    counts = find_event_counts(text) if words & _EVENT_WORDS else None
+    error_rate = find_error_rate_percent(text) if percent else None
     if error_rate is None and counts is not None:
         error_rate = round((counts[1] - counts[0]) / counts[1] * 100, 6)
+    lag = "lag" in words
+    zone_letters = "-" in text and any(_ZONE_SUFFIX.fullmatch(word) for word in words)
     return RequestFacts(
-        cidrs=find_cidrs(text),
-        rpo_minutes=find_rpo_minutes(text),
-        rto_minutes=find_rto_minutes(text),
-        slo_percent=find_slo_percent(text),
+        cidrs=find_cidrs(text) if "/" in text else (),
+        rpo_minutes=find_rpo_minutes(text) if "rpo" in words else None,
+        rto_minutes=find_rto_minutes(text) if "rto" in words else None,
+        slo_percent=find_slo_percent(text) if read.has(*_SLO_WORDS) else None,
         error_rate_percent=error_rate,
         good_events=counts[0] if counts else None,
         total_events=counts[1] if counts else None,
-        lag_samples_seconds=find_lag_samples_seconds(text),
-        lag_interval_seconds=find_lag_interval_seconds(text),
-        growth_percent=find_growth_percent(text),
-        rps=find_rps(text),
-        percentages=find_percentages(text),
+        lag_samples_seconds=find_lag_samples_seconds(text) if lag else (),
+        lag_interval_seconds=(
+            find_lag_interval_seconds(text)
+            if read.has("every", "apart", "minute", "second")
+            else None
+        ),
+        lag_threshold_seconds=find_lag_threshold_seconds(text) if lag else None,
+        growth_percent=(
+            find_growth_percent(text) if read.has("growth", "grow", "grows", "growing") else None
+        ),
+        rps=find_rps(text) if any(unit in lowered for unit in ("rps", "qps", "req")) else None,
+        percentages=find_percentages(text) if percent else (),
         status_codes=find_status_codes(text),
-        duration_minutes=find_incident_duration_minutes(text),
-        pitr="pitr" in lowered or "point-in-time" in lowered or "point in time" in lowered,
-        standby=mentions(text, r"\b(?:standby|replica|replicas|replication|read[- ]replica)\b"),
-        recovered=says_recovered(text),
+        duration_minutes=(
+            find_incident_duration_minutes(text) if _states_duration(read.words) else None
+        ),
+        pitr=read.has("pitr") or "point-in-time" in lowered or "point in time" in lowered,
+        standby=read.has("standby", "replica", "replicas", "replication", "read")
+        and mentions(text, r"\b(?:standby|replica|replicas|replication|read[- ]replica)\b"),
+        recovered=read.has(*_RECOVERY_WORDS) and says_recovered(text),
         service=find_service(text),
-        timeline=find_timeline(text),
-        technology=find_technology(text),
+        timeline=find_timeline(text) if read.has(*_TIMELINE_WORDS) else None,
+        technology=find_technology(lowered),
         terraform_plan=find_terraform_plan(text),
         sshd_config=find_sshd_config(text),
         query_plan=find_query_plan(text),
-        apt_listing=find_apt_listing(text),
+        apt_listing=find_apt_listing(text) if "upgradable" in lowered else None,
+        monthly_spend=find_monthly_spend(text) if read.has(*_SPEND_WORDS) else (),
+        zones=find_zone_count(text) if read.has(*_ZONE_WORDS) or zone_letters else None,
+        zone_names=find_zone_names(text) if zone_letters else (),
+        subnet_tiers=find_subnet_tiers(text) if read.has("subnet", "subnets") else (),
         asks_statuspage="create_statuspage_incident" in writes,
         asks_page="pagerduty_event" in writes,
         asks_silence="create_alertmanager_silence" in writes,

@@ -15,6 +15,7 @@ from infra_team.offline._routing import (
     Ownership,
     business_decision_reasons,
     component_ownership,
+    is_security_incident,
     owner_decision_words,
     rung_resolved,
     severity,
@@ -206,6 +207,7 @@ def compose_escalation(evidence: Evidence) -> dict[str, Any]:
         component=ownership.component,
         resolved=resolved,
         service=_service(evidence),
+        security=is_security_incident(evidence.request),
     )
     return {
         "resolved": resolved,

@@ -49,6 +49,9 @@ DEFAULT_RTO_MINUTES = 240.0
 PITR_RPO_MINUTES = 5.0
 CAPACITY_MONTHS = 12
 TARGET_UTILIZATION = 0.7
+COST_TREND_MONTHS = 13
+"""Months ``cost_trend`` needs for a year-over-year comparison (this month and the same
+month a year earlier)."""
 BACKUP_RETENTION_DAYS = 14
 """Two weeks of restore points: twice the backup check's 7-day minimum."""
 
@@ -131,6 +134,20 @@ def _architect_design(given: PlanInput) -> Plan:
         )
     elif facts.growth_percent is not None:
         assumptions.append("Growth stated without a current peak: capacity_plan needs a peak load.")
+    spend = facts.monthly_spend
+    if len(spend) >= COST_TREND_MONTHS:
+        calls.append(
+            PlannedCall(
+                name="cost_trend",
+                args={"monthly_costs": list(spend)},
+                source=f"{len(spend)} months of spend in the request",
+            )
+        )
+    elif spend:
+        assumptions.append(
+            f"{len(spend)} months of spend in the request: a year-over-year trend needs "
+            f"{COST_TREND_MONTHS} (the same month a year earlier), so cost_trend was not run."
+        )
     return Plan(calls=tuple(calls), assumptions=tuple(assumptions))
 
 
@@ -186,27 +203,43 @@ def _needs_backup_check(given: PlanInput) -> bool:
     )
 
 
+DEFAULT_LAG_THRESHOLD_SECONDS = 60.0
+"""Replica lag alert threshold when the request states none: PostgreSQL's default
+``wal_receiver_timeout`` and ``wal_sender_timeout`` are 60 s (PostgreSQL manual, 20.6.1
+"Sending Servers" and 20.6.3 "Standby Servers"): the server itself treats a replication
+connection silent for longer as failed, so a replica further behind than that is not
+streaming normally."""
+
+
+def lag_threshold(facts: RequestFacts) -> tuple[float, str]:
+    """Replica lag the DBA accepts, in seconds, and why: the threshold the request states;
+    else the stated RPO when tighter than ``DEFAULT_LAG_THRESHOLD_SECONDS`` (lag beyond the
+    RPO would lose more data on failover than allowed); else that default. A default RPO
+    (1 h) is never used: an hour of lag is an incident, not a healthy replica."""
+    if facts.lag_threshold_seconds is not None:
+        return facts.lag_threshold_seconds, "the threshold stated in the request"
+    if facts.rpo_minutes is not None and facts.rpo_minutes * 60 < DEFAULT_LAG_THRESHOLD_SECONDS:
+        return facts.rpo_minutes * 60, "the stated RPO"
+    return DEFAULT_LAG_THRESHOLD_SECONDS, "none stated: PostgreSQL's default wal_receiver_timeout"
+
+
 def lag_threshold_seconds(facts: RequestFacts) -> float:
-    """Replica lag the DBA accepts: the RPO, since lag beyond it would lose more data on
-    failover than the RPO allows."""
-    return objectives(facts)[0] * 60
+    """The threshold of ``lag_threshold``."""
+    return lag_threshold(facts)[0]
 
 
 def _replication_call(facts: RequestFacts) -> tuple[list[PlannedCall], list[str]]:
     """``replication_health`` on the lag values the request states, if it states any."""
     if not facts.lag_samples_seconds:
         return [], []
-    threshold = lag_threshold_seconds(facts)
+    threshold, why = lag_threshold(facts)
     args: dict[str, object] = {
         "lag_samples_seconds": list(facts.lag_samples_seconds),
         "threshold_seconds": threshold,
     }
     if facts.lag_interval_seconds is not None:
         args["sample_interval_seconds"] = facts.lag_interval_seconds
-    note = (
-        f"Replica lag threshold {threshold:g} s = the RPO: lag beyond it would lose more data "
-        "on failover than allowed."
-    )
+    note = f"Replica lag threshold {threshold:g} s: {why}."
     call = PlannedCall(name="replication_health", args=args, source="lag values in the request")
     return [call], [note]
 
@@ -234,8 +267,8 @@ def _dba_implement(given: PlanInput) -> Plan:
     assumptions += notes
     if facts.standby and not replication:
         assumptions.append(
-            f"Replica lag not measured (no lag values in the request): proposed alert "
-            f"threshold {lag_threshold_seconds(facts):g} s, the RPO."
+            f"Replica lag not measured (no lag values in the request): proposed alert when "
+            f"lag exceeds {lag_threshold_seconds(facts):g} s ({lag_threshold(facts)[1]})."
         )
     if facts.query_plan is not None:
         calls.append(PlannedCall(name="analyze_query_plan", args={"plan": facts.query_plan}))
@@ -255,10 +288,18 @@ def _network_implement(given: PlanInput) -> Plan:
     facts = given.facts
     database = "database-administrator" in _artifacts.assigned_roles(given.brief)
     cidr = _artifacts.network_cidr(facts)
-    names = _artifacts.tiers(facts, database=database)
-    prefix = _artifacts.tier_prefix(cidr)
+    layers = _artifacts.tiers(facts, database=database)
+    names = _artifacts.subnet_names(facts, database=database)
+    spread = _artifacts.zones(facts)
+    prefix = _artifacts.tier_prefix(cidr, len(names))
     assumptions = [] if facts.cidrs else [f"Address space {cidr} (RFC 1918; none stated)."]
-    assumptions.append(f"One /{prefix} per tier: {', '.join(names)}.")
+    if spread:
+        assumptions.append(
+            f"One /{prefix} per tier in each of {len(spread)} zones: "
+            f"{', '.join(layers)} x {', '.join(spread)} = {len(names)} subnets."
+        )
+    else:
+        assumptions.append(f"One /{prefix} per tier: {', '.join(names)}.")
     return Plan(
         calls=(
             PlannedCall(
@@ -285,27 +326,53 @@ def service_name(facts: RequestFacts) -> str:
     return facts.service or facts.technology or "service"
 
 
+_WEB_WORDS = re.compile(
+    r"\b(?:http|https|web|api|apis|site|website|frontend|endpoint|load balancer|ingress|app"
+    r"|application|service)\b",
+    re.IGNORECASE,
+)
+"""Words that put an HTTP front (and so HTTP status codes) in front of a datastore."""
+
+
 def operate_symptoms(facts: RequestFacts, text: str) -> list[str]:
     """Symptoms the SRE's runbook covers for a new service: the golden signals (Google SRE
-    book ch. 6, "Monitoring Distributed Systems") plus the design's own components."""
-    symptoms = [
-        "HTTP 5xx error rate above the SLO",
-        "latency p99 above target",
-        "saturation: cpu, memory or disk",
-    ]
+    book ch. 6, "Monitoring Distributed Systems") of what is being built, its own component
+    first, since the runbook's component rung goes to the owner of the first symptom.
+
+    A datastore (a database product, or database work with no web front named) is
+    watched through its own signals (replication and connection errors, query duration,
+    host saturation) and owned by the Database Administrator; HTTP 5xx and request
+    latency belong to services with an HTTP front, whose 5xx is raised at the load
+    balancer (Network Engineer)."""
     lowered = text.lower()
-    if facts.technology in _artifacts.DATABASE_PORTS or "database" in lowered:
-        symptoms.append("database replication lag or connection errors")
+    database = facts.technology in _artifacts.DATABASE_PORTS or "database" in lowered
+    web = _WEB_WORDS.search(text) is not None
+    symptoms: list[str] = []
+    if database:
+        symptoms += [
+            "database replication lag or connection errors",
+            "query duration over target (pg_stat_statements)",
+        ]
+    if web or not database:
+        symptoms += [
+            "HTTP 5xx error ratio burning the error budget",
+            "latency p99 over target",
+        ]
+    symptoms.append("saturation: cpu, memory or disk")
     if any(word in lowered for word in ("tls", "certificate", "dns", "domain")):
         symptoms.append("TLS certificate expiry or DNS resolution failures")
     return symptoms
 
 
 def incident_symptoms(facts: RequestFacts, text: str) -> list[str]:
-    """What the incident report states, for the runbook: its first sentence, then each
-    HTTP status code it names as a symptom of its own ("HTTP 502 errors"), so "checkout
-    502s" is still read as a 5xx incident."""
-    return [_first_line(text), *(f"HTTP {code} errors" for code in facts.status_codes)]
+    """What the incident report states, for the runbook: the failing component as the
+    routing rules read it (so the runbook's component rung is that component's owner),
+    the report's first sentence, then each HTTP status code it names as a symptom of its
+    own ("HTTP 502 errors"), so "checkout 502s" is still read as a 5xx incident."""
+    ownership = component_ownership(text)
+    named = [word for word in ownership.because if not word.isdigit()]
+    lead = [f"{ownership.component} failure"] if named and ownership.component in named else []
+    return [*lead, _first_line(text), *(f"HTTP {code} errors" for code in facts.status_codes)]
 
 
 def _burn_rate_call(facts: RequestFacts, slo: float) -> PlannedCall:
@@ -351,7 +418,8 @@ def _sre_operate(given: PlanInput) -> Plan:
             source="symptoms the proposed runbook covers",
         ),
     ]
-    return Plan(calls=tuple(calls), assumptions=(*notes, *budget_notes))
+    writes, write_notes = write_calls(facts, given.text, level=None, component="")
+    return Plan(calls=(*calls, *writes), assumptions=(*notes, *budget_notes, *write_notes))
 
 
 def _sre_triage(given: PlanInput) -> Plan:

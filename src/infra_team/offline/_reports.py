@@ -14,7 +14,7 @@ from infra_team.offline._evidence import Evidence
 from infra_team.offline._plans import (
     BACKUP_RETENTION_DAYS,
     ERROR_BUDGET_WINDOW_DAYS,
-    lag_threshold_seconds,
+    lag_threshold,
     objectives,
     service_name,
     slo_target,
@@ -70,7 +70,7 @@ def _dba(evidence: Evidence) -> dict[str, Any]:
     replication = evidence.data("replication_health")
     query = evidence.data("analyze_query_plan")
     technology = _artifacts.product_name(facts)
-    lag_alert = lag_threshold_seconds(facts)
+    lag_alert, lag_why = lag_threshold(facts)
     parts: list[str] = []
     if backup:
         verdict = "meets" if backup.get("compliant") else "does not meet"
@@ -85,7 +85,8 @@ def _dba(evidence: Evidence) -> dict[str, Any]:
         )
     elif facts.standby and backup:
         parts.append(
-            f"Replica lag not measured: alert above {format_number(lag_alert)} s (the RPO)."
+            f"Replica lag not measured: alert when it exceeds {format_number(lag_alert)} s "
+            f"({lag_why})."
         )
     if query:
         parts += [] if parts else ["Reviewed the query plan."]
@@ -102,6 +103,7 @@ def _dba(evidence: Evidence) -> dict[str, Any]:
             "rto": rto,
             "retention": BACKUP_RETENTION_DAYS,
             "lag_alert": lag_alert,
+            "lag_why": lag_why,
             "backup": backup,
             "replication": replication,
             "query": query,
@@ -112,13 +114,16 @@ def _dba(evidence: Evidence) -> dict[str, Any]:
 def _network(evidence: Evidence) -> dict[str, Any]:
     facts = evidence.facts
     roles = _artifacts.assigned_roles(evidence.brief)
-    tiers = _artifacts.tiers(facts, database="database-administrator" in roles)
+    database = "database-administrator" in roles
+    tiers = _artifacts.tiers(facts, database=database)
+    subnets = _artifacts.subnet_names(facts, database=database)
+    spread = _artifacts.zones(facts)
     cidr = _artifacts.network_cidr(facts)
-    prefix = _artifacts.tier_prefix(cidr)
-    lead = (
-        f"Proposed {cidr} with one /{prefix} per tier ({', '.join(tiers)}) and least-privilege "
-        "rules."
-    )
+    prefix = _artifacts.tier_prefix(cidr, len(subnets))
+    layout = f"one /{prefix} per tier ({', '.join(tiers)})"
+    if spread:
+        layout += f" in each of {len(spread)} zones ({len(subnets)} subnets)"
+    lead = f"Proposed {cidr} with {layout} and least-privilege rules."
     return _report(
         evidence,
         lead,
@@ -126,10 +131,12 @@ def _network(evidence: Evidence) -> dict[str, Any]:
             "cidr": cidr,
             "prefix": prefix,
             "tiers": tiers,
+            "subnets": subnets,
+            "layout": layout,
             "port": _artifacts.database_port(facts),
             "plan": evidence.data("cidr_plan"),
             "audit": evidence.data("firewall_audit"),
-            "rules": _artifacts.firewall_rules(facts, database="database-administrator" in roles),
+            "rules": _artifacts.firewall_rules(facts, database=database),
         },
     )
 

@@ -40,18 +40,16 @@ def digest(messages: Sequence[BaseMessage], bound: Sequence[BoundTool]) -> str:
     """A short fingerprint of the conversation's shape: message types, what people wrote,
     which tools were called, and the bound tools. Tool output is left out on purpose, so a
     tool that reports the current time does not change the engine's IDs."""
-    shape = [
-        [
-            message.type,
-            message.content if message.type in {"human", "system"} else "",
-            [call["name"] for call in getattr(message, "tool_calls", None) or []],
-        ]
-        for message in messages
-    ]
-    payload = json.dumps(
-        {"messages": shape, "tools": [t.name for t in bound]}, sort_keys=True, default=str
-    )
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+    hasher = hashlib.sha256()
+    for message in messages:
+        content = message.content if message.type in {"human", "system"} else ""
+        calls = [call["name"] for call in getattr(message, "tool_calls", None) or []]
+        text = content if isinstance(content, str) else json.dumps(content, default=str)
+        for part in (message.type, text, ",".join(calls)):
+            hasher.update(len(part).to_bytes(8, "big"))
+            hasher.update(part.encode("utf-8", "surrogatepass"))
+    hasher.update(",".join(t.name for t in bound).encode("utf-8"))
+    return hasher.hexdigest()[:16]
 
 
 def _message(

@@ -16,9 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from infra_team.tools._base import ToolResult, infra_tool, no_data, ok
 from infra_team.tools._limits import JSON_NOTE, MAX_SERIES, Document, DocumentOrObject, Line
+from infra_team.tools.analysers._tool import analyser_tool
 from infra_team.tools.analysers.ansible_playbook import check_playbook
+from infra_team.tools.analysers.ansible_write import AnsibleWriteArgs, write_playbook
 from infra_team.tools.analysers.iac_coverage import IAC_TARGET_PERCENT, compute_iac_coverage
+from infra_team.tools.analysers.iac_pipeline import IacPipelineArgs, build_pipeline
+from infra_team.tools.analysers.self_service_form import SelfServiceFormArgs, build_form
 from infra_team.tools.analysers.terraform_plan import review_terraform_plan
+from infra_team.tools.analysers.terraform_write import TerraformWriteArgs, write_terraform
+from infra_team.tools.analysers.toil_inventory import ToilInventoryArgs, inventory_toil
 from infra_team.tools.live import ansible, terraform
 
 TERRAFORM_PLAN_REVIEW_DESCRIPTION = (
@@ -128,10 +134,43 @@ def iac_coverage(*, inventory: list[str], managed: list[str]) -> ToolResult:
     return ok("iac_coverage", summary, report.model_dump(mode="json"))
 
 
+# --------------------------------------------------------------------------- capabilities
+
+TERRAFORM_WRITE_DESCRIPTION = "Write Terraform (AWS or GCP) for host groups; returns the files and the resource addresses to create."
+terraform_write = analyser_tool(
+    "terraform_write", TERRAFORM_WRITE_DESCRIPTION, TerraformWriteArgs, write_terraform
+)
+
+ANSIBLE_WRITE_DESCRIPTION = "Write an Ansible playbook (packages, sysctl, services) and check it with the ansible_check rules."
+ansible_write = analyser_tool(
+    "ansible_write", ANSIBLE_WRITE_DESCRIPTION, AnsibleWriteArgs, write_playbook
+)
+
+IAC_PIPELINE_DESCRIPTION = "Write a GitHub Actions Terraform pipeline: plan on pull requests, apply the saved plan after approval."
+iac_pipeline = analyser_tool(
+    "iac_pipeline", IAC_PIPELINE_DESCRIPTION, IacPipelineArgs, build_pipeline
+)
+
+SELF_SERVICE_FORM_DESCRIPTION = "Write Terraform variables with validation rules for a self-service module; lists unbounded inputs."
+self_service_form = analyser_tool(
+    "self_service_form", SELF_SERVICE_FORM_DESCRIPTION, SelfServiceFormArgs, build_form
+)
+
+TOIL_INVENTORY_DESCRIPTION = "Rank manual tasks by automation payback: hours per month, hours saved over 12 months, toil share vs 50 %."
+toil_inventory = analyser_tool(
+    "toil_inventory", TOIL_INVENTORY_DESCRIPTION, ToilInventoryArgs, inventory_toil
+)
+
+
 TOOLS: tuple[BaseTool, ...] = (
     terraform_plan_review,
     ansible_check,
     iac_coverage,
     *terraform.TOOLS,
     *ansible.TOOLS,
+    terraform_write,
+    ansible_write,
+    iac_pipeline,
+    self_service_form,
+    toil_inventory,
 )

@@ -35,10 +35,14 @@ from infra_team.tools._limits import (
     Query,
     json_kind,
 )
+from infra_team.tools.analysers._tool import analyser_tool
 from infra_team.tools.analysers.backup_policy import (
     DEFAULT_MIN_RETENTION_DAYS,
     evaluate_backup_policy,
 )
+from infra_team.tools.analysers.failover_plan import FailoverPlanArgs, plan_failover
+from infra_team.tools.analysers.migration_plan import MigrationPlanArgs, plan_migration
+from infra_team.tools.analysers.pg_settings import PgSettingsArgs, tune_postgres
 from infra_team.tools.analysers.query_plan import (
     DEFAULT_COST_THRESHOLD,
     DEFAULT_ROWS_THRESHOLD,
@@ -267,10 +271,31 @@ def replication_health(
     return ok("replication_health", summary, report.model_dump(mode="json"))
 
 
+# --------------------------------------------------------------------------- capabilities
+
+PG_SETTINGS_DESCRIPTION = "PostgreSQL memory, I/O and parallel settings and pool size for a server's RAM, cores and storage."
+pg_settings = analyser_tool("pg_settings", PG_SETTINGS_DESCRIPTION, PgSettingsArgs, tune_postgres)
+
+FAILOVER_PLAN_DESCRIPTION = (
+    "Pick the replica to promote, its data loss (RPO), zone-loss survival and DCS quorum."
+)
+failover_plan = analyser_tool(
+    "failover_plan", FAILOVER_PLAN_DESCRIPTION, FailoverPlanArgs, plan_failover
+)
+
+MIGRATION_PLAN_DESCRIPTION = "Plan a data migration (offline or online): copy time, catch-up and write downtime from size and throughput."
+migration_plan = analyser_tool(
+    "migration_plan", MIGRATION_PLAN_DESCRIPTION, MigrationPlanArgs, plan_migration
+)
+
+
 TOOLS: tuple[BaseTool, ...] = (
     analyze_query_plan,
     backup_policy_check,
     replication_health,
+    pg_settings,
+    failover_plan,
+    migration_plan,
     *live_postgres.TOOLS,
 )
 """The pure analysers above, then the live read-only tools on the configured server."""

@@ -15,6 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from infra_team.tools._base import ToolInputError, ToolResult, infra_tool, ok
 from infra_team.tools._limits import MAX_COUNT
+from infra_team.tools.analysers._tool import analyser_tool
+from infra_team.tools.analysers.cloud_services import CloudServicesArgs, map_services
+from infra_team.tools.analysers.multi_region_plan import MultiRegionPlanArgs, plan_multi_region
+from infra_team.tools.analysers.rightsizing import RightsizingArgs, rightsize
 
 CAPACITY_PLAN_DESCRIPTION = (
     "Project a peak load with compound monthly growth and size capacity for a target "
@@ -660,4 +664,34 @@ def cost_trend(*, monthly_costs: list[float]) -> ToolResult:
     return ok("cost_trend", summary, trend.model_dump(mode="json"))
 
 
-TOOLS: tuple[BaseTool, ...] = (capacity_plan, dr_strategy, availability_budget, cost_trend)
+# --------------------------------------------------------------------------- capabilities
+
+CLOUD_SERVICES_DESCRIPTION = (
+    "AWS, GCP and Azure service for each design component (vm, postgres, l7_lb, dns, ...)."
+)
+cloud_services = analyser_tool(
+    "cloud_services", CLOUD_SERVICES_DESCRIPTION, CloudServicesArgs, map_services
+)
+
+MULTI_REGION_PLAN_DESCRIPTION = (
+    "Multi-region or hybrid design: availability, RPO, RTO, sync write latency, capacity per site."
+)
+multi_region_plan = analyser_tool(
+    "multi_region_plan", MULTI_REGION_PLAN_DESCRIPTION, MultiRegionPlanArgs, plan_multi_region
+)
+
+RIGHTSIZING_DESCRIPTION = (
+    "Right-size instances from p95 CPU/memory (percent) to a target; monthly saving."
+)
+rightsizing = analyser_tool("rightsizing", RIGHTSIZING_DESCRIPTION, RightsizingArgs, rightsize)
+
+
+TOOLS: tuple[BaseTool, ...] = (
+    capacity_plan,
+    dr_strategy,
+    availability_budget,
+    cost_trend,
+    cloud_services,
+    multi_region_plan,
+    rightsizing,
+)

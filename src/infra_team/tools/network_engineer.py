@@ -20,11 +20,19 @@ from infra_team.tools._limits import (
     NAME_CHARS,
     DocumentOrJson,
 )
+from infra_team.tools.analysers._tool import analyser_tool
 from infra_team.tools.analysers.cidr import plan_cidr
 from infra_team.tools.analysers.dns import DnsRecord, check_dns
+from infra_team.tools.analysers.dns_cutover import DnsCutoverArgs, plan_dns_cutover
 from infra_team.tools.analysers.firewall_audit import audit_firewall
+from infra_team.tools.analysers.haproxy_config import HaproxyConfigArgs, build_haproxy_config
 from infra_team.tools.analysers.load_balancer import Backend, evaluate_lb_health
 from infra_team.tools.analysers.severity import SEVERITY_ORDER
+from infra_team.tools.analysers.vpn_plan import VpnPlanArgs, plan_vpn
+from infra_team.tools.live.dns_resolve import dns_resolve
+from infra_team.tools.live.http_probe import http_probe
+from infra_team.tools.live.tcp_check import tcp_check
+from infra_team.tools.live.tls_check import tls_check
 
 CIDR_PLAN_DESCRIPTION = (
     "Allocate non-overlapping subnets of the given prefix lengths inside a VPC CIDR (IPv4 or "
@@ -176,4 +184,32 @@ def lb_health(*, backends: list[Backend], required_capacity: float | None) -> To
     return ok("lb_health", summary, health.model_dump(mode="json"))
 
 
-TOOLS: tuple[BaseTool, ...] = (cidr_plan, firewall_audit, dns_check, lb_health)
+# --------------------------------------------------------------------------- capabilities
+
+HAPROXY_CONFIG_DESCRIPTION = "Write an HAProxy frontend/backend with health checks; gives detection time, traffic shares and N+1."
+haproxy_config = analyser_tool(
+    "haproxy_config", HAPROXY_CONFIG_DESCRIPTION, HaproxyConfigArgs, build_haproxy_config
+)
+
+DNS_CUTOVER_DESCRIPTION = "Schedule a DNS record change: when to lower the TTL, change, retire the old target, restore the TTL."
+dns_cutover = analyser_tool(
+    "dns_cutover", DNS_CUTOVER_DESCRIPTION, DnsCutoverArgs, plan_dns_cutover
+)
+
+VPN_PLAN_DESCRIPTION = "Plan site-to-site WireGuard or IPsec tunnels: overlaps, tunnel addresses, MTU/MSS, per-site config."
+vpn_plan = analyser_tool("vpn_plan", VPN_PLAN_DESCRIPTION, VpnPlanArgs, plan_vpn)
+
+
+TOOLS: tuple[BaseTool, ...] = (
+    cidr_plan,
+    firewall_audit,
+    dns_check,
+    lb_health,
+    dns_resolve,
+    tls_check,
+    http_probe,
+    tcp_check,
+    haproxy_config,
+    dns_cutover,
+    vpn_plan,
+)

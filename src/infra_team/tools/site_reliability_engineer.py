@@ -19,6 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from infra_team.tools._base import ToolResult, infra_tool, no_data, ok
 from infra_team.tools._limits import MAX_COUNT, Instant, Line, Name, Text
+from infra_team.tools.analysers._tool import analyser_tool
+from infra_team.tools.analysers.capacity_forecast import CapacityForecastArgs, forecast_capacity
+from infra_team.tools.analysers.chaos_experiment import ChaosExperimentArgs, plan_chaos_experiment
 from infra_team.tools.analysers.incidents import (
     IncidentLogRecord,
     OpenStatus,
@@ -370,6 +373,19 @@ def runbook(*, service: str, symptoms: list[str]) -> ToolResult:
     return ok("runbook", summary, report.model_dump(mode="json"))
 
 
+# --------------------------------------------------------------------------- capabilities
+
+CAPACITY_FORECAST_DESCRIPTION = "Fit a linear or exponential trend to usage samples and give the days until it crosses a threshold."
+capacity_forecast = analyser_tool(
+    "capacity_forecast", CAPACITY_FORECAST_DESCRIPTION, CapacityForecastArgs, forecast_capacity
+)
+
+CHAOS_EXPERIMENT_DESCRIPTION = "Plan a chaos experiment: hypothesis, blast radius, error-budget cost, abort threshold, go/no-go, as Markdown."
+chaos_experiment = analyser_tool(
+    "chaos_experiment", CHAOS_EXPERIMENT_DESCRIPTION, ChaosExperimentArgs, plan_chaos_experiment
+)
+
+
 TOOLS: tuple[BaseTool, ...] = (
     error_budget,
     burn_rate_alerts,
@@ -378,6 +394,8 @@ TOOLS: tuple[BaseTool, ...] = (
     incident_update,
     incident_close,
     runbook,
+    capacity_forecast,
+    chaos_experiment,
     *kubernetes.TOOLS,
     *loki.TOOLS,
 )

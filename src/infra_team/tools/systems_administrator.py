@@ -14,15 +14,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from infra_team.tools._base import ToolInputError, ToolResult, infra_tool, no_data, ok
 from infra_team.tools._limits import Document
+from infra_team.tools.analysers._tool import analyser_tool
+from infra_team.tools.analysers.cloud_init import CloudInitArgs, build_cloud_init
+from infra_team.tools.analysers.config_drift import ConfigDriftArgs, check_drift
+from infra_team.tools.analysers.host_backup_plan import HostBackupPlanArgs, plan_host_backup
 from infra_team.tools.analysers.host_health import (
     HealthThresholds,
     evaluate_host_health,
     read_host_snapshot,
 )
 from infra_team.tools.analysers.patch_listing import parse_patch_listing
+from infra_team.tools.analysers.patch_plan import PatchPlanArgs, plan_patching
 from infra_team.tools.analysers.severity import SEVERITY_ORDER
 from infra_team.tools.analysers.sshd_audit import audit_sshd
 from infra_team.tools.analysers.sshd_checks import SSHD_CHECKS
+from infra_team.tools.live.ssh_host import ssh_host_check, ssh_host_health
 
 AUDIT_SSHD_CONFIG_DESCRIPTION = (
     "Audit sshd_config text against CIS Linux 5.2.x and dev-sec ssh-baseline, applying "
@@ -177,4 +183,35 @@ def host_health(
     return ok("host_health", summary, health.model_dump(mode="json"))
 
 
-TOOLS: tuple[BaseTool, ...] = (audit_sshd_config, patch_status, host_health)
+# --------------------------------------------------------------------------- capabilities
+
+CLOUD_INIT_DESCRIPTION = (
+    "Write a hardened cloud-init user-data for a new host: key-only users, packages, timezone, NTP."
+)
+cloud_init = analyser_tool("cloud_init", CLOUD_INIT_DESCRIPTION, CloudInitArgs, build_cloud_init)
+
+CONFIG_DRIFT_DESCRIPTION = "Compare each host's `key value` settings (sysctl -a, sshd -T) with a baseline and list the drift."
+config_drift = analyser_tool("config_drift", CONFIG_DRIFT_DESCRIPTION, ConfigDriftArgs, check_drift)
+
+PATCH_PLAN_DESCRIPTION = "Schedule patching in waves (canary first, soak between) inside a UTC window, with the severity deadline."
+patch_plan = analyser_tool("patch_plan", PATCH_PLAN_DESCRIPTION, PatchPlanArgs, plan_patching)
+
+HOST_BACKUP_PLAN_DESCRIPTION = (
+    "Check a host backup plan: restore points, repository size, restore time vs RTO, 3-2-1 rule."
+)
+host_backup_plan = analyser_tool(
+    "host_backup_plan", HOST_BACKUP_PLAN_DESCRIPTION, HostBackupPlanArgs, plan_host_backup
+)
+
+
+TOOLS: tuple[BaseTool, ...] = (
+    audit_sshd_config,
+    patch_status,
+    host_health,
+    ssh_host_health,
+    ssh_host_check,
+    cloud_init,
+    config_drift,
+    patch_plan,
+    host_backup_plan,
+)

@@ -65,8 +65,8 @@ def test_dba_checks_the_proposed_backup_policy_without_a_history() -> None:
         "RPO 5 min from PITR: continuous WAL archiving with archive_timeout = 300 s.",
         "Backup policy proposed: a backup every 5 min (the RPO), kept 14 days; checked on "
         "paper, no backup history given.",
-        "Replica lag not measured (no lag values in the request): proposed alert threshold "
-        "300 s, the RPO.",
+        "Replica lag not measured (no lag values in the request): proposed alert when lag "
+        "exceeds 60 s (none stated: PostgreSQL's default wal_receiver_timeout).",
     )
 
 
@@ -80,14 +80,14 @@ def test_dba_checks_replication_only_on_stated_lag() -> None:
         name="replication_health",
         args={
             "lag_samples_seconds": [2.0, 4.0, 30.0],
-            "threshold_seconds": 300.0,
+            "threshold_seconds": 60.0,
             "sample_interval_seconds": 30.0,
         },
         source="lag values in the request",
     )
     assert (
-        "Replica lag threshold 300 s = the RPO: lag beyond it would lose more data on "
-        "failover than allowed." in plan.assumptions
+        "Replica lag threshold 60 s: none stated: PostgreSQL's default wal_receiver_timeout."
+        in plan.assumptions
     )
 
 
@@ -96,13 +96,48 @@ def test_dba_escalation_reads_stated_lag() -> None:
         "database-administrator", "escalation", "replication is failing: replica lag 20s, 90s"
     )
     assert [(call.name, call.args["threshold_seconds"]) for call in plan.calls] == [
-        ("replication_health", 3600.0)
+        ("replication_health", 60.0)
     ]
     assert plan.assumptions == (
         "RPO 60 min: standard tier (none stated).",
-        "Replica lag threshold 3600 s = the RPO: lag beyond it would lose more data on "
-        "failover than allowed.",
+        "Replica lag threshold 60 s: none stated: PostgreSQL's default wal_receiver_timeout.",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "threshold", "why"),
+    [
+        # the request's own threshold wins, in any of the usual wordings
+        (
+            "Replay lag samples in seconds: 12, 45, 130, 540. Our threshold is 90 seconds.",
+            90.0,
+            "stated",
+        ),
+        ("replica lag 2s, 4s, 30s; alert when replication lag exceeds 15s", 15.0, "stated"),
+        ("replica lag 2s, 4s; lag must stay under 2 min", 120.0, "stated"),
+        # a stated RPO tighter than the default bounds the lag
+        ("RPO 30 seconds. replica lag 2s, 4s, 30s", 30.0, "RPO"),
+        # a loose RPO (or the 1 h default tier) never makes an hour of lag healthy
+        ("RPO 4 hours. replica lag 2s, 4s, 540s", 60.0, "wal_receiver_timeout"),
+        ("replica lag 20s, 90s, 540s", 60.0, "wal_receiver_timeout"),
+    ],
+)
+def test_lag_threshold_comes_from_the_request_or_a_cited_default(
+    text: str, threshold: float, why: str
+) -> None:
+    plan = _plan("database-administrator", "escalation", text)
+    call = next(call for call in plan.calls if call.name == "replication_health")
+    assert call.args["threshold_seconds"] == threshold
+    assert any(why in note for note in plan.assumptions)
+
+
+def test_nine_minutes_of_lag_is_not_healthy_by_default() -> None:
+    from infra_team.tools import TOOL_CATALOG, parse_tool_output
+
+    plan = _plan("database-administrator", "escalation", "replica lag 500s, 520s, 540s")
+    call = next(call for call in plan.calls if call.name == "replication_health")
+    result = parse_tool_output(TOOL_CATALOG["replication_health"].invoke(call.args))
+    assert result.data["verdict"] != "healthy"
 
 
 def test_triage_compares_a_stated_share_with_the_burn_rate_thresholds() -> None:

@@ -146,8 +146,8 @@ def test_dba_checks_the_proposed_backup_policy_and_measures_nothing() -> None:
     assert isinstance(report, RoleReport)
     assert report.summary.startswith(
         "Planned PostgreSQL for RPO 5 min and RTO 60 min; the proposed backup policy meets "
-        "the RPO on paper (no backup history checked). Replica lag not measured: alert above "
-        "300 s (the RPO)."
+        "the RPO on paper (no backup history checked). Replica lag not measured: alert when it "
+        "exceeds 60 s (none stated: PostgreSQL's default wal_receiver_timeout)."
     )
     assert report.findings == [
         "`backup_policy_check` (proposed policy): Proposed backup policy meets the RPO of 5 min "
@@ -158,7 +158,8 @@ def test_dba_checks_the_proposed_backup_policy_and_measures_nothing() -> None:
     assert "| Meets the RPO | yes (on paper) |" in report.deliverable
     assert "| Backup history | not checked: none given;" in report.deliverable
     assert "Not measured: the request gives no lag values." in report.deliverable
-    assert "above 300 s, the RPO" in report.deliverable
+    assert "exceeds 60 s for 5 minutes" in report.deliverable
+    assert "above" not in report.deliverable
     assert "archive_timeout = 300" in report.deliverable
     assert "| Restore points kept | 4032 |" in report.deliverable
     assert "healthy" not in report.summary + report.deliverable
@@ -168,13 +169,12 @@ def test_dba_checks_replication_on_the_lag_the_request_states() -> None:
     run = run_stage("database-administrator", "implement", f"{POSTGRES} Replica lag 2s, 4s, 400s.")
     assert run.call("replication_health") == {
         "lag_samples_seconds": [2.0, 4.0, 400.0],
-        "threshold_seconds": 300.0,
+        "threshold_seconds": 60.0,
     }
     report = run.output
     assert isinstance(report, RoleReport)
     assert (
-        "The replica lag stated in the request reads falling behind against 300 s."
-        in report.summary
+        "The replica lag stated in the request reads falling behind against 60 s." in report.summary
     )
     assert report.findings[1].startswith("`replication_health` (lag values in the request): ")
     assert "### Replication (`replication_health` on the lag values in the request)" in (

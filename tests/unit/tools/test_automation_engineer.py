@@ -19,6 +19,7 @@ from infra_team.tools.automation_engineer import (
     iac_coverage,
     terraform_plan_review,
 )
+from tests.test_agent_files import MODULE_TOOLS
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "tools" / "automation"
 
@@ -38,14 +39,7 @@ def _plan(*changes: tuple[str, list[str]], version: str = "1.2") -> dict[str, An
 
 
 def test_tool_names() -> None:
-    assert [tool.name for tool in TOOLS] == [
-        "terraform_plan_review",
-        "ansible_check",
-        "iac_coverage",
-        "terraform_show_plan",
-        "ansible_syntax_check",
-        "ansible_dry_run",
-    ]
+    assert [tool.name for tool in TOOLS] == list(MODULE_TOOLS["automation_engineer"])
     assert all("\n" not in tool.description for tool in TOOLS)
 
 

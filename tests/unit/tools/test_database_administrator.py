@@ -33,6 +33,7 @@ from infra_team.tools.database_administrator import (
     backup_policy_check,
     replication_health,
 )
+from tests.test_agent_files import MODULE_TOOLS
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "tools" / "dba"
 
@@ -42,16 +43,7 @@ def _fixture(name: str) -> str:
 
 
 def test_tools_and_descriptions() -> None:
-    assert [tool.name for tool in TOOLS] == [
-        "analyze_query_plan",
-        "backup_policy_check",
-        "replication_health",
-        "postgres_activity",
-        "postgres_locks",
-        "postgres_replication",
-        "postgres_explain",
-        "postgres_settings_audit",
-    ]
+    assert [tool.name for tool in TOOLS] == list(MODULE_TOOLS["database_administrator"])
     for description in (
         ANALYZE_QUERY_PLAN_DESCRIPTION,
         BACKUP_POLICY_CHECK_DESCRIPTION,

@@ -23,6 +23,7 @@ from infra_team.tools.infrastructure_architect import (
     plan_capacity,
     recommend_dr_strategy,
 )
+from tests.test_agent_files import MODULE_TOOLS
 
 
 def call(tool: BaseTool, args: dict[str, Any]) -> ToolResult:
@@ -30,13 +31,8 @@ def call(tool: BaseTool, args: dict[str, Any]) -> ToolResult:
 
 
 def test_tools_tuple_names_and_descriptions() -> None:
-    assert [tool.name for tool in TOOLS] == [
-        "capacity_plan",
-        "dr_strategy",
-        "availability_budget",
-        "cost_trend",
-    ]
-    assert [tool.description for tool in TOOLS] == [
+    assert [tool.name for tool in TOOLS] == list(MODULE_TOOLS["infrastructure_architect"])
+    assert [tool.description for tool in TOOLS[:4]] == [
         CAPACITY_PLAN_DESCRIPTION,
         DR_STRATEGY_DESCRIPTION,
         AVAILABILITY_BUDGET_DESCRIPTION,

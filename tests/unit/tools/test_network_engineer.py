@@ -15,6 +15,7 @@ from infra_team.tools.analysers.cidr import plan_cidr
 from infra_team.tools.analysers.dns import DnsRecord, check_dns
 from infra_team.tools.analysers.firewall_audit import FirewallAudit, audit_firewall
 from infra_team.tools.analysers.load_balancer import Backend, evaluate_lb_health
+from infra_team.tools.live import dns_resolve, http_probe, tcp_check, tls_check
 from infra_team.tools.network_engineer import (
     CIDR_PLAN_DESCRIPTION,
     DNS_CHECK_DESCRIPTION,
@@ -26,6 +27,7 @@ from infra_team.tools.network_engineer import (
     firewall_audit,
     lb_health,
 )
+from tests.test_agent_files import MODULE_TOOLS
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "tools" / "network"
 OWN_FIXTURES = (
@@ -55,17 +57,16 @@ def test_fixtures_are_already_scrubbed(name: str) -> None:
 
 
 def test_tools_tuple_names_and_descriptions() -> None:
-    assert [tool.name for tool in TOOLS] == [
-        "cidr_plan",
-        "firewall_audit",
-        "dns_check",
-        "lb_health",
-    ]
-    assert [tool.description for tool in TOOLS] == [
+    assert [tool.name for tool in TOOLS] == list(MODULE_TOOLS["network_engineer"])
+    assert [tool.description for tool in TOOLS[:8]] == [
         CIDR_PLAN_DESCRIPTION,
         FIREWALL_AUDIT_DESCRIPTION,
         DNS_CHECK_DESCRIPTION,
         LB_HEALTH_DESCRIPTION,
+        dns_resolve.DESCRIPTION,
+        tls_check.DESCRIPTION,
+        http_probe.DESCRIPTION,
+        tcp_check.DESCRIPTION,
     ]
 
 

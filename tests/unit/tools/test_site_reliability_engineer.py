@@ -43,6 +43,7 @@ from infra_team.tools.site_reliability_engineer import (
     oncall_now,
     runbook,
 )
+from tests.test_agent_files import MODULE_TOOLS
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "tools" / "sre"
 INCIDENT_ID = re.compile(r"IR-\d{8}-[0-9A-F]{6}")
@@ -53,20 +54,7 @@ def _at(text: str) -> datetime:
 
 
 def test_tool_names() -> None:
-    assert [tool.name for tool in TOOLS] == [
-        "error_budget",
-        "burn_rate_alerts",
-        "oncall_now",
-        "incident_create",
-        "incident_update",
-        "incident_close",
-        "runbook",
-        "k8s_pods_not_ready",
-        "k8s_warning_events",
-        "k8s_rollout_status",
-        "k8s_container_logs",
-        "query_loki",
-    ]
+    assert [tool.name for tool in TOOLS] == list(MODULE_TOOLS["site_reliability_engineer"])
     assert all("\n" not in tool.description for tool in TOOLS)
 
 

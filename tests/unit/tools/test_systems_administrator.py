@@ -20,6 +20,7 @@ from infra_team.tools.analysers.host_health import (
 )
 from infra_team.tools.analysers.patch_listing import detect_listing_format, parse_patch_listing
 from infra_team.tools.analysers.sshd_audit import SshdAudit, SshdFinding, audit_sshd
+from infra_team.tools.live import ssh_host
 from infra_team.tools.systems_administrator import (
     AUDIT_SSHD_CONFIG_DESCRIPTION,
     HOST_HEALTH_DESCRIPTION,
@@ -29,6 +30,7 @@ from infra_team.tools.systems_administrator import (
     host_health,
     patch_status,
 )
+from tests.test_agent_files import MODULE_TOOLS
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "tools" / "sysadmin"
 OWN_FIXTURES = (
@@ -60,11 +62,13 @@ def test_fixtures_are_already_scrubbed(name: str) -> None:
 
 
 def test_tools_tuple_names_and_descriptions() -> None:
-    assert [tool.name for tool in TOOLS] == ["audit_sshd_config", "patch_status", "host_health"]
-    assert [tool.description for tool in TOOLS] == [
+    assert [tool.name for tool in TOOLS] == list(MODULE_TOOLS["systems_administrator"])
+    assert [tool.description for tool in TOOLS[:5]] == [
         AUDIT_SSHD_CONFIG_DESCRIPTION,
         PATCH_STATUS_DESCRIPTION,
         HOST_HEALTH_DESCRIPTION,
+        ssh_host.HEALTH_DESCRIPTION,
+        ssh_host.CHECK_DESCRIPTION,
     ]
 
 

@@ -1,1 +1,1 @@
-"""Live tools: read-only views of a configured running system (database, host, network, cluster, logs, IaC runs), each bounded and timed out."""
+"""Live read-only tools: they read real systems (databases, hosts, DNS, TLS, HTTP, Kubernetes, Loki, Terraform plans, Ansible check runs) and never change them; each is bounded and timed out."""
