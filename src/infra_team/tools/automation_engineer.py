@@ -166,11 +166,11 @@ TOOLS: tuple[BaseTool, ...] = (
     terraform_plan_review,
     ansible_check,
     iac_coverage,
-    *terraform.TOOLS,
-    *ansible.TOOLS,
     terraform_write,
     ansible_write,
     iac_pipeline,
     self_service_form,
     toil_inventory,
+    *terraform.TOOLS,
+    *ansible.TOOLS,
 )
