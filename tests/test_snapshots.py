@@ -101,3 +101,21 @@ def test_write_tools_are_bound_only_at_the_sre_stages_when_asked() -> None:
     for role, stage in (("database-administrator", "implement"), ("automation-engineer", "codify")):
         assert not any(writes(tool) for tool in stage_tools(role, stage, asked))
     assert requested_writes("checkout returns 502 for 40% of requests") == frozenset()
+
+
+STAGE_PROMPT_AND_SCHEMA_CHARACTERS = 14_000
+"""Most characters of stage prompt plus bound tool schemas (write tools included when the
+request asks for them), as the provider receives them. The rest of a 16,000-character call
+(the brief and one tool result) takes about 2,000; ``python -m bench compare`` measures
+whole calls."""
+
+
+@pytest.mark.parametrize(("subagent_type", "stage"), list(STAGE_TOOLS))
+def test_stage_prompt_and_schemas_fit_a_small_context(subagent_type: str, stage: str) -> None:
+    asked = frozenset({"pagerduty_event", "create_statuspage_incident"})
+    tools = stage_tools(subagent_type, stage, asked)
+    prompt = build_stage_prompt(registry()[subagent_type], stage, tuple(t.name for t in tools))
+    schemas = sum(len(json.dumps(convert_to_openai_tool(tool))) for tool in tools)
+    assert len(prompt) + schemas <= STAGE_PROMPT_AND_SCHEMA_CHARACTERS, (
+        f"{subagent_type} at {stage}: {len(prompt)} prompt + {schemas} schema characters"
+    )

@@ -64,13 +64,15 @@ differs from the typed one only where the user wrote an ID.
 
 from __future__ import annotations
 
+import codecs
 import copy
 import dataclasses
+import functools
 import html.entities
+import itertools
 import re
 import threading
 import unicodedata
-from bisect import bisect_right
 from collections import OrderedDict
 from typing import Any, TypeVar, cast
 
@@ -207,9 +209,6 @@ class _ViewTable(dict[int, str]):
 
 
 _NON_ASCII_TABLE = _ViewTable()
-# ``encode("ascii", "replace")`` writes ``?``: a run of them is read through the Unicode table
-if _char_view("?").encode() != _ASCII_TABLE[63:64]:  # pragma: no cover - a table edit
-    raise RuntimeError("a replaced run must read the same through either table")
 _TAG = r"</?(?P<tag>[A-Za-z][A-Za-z0-9]{0,15})(?:[\s/][^<>]{0,100})?>"
 _PARTIAL = (  # a proper prefix of a construct that ends the text: a later chunk may complete it
     r"|(?P<partial>(?:&(?:#[0-9]{0,7}|#[xX][0-9a-fA-F]{0,6}|[A-Za-z][A-Za-z0-9]{0,31})?"
@@ -236,6 +235,32 @@ def _construct_pattern(final: bool) -> re.Pattern[str]:
 _CONSTRUCTS = {final: _construct_pattern(final) for final in (False, True)}
 
 
+_VIEW_ERRORS = "infra_team.scrub.view"
+_HIGH = bytes((code | 0x80) & 0xFF for code in range(256))
+_WIDE_TABLE = _ASCII_TABLE[:128] + bytes(range(128))
+"""``_ASCII_TABLE`` for ASCII bytes; a byte the error handler wrote (the view symbol with
+its high bit set) back to that symbol."""
+_RUNS: dict[str, bytes] = {}
+
+
+def _view_of_run(error: UnicodeError) -> tuple[bytes, int]:
+    """Encoding error handler: the view of a run of characters that are not ASCII, one
+    byte each with the high bit set (never ``&`` or ``<``, so construct search skips it)."""
+    if not isinstance(error, UnicodeEncodeError):  # pragma: no cover - registered for encoding
+        raise error
+    part = error.object[error.start : error.end]
+    high = _RUNS.get(part)
+    if high is None:
+        high = part.translate(_NON_ASCII_TABLE).encode("ascii").translate(_HIGH)
+        if len(_RUNS) < 1 << 12:
+            _RUNS[part] = high
+    return high, error.end
+
+
+codecs.register_error(_VIEW_ERRORS, _view_of_run)
+
+
+@functools.lru_cache(maxsize=1024)
 def _reference_view(reference: str) -> bytes | None:
     """The view of the character a complete character reference stands for."""
     body = reference[1:].removesuffix(";")
@@ -262,24 +287,15 @@ def _view(text: str, final: bool) -> tuple[bytes, int]:
     """The view of ``text`` and where a construct that a later chunk may complete starts
     (``len(text)`` when none, and always when ``final``).
 
-    Searches run on the ASCII encoding (one byte per character, ``?`` for the rest):
-    a regex search over a ``str`` holding wide characters is several times slower."""
+    Searches run on bytes, one per character: a regex search over a ``str`` holding
+    wide characters is several times slower. Runs of characters that are not ASCII are
+    viewed by an encoding error handler (``_view_of_run``), called once a run from C."""
     if text.isascii():
         raw = text.encode("ascii")
         view: bytes | bytearray = raw.translate(_ASCII_TABLE)
     else:
-        raw = text.encode("ascii", "replace")
-        view = bytearray(raw.translate(_ASCII_TABLE))
-        find, size = raw.find, len(raw)
-        start = find(b"?")
-        while start >= 0:
-            end = start + 1
-            while end < size and raw[end] == 63:  # ``?``
-                end += 1
-            part = text[start:end]
-            if not part.isascii():
-                view[start:end] = part.translate(_NON_ASCII_TABLE).encode("ascii")
-            start = find(b"?", end)
+        raw = text.encode("ascii", _VIEW_ERRORS)
+        view = raw.translate(_WIDE_TABLE)
     incomplete = len(text)
     if b"&" in raw or b"<" in raw:
         view = bytearray(view)
@@ -331,69 +347,69 @@ _ID = re.compile(
     + _SEPARATOR + rb"{0,3}(?:" + _NUMBER_ALTERNATIVES + rb")"
     + rb"(?!" + _ALNUM + rb")(?![-.]" + _ALNUM + rb")(?!:[0-9])"
 )  # fmt: skip
-_DROPPED_MASK = bytes(0 if code < len(_DROPPED) else 1 for code in range(256))
+_ANY_DROPPED = b"[" + re.escape(_DROPPED) + b"]*"
+_SHOWN = len(_DROPPED)  # view symbols below this are dropped
+_ALNUM_SYMBOLS = b"abcdefghijklmnopqrstuvwxyz0123456789"
+_LABEL_JOINERS = b"-."
 
 
-def _scrub_view(text: str, view: bytes, compact: bytes) -> str:
-    """Scrub ``text`` whose view drops some characters (``scrub``'s general case).
-
-    IDs are found on the compact view, as ``_scan`` finds them, and mapped back through a
-    table of the dropped runs (found with ``bytes.find``, so a few runs in a long text cost
-    a few lookups, not a walk)."""
-    mask = view.translate(_DROPPED_MASK)
-    find, size = mask.find, len(mask)
-    after: list[int] = []  # compact index of the symbol after each dropped run
-    shift: list[int] = []  # symbols dropped up to the end of that run
-    dropped = 0
-    run = find(b"\x00")
-    while run >= 0:
-        end = find(b"\x01", run)
-        if end < 0:
-            end = size
-        dropped += end - run
-        after.append(end - dropped)
-        shift.append(dropped)
-        run = find(b"\x00", end)
-    out: list[str] = []
-    cursor = index = offset = 0  # runs before ``index`` precede the match: ``offset`` dropped
-    upcoming = after[0] if after else size  # compact index after the next run
-    markup = _MARKUP[0]
-    for found in _ID.finditer(compact):
-        first, stop = found.span()
-        if first >= upcoming:
-            index = bisect_right(after, first, index)
-            offset = shift[index - 1]
-            upcoming = after[index] if index < len(after) else size
-        start = first + offset
-        if stop > upcoming:  # a dropped run inside the spelling
-            end = stop + shift[bisect_right(after, stop - 1, index) - 1]
+def _number_trie(numbers: list[bytes], glue: bytes) -> bytes:
+    """The registry numbers as one alternation that shares their leading digits (one test
+    rejects ``o`` after ``inf``), a group at each leaf, in sorted order; ``glue`` may come
+    between two digits."""
+    heads: dict[bytes, list[bytes]] = {}
+    for number in sorted(numbers):
+        heads.setdefault(number[:1], []).append(number[1:])
+    parts = []
+    for head, rests in heads.items():
+        if rests == [b""]:
+            parts.append(b"(" + re.escape(head) + b")")
+        elif b"" in rests:  # pragma: no cover - a registry edit
+            raise RuntimeError("registry numbers must have one length")
         else:
-            end = stop + offset
-        while end < size and view[end] in _ATTACHED:
-            end += 1
-        name = _NAME_BY_GROUP[found.lastindex or 0]
-        if markup in view[start:end]:
-            name += "".join(
-                text[i] for i in range(start, end) if view[i] == markup and text[i] != "\\"
-            )
-        out.append(text[cursor:start])
-        out.append(name)
-        cursor = end
-    if not out:
-        return text
-    out.append(text[cursor:])
-    return "".join(out)
+            parts.append(re.escape(head) + glue + b"(?:" + _number_trie(rests, glue) + b")")
+    return b"|".join(parts)
 
 
-_ATTACHED = frozenset(_MARK + _REF_TAIL)
+_ID_IN_VIEW = re.compile(
+    _PREFIX[:1]
+    + b"".join(_ANY_DROPPED + re.escape(_PREFIX[i : i + 1]) for i in range(1, len(_PREFIX)))
+    + rb"(?=[" + re.escape(_DROPPED) + rb"\-._ /:=" + re.escape(bytes({n[0] for n in _NUMBERS})) + rb"])"
+    + _ANY_DROPPED + rb"(?:" + _SEPARATOR + _ANY_DROPPED + rb"){0,3}(?:"
+    + _number_trie(list(_NUMBERS), _ANY_DROPPED)
+    + rb")[" + re.escape(_MARK + _REF_TAIL) + rb"]*"
+    + rb"(?!" + _ANY_DROPPED + _ALNUM + rb")"
+    + rb"(?!" + _ANY_DROPPED + rb"[-.]" + _ANY_DROPPED + _ALNUM + rb")"
+    + rb"(?!" + _ANY_DROPPED + rb":" + _ANY_DROPPED + rb"[0-9])"
+)  # fmt: skip
+"""``_ID`` on the view itself: dropped symbols may come between any two symbols, and the
+combining marks and reference tails after the last digit belong to the match, so spans
+are source spans. It has no look-behinds, so that the search rejects most occurrences of
+the prefix's first letter with one test; :func:`scrub` checks what comes before each
+match (``_glued``). No match can start inside a rejected one (only its first symbol is
+that letter), so rejecting a whole match loses none."""
+
+
+def _glued(view: bytes, start: int) -> bool:
+    """Whether a letter or digit, or one and a hostname joiner, comes right before
+    ``start`` in the compact view (dropped symbols skipped, however many)."""
+    size = 8
+    while True:
+        low = max(0, start - size)
+        before = view[low:start].translate(None, _DROPPED)
+        if len(before) >= 2 or low == 0:
+            return _context(before) != b"  "
+        size *= 8
 
 
 _NUMBER_PREFIXES = sorted({n[:i] for n in _NUMBERS for i in range(len(n))}, key=len)
-# The end of the compact view that a later chunk may still complete into an ID.
+# The end of the compact view that a later chunk may still complete into an ID. The
+# prefix's first letter comes first, so that the regex engine scans for it.
+_HEAD = re.escape(_PREFIX[:1])
 _TAIL = re.compile(
-    rb"(?<!" + _ALNUM + rb")(?<!" + _ALNUM + rb"[-.])(?:"
-    + b"|".join(re.escape(_PREFIX[:i]) for i in range(1, len(_PREFIX)))
-    + b"|" + re.escape(_PREFIX) + _SEPARATOR + rb"{0,3}(?:"
+    _HEAD + rb"(?<!" + _ALNUM + _HEAD + rb")(?<!" + _ALNUM + rb"[-.]" + _HEAD + rb")(?:"
+    + b"|".join(re.escape(_PREFIX[1:i]) for i in range(1, len(_PREFIX)))
+    + b"|" + re.escape(_PREFIX[1:]) + _SEPARATOR + rb"{0,3}(?:"
     + b"|".join(re.escape(p) for p in _NUMBER_PREFIXES) + rb"))\Z"
 )  # fmt: skip
 _TAIL_WINDOW = len(_PREFIX) + 3 + max(len(n) for n in _NUMBERS)
@@ -532,17 +548,27 @@ def scrub(text: str) -> str:
     if not text:
         return text
     view = _view(text, final=True)[0]
-    compact = view.translate(None, _DROPPED)
-    if _PREFIX not in compact:
+    first = _ID_IN_VIEW.search(view)
+    if first is None:
         return text
-    if len(compact) < len(view):
-        return _scrub_view(text, view, compact)
-    out: list[str] = []  # the common case, kept tight: nothing dropped, spans are source spans
+    out: list[str] = []
     cursor = 0
-    for found in _ID.finditer(view):
+    markup = _MARKUP[0] in view
+    for found in _ID_IN_VIEW.finditer(view, first.start()):
         start, end = found.span()
+        if start:
+            before = view[start - 1]
+            if before in _ALNUM_SYMBOLS:  # the end of a word or a longer number
+                continue
+            if (before < _SHOWN or before in _LABEL_JOINERS) and _glued(view, start):
+                continue  # a hostname label before, or a word behind dropped symbols
+        name = _NAME_BY_GROUP[found.lastindex or 0]
+        if markup and view.find(_MARKUP, start, end) >= 0:
+            name += "".join(
+                text[i] for i in range(start, end) if view[i] == _MARKUP[0] and text[i] != "\\"
+            )
         out.append(text[cursor:start])
-        out.append(_NAME_BY_GROUP[found.lastindex or 0])
+        out.append(name)
         cursor = end
     if not out:
         return text
@@ -552,38 +578,111 @@ def scrub(text: str) -> str:
 
 # --- streaming ---------------------------------------------------------------------------
 
-_SAFE_CHAR: dict[str, bytes] = {
-    chr(code): _ASCII_TABLE[code : code + 1]
-    for code in range(128)
-    if _ASCII_TABLE[code : code + 1] not in (_DROPPED[i : i + 1] for i in range(4))
-    and chr(code) not in "&<"
+
+def _context(left: bytes) -> bytes:
+    """The two compact symbols before a position, reduced to what the ID and tail patterns
+    read of them: a letter or digit (``" a"``), one and a hostname joiner (``"a-"``), or
+    neither (``"  "``). Both patterns give the same answer on ``left`` and on this."""
+    left = left[-2:]
+    last = left[-1:]
+    if last and last in _ALNUM_SYMBOLS:
+        return b" a"
+    if last and last in b"-." and len(left) == 2 and left[:1] in _ALNUM_SYMBOLS:
+        return b"a-"
+    return b"  "
+
+
+class _Steps(dict[str, "_Steps"]):
+    """One-character chunks that leave nothing to hold after a context, each mapped to the
+    steps of the context that follows it; ``left`` is the context itself."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, left: bytes) -> None:
+        super().__init__()
+        self.left = left
+
+
+# ASCII characters that read as themselves whatever follows (``&`` and ``<`` may open a
+# reference, comment or tag), with their view symbol.
+_PLAIN_VIEW = {
+    chr(code): _ASCII_TABLE[code : code + 1] for code in range(128) if chr(code) not in "&<"
 }
-_PREFIX_HEAD = _PREFIX[:1]
-_ALNUM_SYMBOLS = frozenset(bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyz0123456789")
-_JOINER_SYMBOLS = frozenset((b"-", b"."))
+_STEPS = {left: _Steps(left) for left in (b"  ", b" a", b"a-")}
+for _steps in _STEPS.values():
+    for _char, _symbol in _PLAIN_VIEW.items():
+        if _symbol in _DROPPED:
+            _steps[_char] = _steps  # dropped: the context stays
+        elif _symbol != _PREFIX[:1] or _steps.left != b"  ":  # else an ID may start here
+            _steps[_char] = _STEPS[_context((_steps.left + _symbol)[-2:])]
+_FREE = _STEPS[b"  "]
+_HOLDING = _Steps(b"")  # no steps while a tail is held
+_PLAIN_TABLE = bytes(
+    0 if code in b"&<" or _ASCII_TABLE[code] < len(_DROPPED) else _ASCII_TABLE[code]
+    for code in range(256)
+)
+"""The view of plain ASCII that shows, with 0 for what the full scan must see (dropped
+characters, and ``&`` and ``<``, which may open a reference, comment or tag)."""
+_VIEW_STEPS = {
+    bytes((a, b)): _STEPS[_context(bytes((a, b)))]
+    for a in set(_PLAIN_TABLE) - {0}
+    for b in set(_PLAIN_TABLE) - {0}
+}
+"""The steps after a chunk with nothing to hold, by the last two symbols of its view."""
 
 
-def _quick_pattern() -> str:
-    """What makes a chunk need the full scan: anything not ASCII, a character reference
-    or tag, or a spelling of the prefix that may start an ID (not glued to a word or a
-    hostname label before it, not running into a word after it, or cut off by the end)."""
-    dropped = "[" + "".join(re.escape(chr(c)) for c in range(128) if _ASCII_TABLE[c] < 4) + "]"
-    letters = _PREFIX.decode()
-    pattern = f"[{letters[-1]}{letters[-1].upper()}](?![A-Za-z])"
-    for letter in reversed(letters[:-1]):
-        pattern = f"[{letter}{letter.upper()}](?:{dropped}|\\Z|{pattern})"
-    # One character class first, so that the regex engine scans for it instead of trying
-    # every alternative at every position; the conditions on the prefix's first letter
-    # follow as look-behinds over that letter.
-    head = f"[{letters[0]}{letters[0].upper()}]"
-    starts = "".join(re.escape(c) for c in map(chr, range(128)) if c not in "&<" + head[1:3])
-    return (
-        f"[^{starts}](?:(?<!{head})"
-        f"|(?<![A-Za-z0-9]{head})(?<![A-Za-z0-9][-.]{head}){pattern[len(head) :]})"
-    )
+class _Symbols(dict[str, str | None]):
+    """One character (not ``&`` or ``<``) -> its compact view: one symbol, or ``""`` when it
+    is dropped; anything else -> None. Filled on first use, bounded."""
+
+    def __missing__(self, chunk: str) -> str | None:
+        if len(chunk) != 1 or chunk in "&<":
+            return None
+        symbol = chunk.translate(_NON_ASCII_TABLE)
+        symbol = "" if symbol in _DROPPED_TEXT else symbol
+        if len(self) < 1 << 16:
+            self[chunk] = symbol
+        return symbol
 
 
-_QUICK = re.compile(_quick_pattern())
+_DROPPED_TEXT = _DROPPED.decode("ascii")
+_SYMBOL = _Symbols((c, "" if s in _DROPPED else s.decode("ascii")) for c, s in _PLAIN_VIEW.items())
+_HELD_TEXT = re.compile("[^&<]+")
+
+
+def _undecided_views() -> tuple[frozenset[str], frozenset[str]]:
+    """The compact views, read from a start that no word or hostname label glues, that the
+    scan holds whole: proper prefixes of an ID spelling (``_TAIL``), and whole spellings
+    that the next symbol may still turn into a longer number, a word or a hostname label
+    (``_undecided``)."""
+    prefix = _PREFIX.decode()
+    separators = [
+        "".join(run) for size in range(4) for run in itertools.product(_SEPARATOR_TEXT, repeat=size)
+    ]
+    numbers = [n.decode() for n in _NUMBERS]
+    heads = sorted({n[:i] for n in numbers for i in range(len(n))})
+    proper = {prefix[:i] for i in range(1, len(prefix))}
+    whole: set[str] = set()
+    for separator in separators:
+        proper.update(prefix + separator + head for head in heads)
+        for number in numbers:
+            spelling = prefix + separator + number
+            whole.update([spelling] + [spelling + chr(j) for j in sorted(_JOINERS)])
+    return frozenset(proper), frozenset(whole)
+
+
+_SEPARATOR_TEXT = "-._ /:="  # as the view spells them
+_PROPER, _WHOLE = _undecided_views()
+_UNDECIDED = _PROPER | _WHOLE
+_HEAD_TEXT = _PREFIX[:1].decode()
+_PROPER_HEADS = tuple(_PREFIX[:i] for i in range(1, len(_PREFIX)))
+
+
+def _held_view(rest: str) -> str | None:
+    """The compact view of held text with no ``&`` or ``<`` in it (else None)."""
+    if _HELD_TEXT.fullmatch(rest) is None:
+        return None
+    return _view(rest, final=False)[0].translate(None, _DROPPED).decode("ascii")
 
 
 class Scrubber:
@@ -593,46 +692,128 @@ class Scrubber:
     tail that could still become an ID (or decide one: a number followed by ``.`` might
     be a hostname), or an unfinished character reference, comment or tag. ``flush``
     releases the held tail at the end of the stream; the scrubber can then be reused.
+
+    Held text is never scanned again while it grows one character at a time: the
+    scrubber keeps its compact view and looks the view plus the next symbol up in the
+    views that stay undecided (``_UNDECIDED``); a character that ends a proper prefix
+    releases the tail unchanged. Only a chunk that decides a whole spelling, or text
+    with ``&`` or ``<``, takes the full scan of the tail and the chunk. With nothing
+    held, a one-character chunk costs one dictionary lookup (``_Steps``: the context
+    after it), and a longer one a regex test for anything that may start an ID
+    (``_QUICK``).
     """
 
-    __slots__ = ("_left", "_pending")
+    __slots__ = ("_held", "_left", "_pending", "_step")
 
     def __init__(self) -> None:
-        self._pending = ""
-        self._left = b""  # the last two compact view symbols released
+        self._step = _FREE  # the context after released text; ``_HOLDING`` while holding
+        self._pending = ""  # held text
+        self._held: str | None = None  # its compact view, when it has no ``&`` or ``<``
+        self._left = b""  # the context before the held text
 
     def feed(self, chunk: str) -> str:
         """Add a chunk; return the scrubbed text that no later chunk can change."""
-        if not self._pending:
-            symbol = _SAFE_CHAR.get(chunk)  # one character: no regex, no length check
+        step = self._step.get(chunk)
+        if step is not None:  # one plain character, nothing held, nothing to hold
+            self._step = step
+            return chunk
+        held = self._held
+        if held is not None:
+            symbol = _SYMBOL[chunk]
             if symbol is not None:
-                if symbol != _PREFIX_HEAD or self._glued():
-                    self._left = self._left[-1:] + symbol
+                view = held + symbol
+                if view in _UNDECIDED:
+                    self._held = view
+                    self._pending += chunk
+                    return ""
+                if held in _PROPER and symbol != _HEAD_TEXT:  # no ID, and none starts here
+                    text = self._pending + chunk
+                    self._pending, self._held = "", None
+                    self._step = _STEPS[_context(view[-2:].encode("ascii"))]
+                    return text
+        elif not self._pending:
+            if len(chunk) != 1:
+                if chunk.isascii():
+                    shown = chunk.encode("ascii").translate(_PLAIN_TABLE)
+                    if 0 not in shown:
+                        if shown.find(_PREFIX) < 0 and not shown.endswith(_PROPER_HEADS):
+                            step = _VIEW_STEPS.get(shown[-2:])
+                            if step is not None:  # nothing to hold
+                                self._step = step
+                                return chunk
+                        return self._plain(chunk, self._step.left + shown)
+            else:
+                symbol = _SYMBOL[chunk]  # not plain ASCII, or the prefix's first letter
+                if symbol == _HEAD_TEXT and self._step is _FREE:
+                    self._left, self._step = self._step.left, _HOLDING
+                    self._pending, self._held = chunk, symbol
+                    return ""
+                if symbol is not None and symbol != _HEAD_TEXT:
+                    if symbol:
+                        self._step = _STEPS[_context(self._step.left + symbol.encode("ascii"))]
                     return chunk
-            elif len(chunk) > 1 and _QUICK.search(chunk) is None:
-                last = _ASCII_TABLE[ord(chunk[-1])]
-                before = _ASCII_TABLE[ord(chunk[-2])]
-                if last > 3 and before > 3:
-                    self._left = bytes((before, last))
-                    return chunk
-        buffer = self._pending + chunk
+        return self._scan(chunk)
+
+    def _scan(self, chunk: str) -> str:
+        """The full scan of the held text and ``chunk``; a cheaper one when all of it is
+        plain ASCII that shows (``_plain``)."""
+        pending = self._pending
+        buffer = pending + chunk
+        left = self._left if pending else self._step.left
+        if buffer.isascii():
+            view = buffer.encode("ascii").translate(_PLAIN_TABLE)
+            if 0 not in view:
+                return self._plain(buffer, left + view)
         if not buffer:
             return ""
-        matches, end, self._left = _scan(buffer, self._left, final=False)
-        self._pending = buffer[end:]
+        matches, end, after = _scan(buffer, left, final=False)
+        rest = buffer[end:]
+        self._pending = rest
+        if rest:
+            self._left, self._step, self._held = _context(after), _HOLDING, _held_view(rest)
+        else:
+            self._step, self._held = _STEPS[_context(after)], None
         return _apply(buffer[:end], matches)
 
-    def _glued(self) -> bool:
-        """Whether an ID can not start here (a letter, digit or hostname label before)."""
-        left = self._left
-        return left[-1:] in _ALNUM_SYMBOLS or (
-            left[-1:] in _JOINER_SYMBOLS and left[:1] in _ALNUM_SYMBOLS and len(left) == 2
-        )
+    def _plain(self, buffer: str, haystack: bytes) -> str:
+        """``_scan`` for text whose view is its compact view (nothing dropped, no
+        reference, comment or tag): view indexes are source indexes. ``haystack`` is the
+        two-symbol context and the view."""
+        size = len(haystack)
+        search = _ID.search  # a search per ID: cheaper than ``finditer`` on short text
+        found = search(haystack, 2)
+        out: list[str] = []
+        cursor = 2  # haystack index of the source text not yet out
+        held = size
+        while found is not None:
+            start, end = found.span()
+            if end == size or (end == size - 1 and haystack[end] in _JOINERS):
+                held = start  # undecided: the next symbol decides
+                break
+            out.append(buffer[cursor - 2 : start - 2])
+            out.append(_NAME_BY_GROUP[found.lastindex or 0])
+            cursor = end
+            found = search(haystack, end)
+        else:
+            tail = _TAIL.search(haystack, max(2, size - _TAIL_WINDOW))
+            if tail is not None:
+                held = tail.start()
+        if held == size:
+            self._pending, self._held = "", None
+            self._step = _VIEW_STEPS[haystack[-2:]]
+        else:
+            self._pending = buffer[held - 2 :]
+            self._held = haystack[held:].decode("ascii")
+            self._left, self._step = _context(haystack[held - 2 : held]), _HOLDING
+        if not out:
+            return buffer[: held - 2]
+        out.append(buffer[cursor - 2 : held - 2])
+        return "".join(out)
 
     def flush(self) -> str:
         """End the stream: return the scrubbed held tail and reset."""
         rest, left = self._pending, self._left
-        self._pending, self._left = "", b""
+        self._step, self._pending, self._held, self._left = _FREE, "", None, b""
         return _apply(rest, _scan(rest, left, final=True)[0]) if rest else ""
 
 

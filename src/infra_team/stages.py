@@ -119,19 +119,15 @@ STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
         "capacity_forecast",
         "chaos_experiment",
         "k8s_rollout_status",
-        "k8s_container_logs",
-        "query_loki",
     ),
     ("site-reliability-engineer", "triage"): (
         "oncall_now",
         "list_alertmanager_alerts",
         "query_prometheus",
         "error_budget",
-        "burn_rate_alerts",
         "runbook",
         "incident_create",
         "k8s_pods_not_ready",
-        "k8s_warning_events",
     ),
 }
 """(subagent type, stage) -> the read-only tools bound at that stage, in order. Every

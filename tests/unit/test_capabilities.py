@@ -178,3 +178,37 @@ def test_capabilities_command_does_not_load_the_runtime() -> None:
             "    assert exc.code == 0, exc.code\n"
         )
         assert _heavy_modules_after(body) == [], argv
+
+
+ANALYSER_TOOLS = (
+    "cloud_services",
+    "multi_region_plan",
+    "rightsizing",
+    "cloud_init",
+    "config_drift",
+    "patch_plan",
+    "host_backup_plan",
+    "haproxy_config",
+    "dns_cutover",
+    "vpn_plan",
+    "pg_settings",
+    "failover_plan",
+    "migration_plan",
+    "capacity_forecast",
+    "chaos_experiment",
+    "terraform_write",
+    "ansible_write",
+    "iac_pipeline",
+    "self_service_form",
+    "toil_inventory",
+)
+"""The tools written for the capabilities (``tools/analysers``)."""
+
+
+def test_capability_tool_descriptions_are_one_short_line() -> None:
+    """Every bound tool's description rides on every model call at its stage."""
+    served = {tool for row in capability_rows() for tool in row.tools}
+    assert set(ANALYSER_TOOLS) <= served
+    for name in ANALYSER_TOOLS:
+        description = TOOL_CATALOG[name].description
+        assert "\n" not in description and len(description) <= 120, name

@@ -10,6 +10,7 @@ scrubber's view.
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import json
 import random
@@ -352,3 +353,40 @@ def test_long_text_with_many_dropped_runs_scrubs_as_streamed() -> None:
     assert scrub(text) == expected
     assert stream(list(text)) == expected
     assert scrub(expected) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x\u200bINF-005",
+        "**x**INF-005",
+        "db-<!-- c -->inf-003.internal",
+        "db.\u200b\u200binf-003 ok",
+        "\u200b" * 50 + "x" + "\u200b" * 70 + "INF-001",
+    ],
+)
+def test_a_word_or_label_behind_dropped_characters_still_glues(text: str) -> None:
+    """Batch scrubbing matches on the view itself and reads the compact view only when
+    something dropped comes right before a match; however long that run is."""
+    assert scrub(text) == text
+    assert stream(list(text)) == text
+
+
+def test_held_views_agree_with_the_full_scan() -> None:
+    """The streaming scrubber extends held text by a set lookup (``_UNDECIDED``) instead
+    of scanning it again; every view in the set must be held whole by the full scan, and
+    one more separator, digit or letter must leave the set exactly when the full scan
+    releases or decides something."""
+    module = importlib.import_module("infra_team.scrub")
+    dash = "\u2013"  # a separator that is not ASCII: its view symbol is ``=``
+    for view in sorted(module._UNDECIDED):
+        matches, end, _ = module._scan(view.replace("=", dash), b"  ", final=False)
+        assert (matches, end) == ([], 0), view
+    for view in sorted(module._PROPER):
+        for symbol in "-._ /:=0123456789infxo":
+            grown = view + symbol
+            matches, end, _ = module._scan(grown.replace("=", dash), b"  ", final=False)
+            held_whole = not matches and end == 0
+            assert held_whole == (grown in module._UNDECIDED), grown
+            if grown not in module._UNDECIDED and symbol != "i":
+                assert (matches, end) == ([], len(grown)), grown  # released unchanged

@@ -21,7 +21,8 @@ approves from a shell (``infra-team resume <thread-id> --approve``).
 
 The server answers ``initialize`` and ``tools/list`` without loading the team (the listing
 is stored with the package, see ``mcp_listing``): LangChain, LangGraph and HTTP clients are
-imported when a tool is called, so Claude Code connects quickly.
+imported when a tool is called, so Claude Code connects quickly. Over stdio the handshake
+is answered even before the SDK is imported (``mcp_front``).
 
 Needs the ``infra-team[mcp]`` extra (the ``mcp`` SDK, version 2).
 """
@@ -37,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from infra_team._version import __version__
 from infra_team.errors import ErrorCode, HostAdapterError, InfraTeamError, ThreadNotFoundError
+from infra_team.integrations.mcp_front import INSTRUCTIONS
 from infra_team.registry import MCP_SERVER_NAME
 from infra_team.scrub import scrub
 
@@ -51,14 +53,6 @@ if TYPE_CHECKING:
 
 TEAM_TOOL = "run_team_task"
 RESUME_TOOL = "resume_team_task"
-INSTRUCTIONS = (
-    "Infrastructure & Operations tools: exact calculators and audits (capacity, DR, SLOs, "
-    "CIDR plans, firewalls, sshd, query plans, Terraform plans), read-only monitoring "
-    "queries, and incident actions that wait for a person's Change Approval. "
-    "`run_team_task` runs the whole team or one role on a request or an incident and "
-    "returns its report. Only a person approves a change: through this client's prompt "
-    "when it can ask, otherwise with `infra-team resume <thread-id> --approve` in a shell."
-)
 ADDITIVE_WRITES = frozenset(
     {"create_alertmanager_silence", "create_grafana_annotation", "create_statuspage_incident"}
 )
@@ -454,11 +448,12 @@ async def serve_stdio(server: Server[Any]) -> None:
 
 
 def run_mcp_server(model: ModelArg = None, *, checkpointer: CheckpointerArg = None) -> None:
-    """Run the MCP server over stdio (what ``infra-team mcp`` does; Claude Code starts it).
+    """Run the MCP server over stdio (what ``infra-team mcp`` does; Claude Code starts it):
+    the handshake is answered at once while the SDK loads (``mcp_front``).
 
     Raises:
         HostAdapterError: the ``mcp`` package is not installed.
     """
-    import anyio
+    from infra_team.integrations.mcp_front import serve
 
-    anyio.run(serve_stdio, build_mcp_server(model, checkpointer=checkpointer))
+    serve(model, checkpointer=checkpointer)

@@ -15,7 +15,8 @@ Rules (each returns the words that decided it, so every decision can be explaine
   incident words (breach, unauthorized logins ...); an outage, a failure share, data loss
   or a breach weighs 2, the rest 1. Request signals are the verbs in ``REQUEST_VERBS``
   (new, build, define, set up ...), weighing 2 when the verb opens a sentence as an
-  imperative ("Define an SLO ...", "Please set up ...") and 0.5 elsewhere (often a noun or
+  imperative ("Define an SLO ...", "Please set up ...", but not after an incident label
+  such as "Incident:" or "P1:") and 0.5 elsewhere (often a noun or
   a past event there: "took writes", "a partial deploy"), and a question
   asking for an answer ("How much error budget is left?", 1). A signal that follows a
   conditional word after a request verb in its sentence ("set up alerting for when
@@ -93,6 +94,11 @@ _ASK_LEAD = (
 )
 """Where an imperative starts: a sentence's (or ticket title's) first word, possibly after
 "please", "can you", "we need to" ... ("Define an SLO", "Please set up backups")."""
+_INCIDENT_LABEL = re.compile(
+    r"\b(?:incident|alert|alarm|outage|sev\s?[0-4]|p[0-4]|urgent|emergency)\s*:\s*$",
+    re.IGNORECASE,
+)
+"""A label that makes what follows a report, not an ask ("Incident: deploy failed")."""
 _QUESTION = re.compile(
     r"(?:^|[.!?\n]\s*)(?:how|what|which|who|should|can|could|do we|does)\b[^.!?\n]*\?",
     re.IGNORECASE,
@@ -122,6 +128,7 @@ SYMPTOMS = (
     r"|\bexpired\b|\bexhausted\b|\brefus(?:ed|ing)\b|\bhung\b|\bstuck\b|\bat 100\s?%"
     r"|\bsaturated\b|\bpacket loss\b|\btim(?:e|es|ed|ing) out\b|\bkilled\b|\bout of memory\b"
     r"|\b(?:cannot|can't|can not|unable to|could not|couldn't)\b|\bdelayed\b|\bbacklogged\b"
+    r"|\bbroke\b"
 )
 """Symptom words the team's keywords leave out (their inflections, plain states such as
 "disk full" or "saturated", and inability: "cannot reach"), counted as incident signals."""
@@ -182,7 +189,7 @@ _G_SHARE = Gated.of(FAILURE_SHARE, "%", "percent")
 _G_SYMPTOMS = Gated.of(
     SYMPTOMS, "fail", "full", "expired", "exhausted", "refus", "hung", "stuck", "100",
     "saturated", "packet", "tim", "killed", "out", "cannot", "can", "unable", "could",
-    "delayed", "backlogged",
+    "delayed", "backlogged", "broke",
 )  # fmt: skip
 _G_OUTAGE = Gated.of(
     _OUTAGE, "outage", "down", "unavailable", "unreachable", "responding", "offline", "all",
@@ -342,8 +349,12 @@ def _verb_positions(text: str, verbs: tuple[str, ...]) -> tuple[tuple[str, int, 
     read = scan(text)
     result = []
     for verb in found:
-        lead = _lead_pattern(verb).search(text)
-        result.append((verb, read.position(verb), lead.end() if lead else -1))
+        end = -1
+        for lead in _lead_pattern(verb).finditer(text):
+            if not _INCIDENT_LABEL.search(text, max(0, lead.start() - 24), lead.start() + 1):
+                end = lead.end()
+                break
+        result.append((verb, read.position(verb), end))
     return tuple(result)
 
 

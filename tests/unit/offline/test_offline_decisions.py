@@ -294,3 +294,16 @@ def test_threshold_phrases_read_right() -> None:
 )
 def test_severity_reads_scope_and_stated_impact(text: str, level: str) -> None:
     assert severity(text, extract_facts(text)).value == level
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Incident: deploy failed and checkout is slow", "incident"),
+        ("P1: upgrade broke the payments API", "incident"),
+        ("Alert: new errors on login", "incident"),
+        ("Request: create a VPC with subnets", "request"),
+    ],
+)
+def test_an_incident_label_is_not_an_imperative(text: str, kind: str) -> None:
+    assert classify_kind(text).value == kind

@@ -164,8 +164,14 @@ def test_vpn_plan_finds_overlaps_and_writes_configs() -> None:
     spoke = report.configs["br"]
     assert "AllowedIPs = 10.255.0.1/32, 10.0.0.0/16, 10.0.128.0/24" in spoke
     assert "PRIVATE" not in spoke.upper().replace("PRIVATEKEY = <", "")
-    ipsec = vpn_plan.plan_vpn(args.model_copy(update={"kind": "ipsec", "topology": "mesh"}))
-    assert len(ipsec.tunnels) == 3 and "aes256gcm16" in ipsec.configs["hq"]
+    mesh = vpn_plan.plan_vpn(args.model_copy(update={"kind": "ipsec", "topology": "mesh"}))
+    assert len(mesh.tunnels) == 3 and "aes256gcm16" in mesh.configs["hq"]
+    assert mesh.mtu == 1400
+    hub = vpn_plan.plan_vpn(args.model_copy(update={"kind": "ipsec"}))
+    # the spoke reaches the other spoke through the hub, and the hub offers it
+    assert "remote_ts = 10.0.0.0/16, 10.0.128.0/24" in hub.configs["br"]
+    assert "local_ts = 10.0.0.0/16, 10.0.128.0/24" in hub.configs["hq"]
+    assert "enable IP forwarding" in hub.markdown
 
 
 def test_dns_cutover_schedule() -> None:

@@ -24,7 +24,7 @@ class HostBackupPlanArgs(Args):
     daily: int = Field(default=7, ge=0, le=366)
     weekly: int = Field(default=4, ge=0, le=520)
     monthly: int = Field(default=12, ge=0, le=1200)
-    copies: int = Field(default=1, ge=1, le=10, description="Copies incl. the live data.")
+    copies: int = Field(default=2, ge=1, le=10, description="Copies incl. the live data.")
     media_kinds: int = Field(default=1, ge=1, le=10)
     offsite: bool = False
     immutable: bool = False

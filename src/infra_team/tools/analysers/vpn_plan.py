@@ -4,8 +4,12 @@
   RFC 1918 space is shared by everyone): flagged as blocking.
 - Inner MTU: WireGuard adds 60 bytes over IPv4 and 80 over IPv6, hence its default 1420
   (https://www.wireguard.com/papers/wireguard.pdf, ``wg-quick`` default); IPsec ESP tunnel
-  mode with AES-GCM over NAT-T adds up to 73 bytes (RFC 4303, RFC 4106, RFC 3948), rounded
-  to 80. TCP MSS = MTU - 40.
+  mode with AES-GCM over NAT-T adds up to 65 bytes over IPv4 and 85 over IPv6 (RFC 4303,
+  RFC 4106, RFC 3948), so the customary 1400 (100 bytes) is used. TCP MSS = MTU - 40.
+- WireGuard routes by ``AllowedIPs`` between tunnel addresses; IPsec here is policy based
+  (``local_ts``/``remote_ts`` traffic selectors), so it needs no tunnel addresses. In a hub
+  topology the hub carries spoke-to-spoke traffic, so each side's selectors include the
+  other spokes' networks.
 - IPsec proposals follow RFC 8221 (ESP: AES-GCM-16) and RFC 8247 (IKEv2: AES-GCM, SHA-384
   PRF, ECP-384/curve25519 groups); IKEv2 itself is RFC 7296.
 - Keys are never generated here: each site runs ``wg genkey`` or holds its own certificate.
@@ -21,7 +25,7 @@ from pydantic import BaseModel, BeforeValidator, Field
 
 from infra_team.tools.analysers._common import Address, Args, Ident, render
 
-OVERHEAD = {"wireguard": 80, "ipsec": 80}
+OVERHEAD = {"wireguard": 80, "ipsec": 100}
 WG_PORT = 51820
 MAX_SITES = 50
 
@@ -91,20 +95,26 @@ def _wireguard(site: VpnSite, peers: list[tuple[VpnSite, list[str]]], addr: str,
     return "\n".join(lines) + "\n"
 
 
-def _ipsec(site: VpnSite, peers: list[tuple[VpnSite, list[str]]]) -> str:
+def _ipsec(site: VpnSite, peers: list[tuple[VpnSite, list[str], list[str]]]) -> str:
     lines = [f"# /etc/swanctl/conf.d/{site.name}.conf", "connections {"]
-    for peer, allowed in peers:
+    for peer, local, remote in peers:
         lines += [
             f"  {site.name}-{peer.name} {{",
             "    version = 2",
             f"    remote_addrs = {peer.endpoint}",
             "    proposals = aes256gcm16-prfsha384-ecp384",
-            f"    local {{ auth = pubkey\n      certs = {site.name}.pem }}",
-            f"    remote {{ auth = pubkey\n      id = {peer.name} }}",
+            "    local {",
+            "      auth = pubkey",
+            f"      certs = {site.name}.pem",
+            "    }",
+            "    remote {",
+            "      auth = pubkey",
+            f"      id = {peer.name}",
+            "    }",
             "    children {",
             f"      {peer.name} {{",
-            f"        local_ts = {', '.join(str(n) for n in site.networks)}",
-            f"        remote_ts = {', '.join(allowed)}",
+            f"        local_ts = {', '.join(local)}",
+            f"        remote_ts = {', '.join(remote)}",
             "        esp_proposals = aes256gcm16-ecp384",
             "        start_action = trap",
             "        dpd_action = restart",
@@ -144,19 +154,33 @@ def plan_vpn(args: VpnPlanArgs) -> VpnPlan:
         pairs = [(hub, spoke) for spoke in args.sites[1:]]
     mtu = args.underlay_mtu - OVERHEAD[args.kind]
     configs: dict[str, str] = {}
+
+    def transit(*skip: VpnSite) -> list[str]:
+        """Networks of the spokes other than ``skip``, reached through the hub."""
+        if args.topology != "hub":
+            return []
+        return [str(n) for s in args.sites[1:] if s not in skip for n in s.networks]
+
     for site in args.sites:
         peers = []
         for a, b in pairs:
             if site not in (a, b):
                 continue
             peer = b if site is a else a
-            allowed = [f"{addr[peer.name].split('/')[0]}/32", *(str(n) for n in peer.networks)]
-            if args.topology == "hub" and peer is hub:
-                others = [s for s in args.sites if s is not site and s is not hub]
-                allowed += [str(n) for s in others for n in s.networks]
-            peers.append((peer, allowed))
+            remote = [str(n) for n in peer.networks]
+            local = [str(n) for n in site.networks]
+            if peer is hub:
+                remote += transit(site)
+            elif site is hub:
+                local += transit(peer)
+            peers.append((peer, local, remote))
         configs[site.name] = (
-            _wireguard(site, peers, addr[site.name], mtu)
+            _wireguard(
+                site,
+                [(p, [f"{addr[p.name].split('/')[0]}/32", *r]) for p, _, r in peers],
+                addr[site.name],
+                mtu,
+            )
             if args.kind == "wireguard"
             else _ipsec(site, peers)
         )
