@@ -107,6 +107,9 @@ STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
         "iac_pipeline",
         "self_service_form",
         "toil_inventory",
+        "terraform_show_plan",
+        "ansible_syntax_check",
+        "ansible_dry_run",
     ),
     ("site-reliability-engineer", "operate"): (
         "error_budget",
@@ -115,6 +118,9 @@ STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
         "query_prometheus",
         "capacity_forecast",
         "chaos_experiment",
+        "k8s_rollout_status",
+        "k8s_container_logs",
+        "query_loki",
     ),
     ("site-reliability-engineer", "triage"): (
         "oncall_now",
@@ -123,6 +129,8 @@ STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
         "error_budget",
         "runbook",
         "incident_create",
+        "k8s_pods_not_ready",
+        "k8s_warning_events",
     ),
 }
 """(subagent type, stage) -> the read-only tools bound at that stage, in order. Every
