@@ -137,6 +137,8 @@ def _dba(evidence: Evidence) -> dict[str, Any]:
             "backup": backup,
             "replication": replication,
             "query": query,
+            "measured_replication": evidence.data("postgres_replication"),
+            "measured_settings": evidence.data("postgres_settings_audit"),
         },
     )
 
