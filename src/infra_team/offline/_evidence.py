@@ -55,7 +55,7 @@ class Evidence:
             if source == MEASURED:
                 if result.status == "not_configured":
                     continue
-                source = measured_note(result.data)
+                source = measured_note(result.tool, result.data)
             lines.append(finding_line(result, self.facts, source=source))
         return lines
 

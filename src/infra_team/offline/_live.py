@@ -189,10 +189,17 @@ def live_calls(role: str, stage: str, facts: RequestFacts, text: str) -> list[Pl
     return reader(settings, facts, text, stage)
 
 
-def measured_note(data: dict[str, Any]) -> str:
+_SERVICES = {"list_alertmanager_alerts": "Alertmanager", "query_prometheus": "Prometheus"}
+"""Tools whose data names no server: the configured service they read."""
+
+
+def measured_note(tool: str, data: dict[str, Any]) -> str:
     """Where and when a live reading was taken, for its line in the evidence: the server
-    the tool names (``server``, ``host`` or ``url`` of its data) and the UTC time the engine
+    the tool names (``server``, ``host`` or ``url`` of its data, else the service) and the UTC time the engine
     read the result, which is within the tool's timeout of the measurement."""
-    where = next((str(data[key]) for key in ("server", "host", "url", "name") if data.get(key)), "")
+    where = next(
+        (str(data[key]) for key in ("server", "host", "url", "name") if data.get(key)),
+        _SERVICES.get(tool, ""),
+    )
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     return f"measured live{f' on {where}' if where else ''}, read at {when}"
