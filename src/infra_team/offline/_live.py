@@ -71,12 +71,15 @@ def _value(settings: Settings, path: str) -> Any:
 
 
 def configured(tool: str, settings: Settings) -> bool:
-    """Whether every setting ``tool`` needs (its ``settings`` metadata) is set."""
+    """Whether the setting that switches ``tool`` on is set: the first of its ``settings``
+    metadata (``postgres.dsn``, ``prometheus.url``, ``network.resolvers``,
+    ``network.targets``); the others are options (``network.ca_file``) or are checked by
+    the reader that plans the call (SSH needs all four of its settings)."""
     found = TOOL_CATALOG.get(tool)
     if found is None or not is_live(found):
         return False
     paths: tuple[str, ...] = (found.metadata or {}).get("settings", ())
-    return all(_value(settings, path) not in (None, "", [], ()) for path in paths)
+    return bool(paths) and _value(settings, paths[0]) not in (None, "", [], ())
 
 
 def about_database(facts: RequestFacts, text: str) -> bool:
@@ -85,11 +88,12 @@ def about_database(facts: RequestFacts, text: str) -> bool:
 
 
 def _names(text: str) -> list[str]:
-    """Host names and IPv4 addresses in ``text`` (URLs included), in order, once each."""
-    seen: dict[str, None] = {}
-    for match in _NAME.finditer(text):
+    """Host names and IPv4 addresses in ``text``: the hosts of its URLs first, then the
+    names in the rest of the text, once each."""
+    seen: dict[str, None] = {_url_host(url).lower(): None for url in _urls(text)}
+    for match in _NAME.finditer(_URL.sub(" ", text)):
         seen.setdefault(match[1].rstrip(".").lower(), None)
-    return list(seen)
+    return [name for name in seen if name]
 
 
 def _urls(text: str) -> list[str]:
