@@ -11,7 +11,8 @@ replica lag, event counts) or an artifact the engine itself proposes (an sshd_co
 baseline, firewall rules, a playbook, a backup policy), and the call's ``source`` says
 which, so a proposal is never reported as a measurement. The engine makes up no
 measurement to feed a check: no backup history, no lag samples, no request counts, no
-resource inventory. Targets the request leaves out are the defaults below, repeated as
+resource inventory. What a configured live system can measure, the engine reads instead
+(``infra_team.offline._live``), labelled as measured. Targets the request leaves out are the defaults below, repeated as
 assumptions.
 
 Defaults and where they come from:
