@@ -406,6 +406,23 @@ def task_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     timeout: Annotated[float, typer.Option(help="Seconds before the run stops (failed).")] = 900,
+    opened_at: Annotated[
+        str | None,
+        typer.Option(
+            "--opened-at",
+            help="When the incident began (ISO 8601 with timezone, e.g. 2026-03-01T12:00:00Z): "
+            "picks the escalation rung from its age; recovery time counts from it.",
+        ),
+    ] = None,
+    evidence: Annotated[
+        Path | None,
+        typer.Option(
+            "--evidence",
+            help="JSON file of Production Readiness evidence: {item: {source, passed, "
+            "checked_at}} for infrastructure_provisioned, security_hardening_applied, "
+            "monitoring_configured, alerts_defined, runbooks_created, dr_tested.",
+        ),
+    ] = None,
 ) -> None:
     """Run a task: the team, or one role, works the request and prints a report.
 
@@ -414,6 +431,7 @@ def task_command(
     output = _output_format(output_format, as_json)
     text = _read_description(description, file)
 
+    from infra_team.run_context import check_opened_at, read_evidence_file
     from infra_team.runner import stream
 
     events = stream(
@@ -423,6 +441,8 @@ def task_command(
         thread_id=thread,
         checkpointer=_checkpoint_file(checkpoint),
         timeout=timeout,
+        opened_at=check_opened_at(opened_at),
+        evidence=read_evidence_file(evidence) if evidence is not None else None,
     )
     _run_events(events, output=output, checkpoint=checkpoint)
 
@@ -464,6 +484,60 @@ def resume_command(
         continue_run=True,
     )
     _run_events(events, output=output, checkpoint=checkpoint)
+
+
+@app.command(name="kpi")
+def kpi_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    days: Annotated[
+        float, typer.Option(help="Length of the measurement window, ending now.", min=0.001)
+    ] = 30,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            help="SQLite checkpoint file whose incident log to read (default: user state dir)."
+        ),
+    ] = None,
+) -> None:
+    """Print the team's five KPIs, with availability and MTTR from the stored incident log."""
+    from datetime import UTC, datetime, timedelta
+
+    from infra_team.incident_record import kpi_figures, kpi_json
+    from infra_team.kpis import MeasurementWindow
+    from infra_team.persistence import sync_persistence
+
+    path = _checkpoint_file(checkpoint)
+    end = datetime.now(UTC)
+    window = MeasurementWindow(start=end - timedelta(days=days), end=end)
+    if str(path) != ":memory:" and not path.exists():
+        # No run has stored anything yet: read nothing rather than create the files.
+        from langgraph.store.memory import InMemoryStore
+
+        figures = kpi_figures(InMemoryStore(), window)
+    else:
+        with sync_persistence(path) as (_, store):
+            figures = kpi_figures(store, window)
+    if as_json:
+        _print_json(kpi_json(figures))
+        return
+    lines = [
+        f"KPIs over {window.start:%Y-%m-%d %H:%M} to {window.end:%Y-%m-%d %H:%M} UTC: "
+        f"{figures.incidents} incident(s) in the log, {figures.resolved} resolved",
+        "",
+    ]
+    rows = [("KPI", "Value", "Target", "Status", "How measured")]
+    for kpi in figures.report.kpis:
+        # Four decimals: 99.9027 % must not print as the 99.9 % target it exceeds.
+        shown = f"{kpi.value:.4f}".rstrip("0").rstrip(".") if kpi.value is not None else "-"
+        value = shown if kpi.value is None else f"{shown} {kpi.unit}".replace(" %", "%")
+        rows.append((kpi.name, value, kpi.target, kpi.status, kpi.how_measured))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        lines.append(
+            "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4]
+        )
+    lines += ["", figures.report.summary()]
+    _write("\n".join(lines))
 
 
 export_app = typer.Typer(help="Write the team's files for a host.", rich_markup_mode=None)

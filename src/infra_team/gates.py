@@ -245,3 +245,67 @@ def evaluate_production_readiness(record: ReadinessRecord) -> GateDecision:
         note = evidence.strip() if _filled(evidence) else default
         items.append(GateItem(name=name, met=met, note=note))
     return _decision("Production Readiness", tuple(items))
+
+
+class Evidence(BaseModel):
+    """One fact that closes a Production Readiness item: where it can be checked and whether
+    the check passed. A failed check is evidence too: it keeps the item open."""
+
+    model_config = _VALUE
+
+    source: str = Field(min_length=1, max_length=500)
+    """Where it can be checked: a live check's result, an inventory, a scan, a DR report."""
+    passed: bool = True
+    """Whether the check found the item done; False keeps the item open with this note."""
+    checked_at: AwareDatetime | None = None
+    """When it was checked (timezone required), if known."""
+
+    @model_validator(mode="after")
+    def _source_not_blank(self) -> Self:
+        if not self.source.strip():
+            msg = "evidence `source` is blank: say where the fact can be checked"
+            raise ValueError(msg)
+        return self
+
+
+class ReadinessEvidence(BaseModel):
+    """Evidence a caller passes in for Production Readiness (API ``evidence=``, CLI
+    ``--evidence FILE.json``): one optional ``Evidence`` per checklist item. Items the run
+    itself shows (alerts, runbooks) may be given too; an item without evidence stays open
+    unless the run shows it."""
+
+    model_config = _VALUE
+
+    infrastructure_provisioned: Evidence | None = None
+    """Servers, network and databases exist (inventory, ``terraform state list``)."""
+    security_hardening_applied: Evidence | None = None
+    """The hardening baseline is applied (audit report, benchmark score)."""
+    monitoring_configured: Evidence | None = None
+    """Metrics are collected (a scrape target that is up, a dashboard)."""
+    alerts_defined: Evidence | None = None
+    """Alert rules on the service's SLOs exist."""
+    runbooks_created: Evidence | None = None
+    """Runbooks exist for the alerts."""
+    dr_tested: Evidence | None = None
+    """A disaster-recovery exercise restored the service (date and result)."""
+
+
+def apply_evidence(record: ReadinessRecord, evidence: ReadinessEvidence | None) -> ReadinessRecord:
+    """``record`` with each item the ``evidence`` covers set from it: a passed check meets
+    the item and becomes its note; a failed check leaves it open and says so. Items the
+    evidence does not cover keep the record's own value and note."""
+    if evidence is None:
+        return record
+    changes: dict[str, object] = {}
+    for field in _READINESS_FIELDS:
+        item: Evidence | None = getattr(evidence, field)
+        if item is None:
+            continue
+        when = f", {item.checked_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if item.checked_at else ""
+        changes[field] = item.passed
+        changes[f"{field}_evidence"] = (
+            f"{item.source.strip()}{when}"
+            if item.passed
+            else f"check failed: {item.source.strip()}{when}"
+        )
+    return record.model_copy(update=changes)

@@ -212,3 +212,47 @@ def escalation_ladder(
     """
     _check_owner(owner)
     return (policy.primary, owner or policy.secondary, "infrastructure-architect", HUMAN)
+
+
+def minutes_open(opened_at: datetime, at: datetime) -> float:
+    """Whole-run arithmetic for the ladder: minutes from ``opened_at`` to ``at`` (both aware).
+
+    Raises:
+        ValueError: a time has no timezone, or ``opened_at`` is after ``at``.
+    """
+    for name, value in (("opened_at", opened_at), ("at", at)):
+        if value.tzinfo is None or value.utcoffset() is None:
+            msg = f"`{name}` must be timezone-aware, e.g. 2026-03-01T12:00:00Z"
+            raise ValueError(msg)
+    minutes = (at - opened_at).total_seconds() / 60
+    if minutes < 0:
+        msg = (
+            f"the incident's start `{opened_at.isoformat()}` is after `{at.isoformat()}`; "
+            "give the time the incident began"
+        )
+        raise ValueError(msg)
+    return minutes
+
+
+def rung_after_triage(
+    minutes_since_open: float | None,
+    owner: RoleType | None,
+    *,
+    policy: OnCallPolicy = ON_CALL_POLICY,
+) -> RoleType:
+    """Who takes an incident the on-call SRE's triage did not resolve, by its age.
+
+    The team's ladder runs SRE -> component owner -> Infrastructure Architect -> human
+    (``escalation_ladder``); the 15/30/60-minute tiers say which rung holds the incident
+    at its age (``incident_holder``). A run walks the rungs in seconds, so the age when the
+    team receives the incident picks where escalation starts: from minute 60 the
+    component owner's span is over and the architect takes it; before that the component
+    owner does (the secondary on call when no owner is known, as in ``incident_holder``;
+    the secondary's own 15-30 span is not a separate rung, so the owner is never skipped).
+    ``None`` (start time not given) is treated as a fresh incident.
+    """
+    owner_rung = owner or policy.secondary
+    if minutes_since_open is None:
+        return owner_rung
+    holder = incident_holder(minutes_since_open, owner, policy=policy)
+    return "infrastructure-architect" if holder == "infrastructure-architect" else owner_rung

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from infra_team.handoffs import HandOff, RecordedHandOff
 from infra_team.registry import display_name
 
 
@@ -38,6 +39,8 @@ class EscalationStep(BaseModel):
     """What this rung proposes (checks, remediation), also when it passes the incident up."""
     at: str | None = None
     """When the rung finished (ISO 8601, UTC): the incident's timeline."""
+    handoffs: list[HandOff] = Field(default_factory=list)
+    """Work this rung handed to another team (its structured answer's decision)."""
 
 
 class TokenUsage(BaseModel):
@@ -147,6 +150,9 @@ class TaskResult(BaseModel):
     """Input and output tokens per role and in total, from the models' usage metadata."""
     unstructured_roles: list[str] = Field(default_factory=list)
     """Subagent types whose answer was prose only: kept in the report, marked unverified."""
+    handoffs: list[RecordedHandOff] = Field(default_factory=list)
+    """Cross-team hand-offs (Development, Security, QA) the roles decided, in run order:
+    team, reason, what is handed over and what is expected back."""
 
     @property
     def engaged_role_names(self) -> list[str]:

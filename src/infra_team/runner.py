@@ -14,6 +14,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple, TypeAlias, cast
 
@@ -31,6 +32,7 @@ from infra_team.errors import (
     ModelResolutionError,
     ThreadNotFoundError,
 )
+from infra_team.gates import ReadinessEvidence
 from infra_team.graph import _artifacts
 from infra_team.graph._state import TeamState
 from infra_team.graph.team import build_team_graph, validate_request
@@ -62,6 +64,7 @@ from infra_team.run_checks import (
     deadline_message,
     failure_message,
 )
+from infra_team.run_context import check_evidence, check_opened_at
 from infra_team.scrub import remember_request, scrub, scrub_obj
 
 RECURSION_LIMIT = 60
@@ -85,7 +88,7 @@ def _compiled(models: dict[str, BaseChatModel]) -> CompiledStateGraph[Any, Any, 
     if cached is not None:
         _GRAPH_CACHE.move_to_end(key)
         return cached[1]
-    graph = build_team_graph(models)
+    graph = build_team_graph(models, report_message=False)  # results read ``report``
     # The models are kept with the graph so their ids cannot be reused while cached.
     _GRAPH_CACHE[key] = (tuple(models.values()), graph)
     if len(_GRAPH_CACHE) > _GRAPH_CACHE_SIZE:
@@ -215,6 +218,7 @@ def build_result(
         error=error,
         usage=RunUsage.from_state(values.get("usage")),
         unstructured_roles=list(values.get("unstructured", [])),
+        handoffs=_artifacts.collect_handoffs(cast(TeamState, values)),
     )
     # The caller's own thread id comes back verbatim, so the run resumes by it.
     return scrub_obj(result).model_copy(update={"thread_id": thread_id})
@@ -331,6 +335,9 @@ class _Options(NamedTuple):
     timeout: float | None
     continuing: bool = False
     """Resume a saved run: answer its question, or continue it from its last checkpoint."""
+    context: dict[str, Any] | None = None
+    """What the caller told the run besides its request (``run_context``): ``opened_at``,
+    ``evidence``."""
 
 
 def _options(
@@ -345,6 +352,8 @@ def _options(
     comment: str = "",
     recursion_limit: int = RECURSION_LIMIT,
     continuing: bool = False,
+    opened_at: object = None,
+    evidence: object = None,
 ) -> _Options:
     """Every argument checked, with the package's own typed errors, before any I/O."""
     check_checkpointer(checkpointer)
@@ -361,6 +370,7 @@ def _options(
         recursion_limit,
         check_timeout(timeout),
         resuming,
+        {"opened_at": check_opened_at(opened_at), "evidence": check_evidence(evidence)},
     )
 
 
@@ -376,7 +386,7 @@ def _open(persistence: Persistence, options: _Options, saved: Any) -> tuple[_Run
             recursion_limit=options.recursion_limit,
             timeout=options.timeout,
         )
-        return run, run.start_input(options.subagent_type, text)
+        return run, run.start_input(options.subagent_type, text) | (options.context or {})
     thread = _require_thread(options.thread_id)
     run = _Run(
         persistence,
@@ -570,6 +580,8 @@ def task(
     checkpointer: CheckpointerArg = None,
     recursion_limit: int = RECURSION_LIMIT,
     timeout: float | None = DEFAULT_TIMEOUT,
+    opened_at: datetime | str | None = None,
+    evidence: ReadinessEvidence | dict[str, Any] | None = None,
 ) -> TaskResult:
     """Run a task for a subagent type and return its result.
 
@@ -585,6 +597,11 @@ def task(
             in-process memory (see ``infra_team._memory``), enough to resume within
             this process.
         recursion_limit: Graph steps allowed.
+        opened_at: When the incident began (aware datetime or ISO 8601 string): the
+            on-call policy's 15/30/60-minute ladder picks the first rung after triage
+            from the incident's age, and recovery time counts from it.
+        evidence: Production Readiness evidence (``gates.ReadinessEvidence`` or a dict of
+            its shape): provisioning, hardening, monitoring, DR test results.
         timeout: Seconds the run may take (None: no deadline). Past it the run ends
             ``failed`` and keeps its checkpoint, so ``resume(thread_id)`` continues it.
 
@@ -602,6 +619,8 @@ def task(
             checkpointer,
             timeout,
             recursion_limit=recursion_limit,
+            opened_at=opened_at,
+            evidence=evidence,
         ),
     )
 
@@ -615,6 +634,8 @@ async def atask(
     checkpointer: CheckpointerArg = None,
     recursion_limit: int = RECURSION_LIMIT,
     timeout: float | None = DEFAULT_TIMEOUT,
+    opened_at: datetime | str | None = None,
+    evidence: ReadinessEvidence | dict[str, Any] | None = None,
 ) -> TaskResult:
     """Async twin of ``task``."""
     return await _aexecute(
@@ -627,6 +648,8 @@ async def atask(
             checkpointer,
             timeout,
             recursion_limit=recursion_limit,
+            opened_at=opened_at,
+            evidence=evidence,
         ),
     )
 
@@ -762,6 +785,8 @@ def stream(
     recursion_limit: int = RECURSION_LIMIT,
     timeout: float | None = DEFAULT_TIMEOUT,
     continue_run: bool = False,
+    opened_at: datetime | str | None = None,
+    evidence: ReadinessEvidence | dict[str, Any] | None = None,
 ) -> Iterator[TaskEvent]:
     """Run a task (or resume one with ``resume_with``, or continue a stopped one with
     ``continue_run=True``) and yield scrubbed progress events; the last event has
@@ -776,6 +801,8 @@ def stream(
         resume_with=resume_with,
         comment=comment,
         recursion_limit=recursion_limit,
+        opened_at=opened_at,
+        evidence=evidence,
         continuing=continue_run or resume_with is not None,
     )
     yield from _bounded_events(checkpointer, options, progress=True)
@@ -793,6 +820,8 @@ async def astream(
     recursion_limit: int = RECURSION_LIMIT,
     timeout: float | None = DEFAULT_TIMEOUT,
     continue_run: bool = False,
+    opened_at: datetime | str | None = None,
+    evidence: ReadinessEvidence | dict[str, Any] | None = None,
 ) -> AsyncIterator[TaskEvent]:
     """Async twin of ``stream``."""
     options = _options(
@@ -805,6 +834,8 @@ async def astream(
         resume_with=resume_with,
         comment=comment,
         recursion_limit=recursion_limit,
+        opened_at=opened_at,
+        evidence=evidence,
         continuing=continue_run or resume_with is not None,
     )
     async with async_persistence(checkpointer) as persistence:

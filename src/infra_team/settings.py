@@ -24,9 +24,10 @@ import os
 import re
 import tomllib
 import unicodedata
+from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import platformdirs
 from pydantic import (
@@ -164,8 +165,20 @@ class AlertmanagerSettings(EndpointSettings):
     """Alertmanager API v2 (``/api/v2/alerts``, ``/api/v2/silences``)."""
 
 
+PAGERDUTY_API_URL = "https://api.pagerduty.com"
+OnCallRole = Literal[
+    "infrastructure-architect",
+    "systems-administrator",
+    "network-engineer",
+    "database-administrator",
+    "site-reliability-engineer",
+    "automation-engineer",
+]
+"""A role that can be on a rotation (the subagent types of the six roles)."""
+
+
 class PagerDutySettings(BaseModel):
-    """PagerDuty Events API v2."""
+    """PagerDuty Events API v2 (paging), and the REST API read only (who is on call)."""
 
     model_config = _SECTION_CONFIG
 
@@ -173,6 +186,29 @@ class PagerDutySettings(BaseModel):
     """The 32-character integration key of an Events API v2 integration."""
     url: ApiUrl = HttpUrl(PAGERDUTY_EVENTS_URL)
     """Full enqueue endpoint (the EU service region uses ``events.eu.pagerduty.com``)."""
+    api_token: HeaderToken | None = None
+    """REST API key for reading schedules (``GET /oncalls``, read only), sent as
+    ``Authorization: Token token=<key>``; a read-only key is enough."""
+    api_url: ApiUrl = HttpUrl(PAGERDUTY_API_URL)
+    """REST API base URL (``https://api.eu.pagerduty.com`` in the EU service region)."""
+    schedules: dict[OnCallRole, Text] = Field(default_factory=dict)
+    """Role -> the PagerDuty schedule ID whose on-call person holds that role."""
+
+
+class OnCallSettings(BaseModel):
+    """Named people on the rotation: the specification's "On-Call Rotation" names roles,
+    the roster names who fills them on each day."""
+
+    model_config = _SECTION_CONFIG
+
+    roster: dict[
+        OnCallRole, Annotated[list[Annotated[Text, Field(min_length=1)]], Field(min_length=1)]
+    ] = Field(default_factory=dict)
+    """Role -> people in rotation order, e.g. ``{"site-reliability-engineer": ["Ana", "Ben"]}``."""
+    rotation_start: date = date(1970, 1, 1)
+    """The rotation day (hand-off at 09:00 UTC) on which the first person listed is on call."""
+    shift_days: int = Field(default=1, ge=1, le=366)
+    """Days one person holds a role before the next takes over (1: the daily hand-off)."""
 
 
 class GrafanaSettings(BaseModel):
@@ -357,6 +393,7 @@ class Settings(BaseSettings):
     prometheus: PrometheusSettings = PrometheusSettings()
     alertmanager: AlertmanagerSettings = AlertmanagerSettings()
     pagerduty: PagerDutySettings = PagerDutySettings()
+    oncall: OnCallSettings = OnCallSettings()
     grafana: GrafanaSettings = GrafanaSettings()
     statuspage: StatuspageSettings = StatuspageSettings()
     postgres: PostgresSettings = PostgresSettings()
@@ -467,6 +504,7 @@ __all__ = [
     "KubernetesSettings",
     "LokiSettings",
     "NetworkSettings",
+    "OnCallSettings",
     "PagerDutySettings",
     "PrometheusSettings",
     "Settings",

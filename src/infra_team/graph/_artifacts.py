@@ -15,11 +15,16 @@ import jinja2
 
 from infra_team.gates import (
     ChangeRecord,
+    Evidence,
+    ReadinessEvidence,
     ReadinessRecord,
+    apply_evidence,
     evaluate_change_approval,
     evaluate_production_readiness,
 )
 from infra_team.graph._state import TeamState
+from infra_team.handoffs import RecordedHandOff, recorded
+from infra_team.oncall import minutes_open
 from infra_team.protocols import (
     ChangeRequest,
     IncidentCommunication,
@@ -59,13 +64,14 @@ def _tool_data(state: TeamState, tool: str) -> list[dict[str, Any]]:
 
 
 def destructive_actions(state: TeamState) -> list[str]:
-    """Deletes and replacements in reviewed Terraform plans, and removals in the design."""
+    """Deletes and replacements in reviewed Terraform plans, and removals in the change
+    (the design, or a single role's proposal)."""
     actions: list[str] = []
     for review in _tool_data(state, "terraform_plan_review"):
         if review.get("destructive"):
             for key in ("deletes", "replaces"):
                 actions.extend(f"{key[:-1]} {_address(item)}" for item in review.get(key, []))
-    design = state.get("design") or {}
+    design = (_change(state) or ({}, ""))[0]
     if design.get("change_type") == "Remove":
         actions.append(f"remove {_line(design.get('component'))}")
     return actions
@@ -82,10 +88,38 @@ def _structured(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return value
 
 
-def change_request(state: TeamState) -> ChangeRequest | None:
+SOLO_CHANGE_ROLES = frozenset(
+    {"systems-administrator", "network-engineer", "database-administrator", "automation-engineer"}
+)
+"""Roles whose prompt promises an Infrastructure Change Request when they work alone."""
+SOLO_WINDOW_ROLES = frozenset(
+    {"systems-administrator", "network-engineer", "database-administrator"}
+)
+"""Roles whose prompt also promises a Maintenance Notification for the change's window."""
+
+
+def _change(state: TeamState) -> tuple[dict[str, Any], str] | None:
+    """The change this run proposes and who requests it: the architect's design; or, in a
+    single-role run, the ``change`` the role's structured report proposes (the model
+    decides whether there is one; nothing is inferred from its prose)."""
     design = _structured(state.get("design"))
-    if not design:
+    if design:
+        return design, "infrastructure-architect"
+    entry = state.get("subagent_type") or ""
+    if entry not in SOLO_CHANGE_ROLES:
         return None
+    report = _structured((state.get("results") or {}).get(entry))
+    proposal = (report or {}).get("change")
+    if not isinstance(proposal, dict) or not proposal.get("change_type"):
+        return None
+    return {**proposal, "summary": (report or {}).get("summary", "")}, entry
+
+
+def change_request(state: TeamState) -> ChangeRequest | None:
+    found = _change(state)
+    if not found:
+        return None
+    design, requester = found
     return ChangeRequest(
         type=design["change_type"],
         component=_line(design.get("component")),
@@ -93,13 +127,16 @@ def change_request(state: TeamState) -> ChangeRequest | None:
         justification=_line(design.get("justification")),
         timeline=_line(design.get("timeline")),
         impact=_line(design.get("impact")),
-        requester=display_name("infrastructure-architect"),
+        requester=display_name(requester),
     )
 
 
 def maintenance_window(state: TeamState) -> MaintenanceNotification | None:
-    design = _structured(state.get("design"))
-    if not design:
+    found = _change(state)
+    if not found:
+        return None
+    design, requester = found
+    if requester != "infrastructure-architect" and requester not in SOLO_WINDOW_ROLES:
         return None
     started = datetime.fromisoformat(state["started_at"])
     start = (started + MAINTENANCE_LEAD).replace(hour=2, minute=0, second=0, microsecond=0)
@@ -177,6 +214,15 @@ def _clock(stamp: str) -> str:
     return datetime.fromisoformat(stamp).strftime("%Y-%m-%d %H:%M")
 
 
+def minutes_open_at_start(state: TeamState) -> float | None:
+    """How long the incident had been open when the team received it, in minutes; None
+    when the caller gave no start time (``opened_at``)."""
+    opened, started = state.get("opened_at"), state.get("started_at")
+    if not opened or not started:
+        return None
+    return minutes_open(datetime.fromisoformat(opened), datetime.fromisoformat(started))
+
+
 def postmortem(state: TeamState) -> str | None:
     """A blameless postmortem draft for a P1 or P2 incident whose run is over for the team:
     resolved at a rung, or handed to a person. The timeline is the trail's own timestamps
@@ -201,12 +247,21 @@ def postmortem(state: TeamState) -> str | None:
         }
         for step in trail
     ]
-    if state.get("resolved") and last.get("at"):
+    opened = state.get("opened_at")
+    if state.get("resolved") and last.get("at") and opened:
+        minutes = _minutes(opened, last["at"])
+        met = "met" if minutes < MTTR_TARGET_MINUTES else "missed"
+        recovery = (
+            f"{minutes:.1f} min from the incident's start ({_clock(opened)} UTC) to "
+            f"resolution: target under {MTTR_TARGET_MINUTES} min {met}"
+        )
+        outcome = f"Resolved by the {last['role_name']}."
+    elif state.get("resolved") and last.get("at"):
         minutes = _minutes(started, last["at"])
         recovery = (
             f"resolved {minutes:.1f} min after the team received it; the time to recovery "
             f"(target under {MTTR_TARGET_MINUTES} min) counts from the incident's start, "
-            "which the report does not give"
+            "which the run was not given (pass `opened_at`)"
         )
         outcome = f"Resolved by the {last['role_name']}."
     else:
@@ -232,6 +287,27 @@ def postmortem(state: TeamState) -> str | None:
     )
 
 
+_REPORT_STAGES = {"automation-engineer": "codify", "site-reliability-engineer": "operate"}
+
+
+def collect_handoffs(state: TeamState) -> list[RecordedHandOff]:
+    """Every cross-team hand-off the roles decided, in run order: the architect's design,
+    each role's report, then each escalation rung (triage included). The graph decides
+    none itself; an unstructured answer hands nothing over."""
+    found: list[RecordedHandOff] = []
+    design = _structured(state.get("design"))
+    if design:
+        found += recorded("infrastructure-architect", "design", design.get("handoffs", []))
+    for role, report in (state.get("results") or {}).items():
+        if _structured(report):
+            stage = _REPORT_STAGES.get(role, "implement")
+            found += recorded(role, stage, report.get("handoffs", []))
+    for step in state.get("trail", []):
+        stage = "triage" if step.get("rung") == "on-call" else "escalation"
+        found += recorded(str(step.get("role", "")), stage, step.get("handoffs", []))
+    return found
+
+
 def _approved(decisions: list[dict[str, Any]]) -> bool:
     return any(d.get("gate") == "Change Approval" and d.get("approved") for d in decisions)
 
@@ -240,7 +316,7 @@ def evaluate_gates(state: TeamState, decisions: list[dict[str, Any]]) -> list[di
     """Change Approval and Production Readiness for a request run (none for incidents)."""
     if state.get("kind") != "request":
         return []
-    design = _structured(state.get("design")) or {}
+    design = (_change(state) or ({}, ""))[0]
     reviews = _tool_data(state, "terraform_plan_review")
     risks = [*design.get("risks", []), *(str(r.get("risk", "")) for r in reviews)]
     alerts = bool(_tool_data(state, "burn_rate_alerts"))
@@ -257,7 +333,12 @@ def evaluate_gates(state: TeamState, decisions: list[dict[str, Any]]) -> list[di
             monitoring_prepared=alerts,
         )
     )
-    readiness = evaluate_production_readiness(_readiness(state, alerts=alerts, runbooks=runbooks))
+    readiness = evaluate_production_readiness(
+        apply_evidence(
+            apply_evidence(_readiness(state, alerts=alerts, runbooks=runbooks), _given(state)),
+            live_readiness(state),
+        )
+    )
     unverified = [display_name(role) for role in state.get("unstructured", [])]
     return [
         {
@@ -269,6 +350,18 @@ def evaluate_gates(state: TeamState, decisions: list[dict[str, Any]]) -> list[di
         }
         for decision in (change, readiness)
     ]
+
+
+APPROVAL_ITEM = "Maintenance window scheduled"
+"""The Change Approval item only a person's approval closes (it schedules the window)."""
+
+
+def awaiting_approval(change_gate: dict[str, Any]) -> bool:
+    """True when a Change Approval result is open on the approval alone: every other item
+    (request, risks, rollback, stakeholders notified, monitoring) is met and no role's
+    answer was unstructured. Asking a person earlier would approve a change that still
+    cannot pass; asking then lets the gate close."""
+    return change_gate.get("open_items") == [APPROVAL_ITEM] and not change_gate.get("unverified")
 
 
 def _readiness(state: TeamState, *, alerts: bool, runbooks: bool) -> ReadinessRecord:
@@ -310,6 +403,48 @@ def _readiness(state: TeamState, *, alerts: bool, runbooks: bool) -> ReadinessRe
             else "no DR exercise recorded"
         ),
     )
+
+
+_UP_QUERY = re.compile(r"^\s*up\s*(\{[^}]*\})?\s*$")
+"""A Prometheus query of the ``up`` series alone, optionally with label matchers."""
+
+
+def _given(state: TeamState) -> ReadinessEvidence | None:
+    """The Production Readiness evidence the caller passed in with the task."""
+    raw = state.get("evidence")
+    return ReadinessEvidence.model_validate(raw) if raw else None
+
+
+def live_readiness(state: TeamState) -> ReadinessEvidence | None:
+    """Production Readiness evidence from this run's live checks.
+
+    Monitoring is configured when a live ``query_prometheus`` of ``up`` returned series,
+    each a target Prometheus scrapes; every target at 1 passes, any at 0 fails (Prometheus
+    docs, "Jobs and instances": ``up`` is 1 when the scrape succeeded, 0 when it failed).
+    The last such query of the run counts; a truncated answer (more targets than the tool
+    returns) gives no verdict. No other item has a live check yet.
+    """
+    monitoring: Evidence | None = None
+    for data in _tool_data(state, "query_prometheus"):
+        if not _UP_QUERY.match(str(data.get("query", ""))) or not data.get("series"):
+            continue
+        if data.get("truncated"):
+            continue  # targets beyond the bounded output are unseen: no verdict
+        values = [row.get("value") for row in data["series"]]
+        down = [row.get("series", "") for row in data["series"] if row.get("value") != 1]
+        total = int(data.get("series_count") or len(values))
+        monitoring = Evidence(
+            source=(
+                f"Prometheus scrapes {total} target(s) for `{data['query']}`, all up "
+                "(query_prometheus)"
+                if not down
+                else f"{len(down)} of {total} target(s) down for `{data['query']}`: "
+                + ", ".join(str(d) for d in down[:5])
+                + " (query_prometheus)"
+            ),
+            passed=not down,
+        )
+    return ReadinessEvidence(monitoring_configured=monitoring) if monitoring else None
 
 
 def render_artifacts(state: TeamState) -> dict[str, str]:
@@ -372,11 +507,19 @@ def _decision(state: TeamState, results: dict[str, dict[str, Any]]) -> str:
         else:
             where = f"escalated by the {last.get('role_name')}"
         owner = state.get("component_owner")
+        age = minutes_open_at_start(state)
+        ladder = (
+            ""
+            if age is None
+            else f" Open {age:.0f} min when the team received it "
+            "(escalation ladder: 15, 30 and 60 minutes)."
+        )
         return (
             f"{triage.get('severity') or 'Unrated'} incident, component "
             f"{triage.get('component') or 'unknown'}"
             + (f" (owner {display_name(owner)})" if owner else "")
             + f"; {where}."
+            + ladder
         )
     summaries = [without_offline_stamp(str(r.get("summary", ""))) for r in results.values()]
     return " ".join(s for s in summaries if s)
@@ -426,6 +569,11 @@ def render_report(
             status_line=_status_line(state, pending),
             decision=_decision(state, results),
             next_actions=_next_actions(state, results, pending),
+            on_call=state.get("on_call") or [],
+            handoffs=[
+                {**h.model_dump(), "role_name": display_name(h.role)}
+                for h in collect_handoffs(state)
+            ],
             engaged=[display_name(role) for role in state.get("engaged", [])],
             design=state.get("design"),
             results=results,

@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from infra_team.handoffs import HandOff
+
 Specialist = Literal["systems-administrator", "network-engineer", "database-administrator"]
 ComponentOwner = Specialist
 
@@ -49,6 +51,23 @@ class ArchitectDesign(_Stage):
     impact: str
     risks: list[str] = Field(description="Risk assessment: each risk with its mitigation.")
     rollback_plan: str = Field(description="How to undo the change; empty if none exists.")
+    handoffs: list[HandOff] = Field(
+        default_factory=list,
+        description="Work for another team (Development, Security, QA): only when it needs them.",
+    )
+
+
+class ChangeProposal(_Stage):
+    """A change a single role proposes when it works alone (no architect's design): the
+    fields of an Infrastructure Change Request, its risks and its rollback."""
+
+    change_type: Literal["New", "Modify", "Remove"]
+    component: str = Field(description="Main component: Server, Network, Database, ...")
+    justification: str
+    timeline: str
+    impact: str
+    risks: list[str] = Field(description="Risk assessment: each risk with its mitigation.")
+    rollback_plan: str = Field(description="How to undo the change; empty if none exists.")
 
 
 class RoleReport(_Stage):
@@ -58,6 +77,15 @@ class RoleReport(_Stage):
     findings: list[str] = Field(description="Facts found, each naming the tool that showed it.")
     actions: list[str] = Field(description="Concrete next steps or changes this role proposes.")
     deliverable: str = Field(description="The role's artifact as Markdown (config, code, plan).")
+    change: ChangeProposal | None = Field(
+        default=None,
+        description="The change to request, when this role alone proposes one (a config, "
+        "patch or cutover); none in the team flow, where the architect writes it.",
+    )
+    handoffs: list[HandOff] = Field(
+        default_factory=list,
+        description="Work for another team (Development, Security, QA): only when it needs them.",
+    )
 
 
 class TriageDecision(_Stage):
@@ -75,6 +103,10 @@ class TriageDecision(_Stage):
     resolved: bool = Field(description="True only if the on-call SRE has resolved it.")
     summary: str
     findings: list[str]
+    handoffs: list[HandOff] = Field(
+        default_factory=list,
+        description="Work for another team (Development, Security, QA): only when it needs them.",
+    )
 
 
 class EscalationStep(_Stage):
@@ -88,6 +120,10 @@ class EscalationStep(_Stage):
     summary: str
     findings: list[str]
     actions: list[str]
+    handoffs: list[HandOff] = Field(
+        default_factory=list,
+        description="Work for another team (Development, Security, QA): only when it needs them.",
+    )
 
 
 STAGE_SCHEMAS: dict[str, type[_Stage]] = {

@@ -12,6 +12,7 @@ from typing import Any
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
+from infra_team.graph._checkpoints import mark_pausable, pausable, role_agent_config
 from infra_team.graph._schemas import BRIEF_KEY
 from infra_team.stages import requested_writes
 
@@ -27,12 +28,17 @@ def route_by_writes(variants: dict[frozenset[str], Runnable[Any, Any]]) -> Runna
         return writing if requested_writes(_request(state)) else plain
 
     def invoke(state: dict[str, Any], config: RunnableConfig) -> Any:
-        return choose(state).invoke(state, config)
+        agent = choose(state)
+        return agent.invoke(state, role_agent_config(config, agent))
 
     async def ainvoke(state: dict[str, Any], config: RunnableConfig) -> Any:
-        return await choose(state).ainvoke(state, config)
+        agent = choose(state)
+        return await agent.ainvoke(state, role_agent_config(config, agent))
 
-    return RunnableLambda(invoke, afunc=ainvoke, name="stage-agent")
+    router = RunnableLambda(invoke, afunc=ainvoke, name="stage-agent")
+    if any(pausable(agent) for agent in variants.values()):
+        mark_pausable(router)  # the checkpointer reaches the router; it decides per agent
+    return router
 
 
 def _request(state: dict[str, Any]) -> str:

@@ -69,6 +69,12 @@ class TeamState(TypedDict):
     """What resolves to the same models again on resume; None for a model instance."""
     started_at: NotRequired[str]
     """UTC ISO-8601 time the run started; dates in artifacts derive from it."""
+    opened_at: NotRequired[str | None]
+    """When the incident began (UTC ISO-8601), as the caller gave it; picks the rung."""
+    evidence: NotRequired[dict[str, Any] | None]
+    """Production Readiness evidence the caller gave (``gates.ReadinessEvidence`` dump)."""
+    on_call: NotRequired[list[dict[str, Any]]]
+    """Named people on call when an incident run started (``roster.OnCallPerson`` dumps)."""
     kind: NotRequired[Literal["request", "incident"]]
     intake_reason: NotRequired[str]
     design: NotRequired[dict[str, Any]]

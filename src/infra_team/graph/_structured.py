@@ -31,6 +31,7 @@ from functools import cache
 from typing import Any, Literal
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
+from langchain.agents.middleware.model_call_limit import ModelCallLimitState
 from langchain.agents.middleware.types import hook_config
 from langchain.agents.structured_output import (
     ProviderStrategy,
@@ -50,6 +51,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 from langgraph.runtime import Runtime
 from pydantic import BaseModel, ValidationError
 
+from infra_team.graph._stage_middleware import ComposedCallMiddleware
 from infra_team.prompts import render_fragment
 
 AnswerMode = Literal["native", "forced", "auto"]
@@ -121,7 +123,8 @@ def _fields(schema: type[BaseModel]) -> tuple[dict[str, str], ...]:
 
 @cache
 def answer_instruction(schema: type[BaseModel], *, forced: bool) -> str:
-    """The "Your answer" section of the system prompt: the tool's name and fields."""
+    """What closes the stage prompt's "Your answer" section: the answer tool's name and
+    fields (with their descriptions only when the tool's schema is not sent)."""
     return render_fragment(
         "answer_tool.md", tool=schema.__name__, fields=_fields(schema), forced=forced
     ).strip()
@@ -215,6 +218,10 @@ class StructuredAnswerMiddleware(AgentMiddleware[Any, Any, Any]):
         self.schema = schema
         self.tool = schema.__name__
         self._tool_spec = convert_to_openai_tool(schema)
+        # Built once: a strategy derives the schema's JSON schema when constructed, which
+        # cost more than the rest of a model call's middleware together.
+        self._native = ProviderStrategy(schema)
+        self._forced = ToolStrategy(schema)
 
     # --- the request in each mode -------------------------------------------------------
 
@@ -223,13 +230,9 @@ class StructuredAnswerMiddleware(AgentMiddleware[Any, Any, Any]):
         base = request.system_message.text if request.system_message else ""
         system = SystemMessage(content=f"{base}\n\n{instruction}".strip())
         if mode == "native":
-            return request.override(
-                system_message=system, response_format=ProviderStrategy(self.schema)
-            )
+            return request.override(system_message=system, response_format=self._native)
         if mode == "forced":
-            return request.override(
-                system_message=system, response_format=ToolStrategy(self.schema)
-            )
+            return request.override(system_message=system, response_format=self._forced)
         return request.override(
             system_message=system,
             response_format=None,
@@ -367,6 +370,72 @@ class AnswerReminderMiddleware(AgentMiddleware[Any, Any, Any]):
     @hook_config(can_jump_to=["model"])
     async def aafter_model(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:
         return self.after_model(state, runtime)
+
+
+class LimitedAnswerReminderMiddleware(ComposedCallMiddleware):
+    """The model call limit, ``AnswerReminderMiddleware`` and the wrap hooks of ``parts``
+    in one middleware, with one node a turn (each node is a step of the agent's graph):
+
+    - ``after_model`` counts the call, then reminds (``AnswerReminderMiddleware``), so the
+      limit still ends the loop;
+    - at the limit the next model call is not made: the wrap answers with the limit's
+      message, unnamed, as ``ModelCallLimitMiddleware`` does from its ``before_model``
+      node (its exit behaviour ``end``: the tools of the last call have run), and the
+      count past the limit ends the loop there.
+    """
+
+    state_schema = ModelCallLimitState
+
+    def __init__(
+        self,
+        schema: type[BaseModel],
+        *parts: AgentMiddleware[Any, Any, Any],
+        run_limit: int,
+    ) -> None:
+        super().__init__(*parts)
+        self.run_limit = run_limit
+        self._reminder = AnswerReminderMiddleware(schema)
+
+    @property
+    def name(self) -> str:
+        return f"LimitedAnswerReminder[{super().name}]"
+
+    @hook_config(can_jump_to=["model"])
+    def after_model(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:
+        count = state.get("run_model_call_count", 0) + 1
+        update: dict[str, Any] = {
+            "thread_model_call_count": state.get("thread_model_call_count", 0) + 1,
+            "run_model_call_count": count,
+        }
+        if count > self.run_limit:  # the limit's message: nothing more to ask
+            return update
+        return {**update, **(self._reminder.after_model(state, runtime) or {})}
+
+    @hook_config(can_jump_to=["model"])
+    async def aafter_model(self, state: Any, runtime: Runtime[Any]) -> dict[str, Any] | None:
+        return self.after_model(state, runtime)
+
+    def _spent(self, request: ModelRequest[Any]) -> ModelResponse[Any] | None:
+        state: Any = request.state
+        count = int(state.get("run_model_call_count", 0))
+        if count < self.run_limit:
+            return None
+        text = f"Model call limits exceeded: run limit ({count}/{self.run_limit})"
+        return ModelResponse(result=[AIMessage(content=text)])
+
+    def wrap_model_call(
+        self,
+        request: ModelRequest[Any],
+        handler: Callable[[ModelRequest[Any]], ModelResponse[Any]],
+    ) -> ModelResponse[Any]:
+        return self._spent(request) or super().wrap_model_call(request, handler)
+
+    async def awrap_model_call(
+        self,
+        request: ModelRequest[Any],
+        handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]],
+    ) -> ModelResponse[Any]:
+        return self._spent(request) or await super().awrap_model_call(request, handler)
 
 
 def prose_answer(messages: list[BaseMessage], agent_name: str) -> str:

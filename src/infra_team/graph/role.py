@@ -12,13 +12,14 @@ from typing import Any
 
 import jinja2
 from langchain.agents import create_agent
-from langchain.agents.middleware import AgentMiddleware, ModelCallLimitMiddleware
+from langchain.agents.middleware import AgentMiddleware
 from langchain.agents.structured_output import ToolStrategy
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 from pydantic import BaseModel
 
+from infra_team.graph._checkpoints import mark_pausable
 from infra_team.graph._middleware import ScrubOutputMiddleware, tool_result
 from infra_team.graph._request import TypedRequestMiddleware, shown_brief
 from infra_team.graph._schemas import (
@@ -29,9 +30,13 @@ from infra_team.graph._schemas import (
     unstructured_output,
 )
 from infra_team.graph._stage_agent import route_by_writes
-from infra_team.graph._stage_middleware import with_tool_events
+from infra_team.graph._stage_middleware import (
+    inline_hooks,
+    install_inline_hooks,
+    with_tool_events,
+)
 from infra_team.graph._structured import (
-    AnswerReminderMiddleware,
+    LimitedAnswerReminderMiddleware,
     StructuredAnswerMiddleware,
     prose_answer,
 )
@@ -59,6 +64,7 @@ def build_role_agent(spec: RoleSpec, model: BaseChatModel, stage: Stage) -> Runn
     """The agent for one role at one stage: the stage's prompt, the stage's tools, the
     stage schema (a stage that may propose writes routes each brief to the agent bound
     with write tools only when the request asks for a write)."""
+    install_inline_hooks()
     variants = {
         writes: _build_agent(spec, model, stage, writes)
         for writes in write_variants(spec.name, stage)
@@ -70,20 +76,23 @@ def _build_agent(
     spec: RoleSpec, model: BaseChatModel, stage: Stage, writes: frozenset[str]
 ) -> Runnable[Any, Any]:
     """The answer is asked for in the mode the model's provider accepts, and read from
-    wherever the model put it (``graph._structured``); the reminder comes first so that
-    its jump back to the model follows the call limit's count, and the answer middleware
-    last so that a rejected mode is retried in the next one. Tool progress events come
-    from a callback (``with_tool_events``), not a hook, to save thread-pool hops."""
+    wherever the model put it (``graph._structured``); the reminder follows the call
+    limit's count, and the answer middleware is innermost so that a rejected mode is
+    retried in the next one. Tool progress events come from a callback
+    (``with_tool_events``), not a hook, and the wrap hooks are composed into one
+    middleware, to save thread-pool hops and graph steps."""
     tools = list(stage_tools(spec.name, stage, writes))
     schema = STAGE_SCHEMAS[stage]
     middleware: list[AgentMiddleware[Any, Any, Any]] = [
-        AnswerReminderMiddleware(schema),
-        ModelCallLimitMiddleware(run_limit=MODEL_CALL_LIMIT, exit_behavior="end"),
-        ScrubOutputMiddleware(spec.name),
-        TypedRequestMiddleware(),  # model and tools get the request as typed
-        StructuredAnswerMiddleware(schema),  # innermost: reads the answer, retries a mode
+        LimitedAnswerReminderMiddleware(
+            schema,
+            ScrubOutputMiddleware(spec.name),
+            TypedRequestMiddleware(),  # model and tools get the request as typed
+            StructuredAnswerMiddleware(schema),  # innermost: reads the answer, retries a mode
+            run_limit=MODEL_CALL_LIMIT,
+        ),
     ]
-    return create_agent(
+    agent = create_agent(
         model,
         tools,
         system_prompt=build_stage_prompt(spec, stage, tuple(tool.name for tool in tools)),
@@ -91,6 +100,9 @@ def _build_agent(
         middleware=middleware,
         name=agent_name(spec.name, stage),
     )
+    if any((tool.metadata or {}).get("writes") for tool in tools):
+        mark_pausable(agent)  # a write tool asks for Change Approval: it may pause
+    return agent
 
 
 def agent_name(role: str, stage: str) -> str:
@@ -169,7 +181,8 @@ def run_stage(agent: Runnable[Any, Any], brief: StageBrief, config: RunnableConf
 async def arun_stage(
     agent: Runnable[Any, Any], brief: StageBrief, config: RunnableConfig
 ) -> StageOutcome:
-    result = await agent.ainvoke(
-        {"messages": [brief_message(brief)]}, with_tool_events(config, brief.role)
-    )
+    with inline_hooks():
+        result = await agent.ainvoke(
+            {"messages": [brief_message(brief)]}, with_tool_events(config, brief.role)
+        )
     return _outcome(brief, result)

@@ -17,6 +17,7 @@ or SRE request returns that role's deliverable through the gates.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -24,13 +25,14 @@ from typing import Any, cast
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
 from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from langgraph._internal._runnable import RunnableCallable
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 from langgraph.types import Overwrite, Send
 
-from infra_team.approvals import ApprovalRequest, request_decision
+from infra_team.approvals import ApprovalRequest, can_interrupt, request_decision
 from infra_team.errors import ErrorCode, GraphBuildError, InvalidRequestError
 from infra_team.graph import _artifacts
 from infra_team.graph._checkpoints import role_agent_config
@@ -44,17 +46,21 @@ from infra_team.graph.role import (
     build_role_agent,
     run_stage,
 )
+from infra_team.incident_record import record_incident
 from infra_team.offline._routing import classify_kind, component_ownership
-from infra_team.oncall import ON_CALL_POLICY
+from infra_team.oncall import ON_CALL_POLICY, rung_after_triage
 from infra_team.oncall import component_owner as policy_owner
 from infra_team.registry import (
     SPECIALISTS,
     SUBAGENT_TYPES,
     TEAM,
+    RoleType,
     display_name,
     registry,
 )
+from infra_team.roster import people_on_call
 from infra_team.scrub import raw_request, scrub, scrub_obj
+from infra_team.tools.analysers.incidents import incident_store
 
 ARCHITECT = "infrastructure-architect"
 SRE = "site-reliability-engineer"
@@ -130,14 +136,14 @@ class _RoleNode:
 
     def invoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
         stage, brief = self._brief(state)
-        agent_config = role_agent_config(config)
+        agent_config = role_agent_config(config, self.agents[stage])
         with node_events():
             outcome = run_stage(self.agents[stage], brief, agent_config)
         return self._done(state, stage, outcome)
 
     async def ainvoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
         stage, brief = self._brief(state)
-        agent_config = role_agent_config(config)
+        agent_config = role_agent_config(config, self.agents[stage])
         with node_events():
             outcome = await arun_stage(self.agents[stage], brief, agent_config)
         return self._done(state, stage, outcome)
@@ -255,6 +261,7 @@ def _trail_entry(role: str, rung: str, output: dict[str, Any]) -> dict[str, Any]
         "summary": output.get("summary", ""),
         "reason": output.get("escalate_reason", ""),
         "actions": list(output.get("actions", [])),
+        "handoffs": list(output.get("handoffs", [])),
         "at": datetime.now(UTC).isoformat(),
     }
 
@@ -355,7 +362,10 @@ def _route_sre(state: TeamState) -> str:
     if state.get("error"):
         return REPORT
     if state.get("kind") == "incident":
-        return REPORT if state.get("resolved") else state.get("component_owner") or DEFAULT_OWNER
+        if state.get("resolved"):
+            return REPORT
+        owner = cast("RoleType | None", state.get("component_owner"))
+        return rung_after_triage(_artifacts.minutes_open_at_start(state), owner)
     return GATES
 
 
@@ -419,12 +429,18 @@ def _gates_node(state: TeamState) -> dict[str, Any]:
     decisions = list(state.get("decisions", []))
     new_decisions: list[dict[str, Any]] = []
     destructive = _artifacts.destructive_actions(state)
-    if destructive and not any(d.get("gate") == "Change Approval" for d in decisions):
-        change = _artifacts.evaluate_gates(state, decisions)[0]
+    undecided = not any(d.get("gate") == "Change Approval" for d in decisions)
+    change = _artifacts.evaluate_gates(state, decisions)[0] if undecided else {}
+    # An ordinary change pauses once a person's approval is all the gate still needs.
+    ready = undecided and _artifacts.awaiting_approval(change) and can_interrupt()
+    if (destructive and undecided) or ready:
         request = ApprovalRequest(
             kind="change_approval",
             gate="Change Approval",
-            question="The plan holds destructive actions. Approve the change?",
+            question="The plan holds destructive actions. Approve the change?"
+            if destructive
+            else "Every other Change Approval item is met. Approve the change and its "
+            "maintenance window?",
             details={"destructive_actions": destructive, "open_items": change["open_items"]},
         )
         decision = request_decision(request)
@@ -469,9 +485,32 @@ def _human_node(state: TeamState) -> dict[str, Any]:
 
 
 def _report_node(state: TeamState) -> dict[str, Any]:
+    on_call = people_on_call(state)  # named people (roster, PagerDuty) for an incident
+    state = cast(TeamState, {**state, "on_call": on_call})
     artifacts = scrub_obj(_artifacts.render_artifacts(state))
+    # A finished incident leaves its record (timeline, recovery time) and postmortem.
+    record_incident(
+        incident_store(),
+        state,
+        scrub_obj(_artifacts.incident_communication(state)),
+        artifacts.get("postmortem"),
+    )
     report = scrub(_artifacts.render_report(state, artifacts))
-    return {"artifacts": artifacts, "report": report, "messages": [AIMessage(content=report)]}
+    return {
+        "artifacts": artifacts,
+        "report": report,
+        "messages": [AIMessage(content=report)],
+        "on_call": on_call,
+    }
+
+
+def _report_only_node(state: TeamState) -> dict[str, Any]:
+    """The report node of a graph whose caller reads ``report`` (the package's own entry
+    points): without the report's copy as a message, which doubled the size of the
+    run's last checkpoint."""
+    update = _report_node(state)
+    del update["messages"]
+    return update
 
 
 # --- build --------------------------------------------------------------------------------
@@ -484,9 +523,12 @@ def build_team_graph(
     store: BaseStore | None = None,
     entry: str = TEAM,
     name: str = "infrastructure-team",
+    report_message: bool = True,
 ) -> CompiledStateGraph[Any, Any, Any, Any]:
     """Compile the supervisor graph. ``models`` maps each subagent type to its chat model;
-    ``entry`` is the subagent type used when the input names none."""
+    ``entry`` is the subagent type used when the input names none. With
+    ``report_message`` the report is also the last message (what hosts that run the graph
+    read); without, only the ``report`` key holds it."""
     specs = registry()
     missing = [role for role in _STAGES if role not in models]
     if missing:
@@ -511,25 +553,26 @@ def build_team_graph(
         choose = choosers.get(role, _specialist_choose)
         node = _RoleNode(role, agents(role), choose, _make_report_finish(role))
         builder.add_node(role, node.runnable())
-    builder.add_node(JOIN, _join_node)
-    builder.add_node(GATES, _gates_node)
-    builder.add_node(HUMAN, _human_node)
-    builder.add_node(REPORT, _report_node)
+    builder.add_node(JOIN, _inline(_join_node, trace=False))
+    builder.add_node(GATES, _inline(_gates_node, trace=False))
+    builder.add_node(HUMAN, _inline(_human_node, trace=False))
+    report = _report_node if report_message else _report_only_node
+    builder.add_node(REPORT, _inline(report, trace=False))
 
     builder.add_edge(START, INTAKE)
     builder.add_conditional_edges(
-        INTAKE, _route_intake, [ARCHITECT, *SPECIALISTS, AUTOMATION, SRE, REPORT]
+        INTAKE, _inline(_route_intake), [ARCHITECT, *SPECIALISTS, AUTOMATION, SRE, REPORT]
     )
     builder.add_conditional_edges(
-        ARCHITECT, _route_architect, [*SPECIALISTS, AUTOMATION, HUMAN, REPORT]
+        ARCHITECT, _inline(_route_architect), [*SPECIALISTS, AUTOMATION, HUMAN, REPORT]
     )
     for specialist in SPECIALISTS:
         builder.add_conditional_edges(
-            specialist, _route_specialist, [JOIN, ARCHITECT, GATES, REPORT]
+            specialist, _inline(_route_specialist), [JOIN, ARCHITECT, GATES, REPORT]
         )
-    builder.add_conditional_edges(JOIN, _route_join, [AUTOMATION, REPORT])
-    builder.add_conditional_edges(AUTOMATION, _route_automation, [SRE, GATES, REPORT])
-    builder.add_conditional_edges(SRE, _route_sre, [*SPECIALISTS, GATES, REPORT])
+    builder.add_conditional_edges(JOIN, _inline(_route_join), [AUTOMATION, REPORT])
+    builder.add_conditional_edges(AUTOMATION, _inline(_route_automation), [SRE, GATES, REPORT])
+    builder.add_conditional_edges(SRE, _inline(_route_sre), [*SPECIALISTS, ARCHITECT, GATES, REPORT])
     builder.add_edge(GATES, REPORT)
     builder.add_edge(HUMAN, REPORT)
     builder.add_edge(REPORT, END)
@@ -542,7 +585,8 @@ def build_team_graph(
     # writes (the input as given) in the input checkpoint, which ``get_state_history``
     # shows: scrub the input before the start task writes it.
     start = graph.nodes[START]
-    graph.nodes[START] = start.copy({"writers": [_ShownInput(_shown_input), *start.writers]})
+    shown = _ShownInput(_shown_input, afunc=_ashown_input)
+    graph.nodes[START] = start.copy({"writers": [shown, *start.writers]})
     return graph
 
 
@@ -550,6 +594,19 @@ class _ShownInput(RunnableLambda[Any, Any]):
     """A hashable lambda: LangGraph keeps writers in sets when it draws the graph."""
 
     __hash__ = object.__hash__  # type: ignore[assignment]
+
+
+def _inline(func: Callable[..., Any], *, trace: bool = True) -> Runnable[Any, Any]:
+    """A deterministic node or edge that runs on the event loop's thread in async runs.
+
+    LangGraph gives a plain function an async form that runs it in a worker thread (one
+    thread-pool hop per node or edge, a dozen a run); these functions are quick, pure CPU
+    work (or an ``interrupt``), so their async form calls them in place."""
+
+    async def afunc(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return RunnableCallable(func, functools.wraps(func)(afunc), name=func.__name__, trace=trace)
 
 
 def _shown_input(value: Any) -> Any:
@@ -562,3 +619,7 @@ def _shown_input(value: Any) -> Any:
     if "messages" in shown:
         shown["messages"] = shown_messages([], shown["messages"])
     return shown
+
+
+async def _ashown_input(value: Any) -> Any:
+    return _shown_input(value)

@@ -93,8 +93,9 @@ class ApiTarget(BaseModel):
     """Name used in messages, e.g. ``Prometheus``."""
     base_url: str
     """Scheme, host and any path prefix; request paths are appended to it."""
-    auth_scheme: Literal["Bearer", "OAuth"] | None = None
-    """``Authorization`` scheme sent with ``token``."""
+    auth_scheme: Literal["Bearer", "OAuth", "Token"] | None = None
+    """``Authorization`` scheme sent with ``token`` (``Token`` is PagerDuty's REST API form,
+    ``Token token=<key>``)."""
     token: SecretStr | None = None
     """Credential for ``auth_scheme``."""
     username: str | None = None
@@ -111,7 +112,7 @@ class ApiTarget(BaseModel):
         ]
         decorated = []
         if self.auth_scheme is not None and self.token is not None:
-            decorated.append(f"{self.auth_scheme} {self.token.get_secret_value()}")
+            decorated.append(self._authorization())
         if self.username is not None and self.password is not None:
             password = self.password.get_secret_value()
             decorated += [
@@ -123,8 +124,14 @@ class ApiTarget(BaseModel):
     def headers(self) -> dict[str, str]:
         headers = {"Accept": "application/json", "User-Agent": f"infra-team/{__version__}"}
         if self.auth_scheme is not None and self.token is not None:
-            headers["Authorization"] = f"{self.auth_scheme} {self.token.get_secret_value()}"
+            headers["Authorization"] = self._authorization()
         return headers
+
+    def _authorization(self) -> str:
+        secret = self.token.get_secret_value() if self.token is not None else ""
+        if self.auth_scheme == "Token":
+            return f"Token token={secret}"
+        return f"{self.auth_scheme} {secret}"
 
     def basic_auth(self) -> httpx.BasicAuth | None:
         if self.username is None or self.password is None:
