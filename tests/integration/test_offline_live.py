@@ -180,3 +180,37 @@ def test_an_incident_run_cites_the_alerts_the_lag_and_up_it_measured(
     for tool in ("list_alertmanager_alerts", "query_prometheus", "postgres_replication"):
         assert f"`{tool}` | success" in evidence
     assert "`postgres_locks` | no_data | No session waits on a lock" in evidence
+
+
+def test_a_change_run_cites_the_lag_and_closes_monitoring_on_the_measured_up(
+    cluster: Cluster, prometheus: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Configured against the local PostgreSQL and Prometheus: the DBA's report carries
+    the lag the primary measured, and the Production Readiness gate's monitoring item is
+    met on the ``up`` series the SRE read from the real Prometheus."""
+    monkeypatch.setenv("INFRA_TEAM_POSTGRES_DSN", cluster.primary)
+    monkeypatch.setenv("INFRA_TEAM_PROMETHEUS_URL", prometheus)
+    reset_settings()
+    with replay_paused(cluster):
+        result = task(
+            "infrastructure-team",
+            "New Postgres replica for billing; alert when replica lag exceeds 1 s",
+            model="offline",
+        )
+    assert result.status in {"completed", "interrupted"}, result.error
+    body, evidence = result.report.split("## Tool evidence", 1)
+    lag = re.search(
+        r"Measured replica lag on postgres@127\.0\.0\.1:\d+/postgres: standby1 ([\d.]+) s", body
+    )
+    assert lag is not None and float(lag[1]) > 1.0
+    assert (
+        "- [x] Monitoring configured (Prometheus scrapes 1 target(s) for `up`, all up "
+        "(query_prometheus))" in body
+    )
+    assert "| Site Reliability Engineer | `query_prometheus` | success | `up`: 1 series" in evidence
+
+
+def test_without_prometheus_monitoring_stays_open() -> None:
+    result = task("infrastructure-team", "New Postgres replica for billing", model="offline")
+    assert "- [ ] Monitoring configured (SLO and alert rules written" in result.report
+    assert "`query_prometheus`" not in result.report

@@ -572,7 +572,9 @@ def build_team_graph(
         )
     builder.add_conditional_edges(JOIN, _inline(_route_join), [AUTOMATION, REPORT])
     builder.add_conditional_edges(AUTOMATION, _inline(_route_automation), [SRE, GATES, REPORT])
-    builder.add_conditional_edges(SRE, _inline(_route_sre), [*SPECIALISTS, ARCHITECT, GATES, REPORT])
+    builder.add_conditional_edges(
+        SRE, _inline(_route_sre), [*SPECIALISTS, ARCHITECT, GATES, REPORT]
+    )
     builder.add_edge(GATES, REPORT)
     builder.add_edge(HUMAN, REPORT)
     builder.add_edge(REPORT, END)

@@ -12,7 +12,9 @@ plans read-only calls of the live tools, and the graph runs them like any model'
 - Site Reliability Engineer at triage: the alerts Alertmanager has firing
   (``list_alertmanager_alerts``) and the scrape health of every target (``up``, through
   ``query_prometheus``; Prometheus manual, "Jobs and instances": ``up`` is 1 when the last
-  scrape succeeded and 0 when it failed).
+  scrape succeeded and 0 when it failed). At operate (a change), ``up`` alone: the
+  Production Readiness gate reads it as evidence that monitoring is configured
+  (``infra_team.graph._artifacts.live_readiness``).
 - Systems Administrator at escalation: ``ssh_host_health`` of each host the request names
   that is in ``ssh.hosts``.
 - Network Engineer: ``dns_resolve``, ``tls_check`` and ``http_probe`` of each name the
@@ -123,11 +125,15 @@ def _database(settings: Settings, facts: RequestFacts, text: str, stage: str) ->
     return [call for call in calls if configured(call.name, settings)]
 
 
-def _triage(settings: Settings, facts: RequestFacts, text: str, stage: str) -> list[PlannedCall]:
-    calls = [
-        PlannedCall(name="list_alertmanager_alerts", args={"active": True}, source=MEASURED),
-        PlannedCall(name="query_prometheus", args={"query": UP_QUERY}, source=MEASURED),
-    ]
+def _sre(settings: Settings, facts: RequestFacts, text: str, stage: str) -> list[PlannedCall]:
+    up = PlannedCall(name="query_prometheus", args={"query": UP_QUERY}, source=MEASURED)
+    if stage == "operate":
+        calls = [up]
+    else:
+        calls = [
+            PlannedCall(name="list_alertmanager_alerts", args={"active": True}, source=MEASURED),
+            up,
+        ]
     return [call for call in calls if configured(call.name, settings)]
 
 
@@ -167,13 +173,13 @@ def _url_host(url: str) -> str:
 
 _READERS: dict[str, Callable[[Settings, RequestFacts, str, str], list[PlannedCall]]] = {
     "database-administrator": _database,
-    "site-reliability-engineer": _triage,
+    "site-reliability-engineer": _sre,
     "systems-administrator": _hosts,
     "network-engineer": _network,
 }
 _STAGES: dict[str, frozenset[str]] = {
     "database-administrator": frozenset({"implement", "escalation"}),
-    "site-reliability-engineer": frozenset({"triage"}),
+    "site-reliability-engineer": frozenset({"triage", "operate"}),
     "systems-administrator": frozenset({"escalation"}),
     "network-engineer": frozenset({"implement", "escalation"}),
 }

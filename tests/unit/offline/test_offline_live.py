@@ -69,7 +69,7 @@ def test_database_reads_at_implement_and_escalation(monkeypatch: pytest.MonkeyPa
     assert _live(_plan("database-administrator", "implement", "Rotate the TLS certificate")) == []
 
 
-def test_triage_reads_alertmanager_and_prometheus_only_when_each_is_set(
+def test_sre_reads_alertmanager_and_prometheus_only_when_each_is_set(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     _env(monkeypatch, alertmanager_url="http://127.0.0.1:9093")
@@ -79,7 +79,10 @@ def test_triage_reads_alertmanager_and_prometheus_only_when_each_is_set(
     _env(monkeypatch, prometheus_url="http://127.0.0.1:9090")
     names = [n for n, _ in _live(_plan("site-reliability-engineer", "triage", "checkout 502"))]
     assert names == ["list_alertmanager_alerts", "query_prometheus"]
-    assert _live(_plan("site-reliability-engineer", "operate", "checkout 502")) == []
+    assert _live(_plan("site-reliability-engineer", "operate", "checkout 502")) == [
+        ("query_prometheus", {"query": "up"})
+    ]
+    assert _live(_plan("site-reliability-engineer", "design", "checkout 502")) == []
 
 
 def test_ssh_reads_only_allowlisted_hosts_the_request_names(
