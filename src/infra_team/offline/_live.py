@@ -27,6 +27,7 @@ a ``not_configured`` answer never reaches a report.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -150,19 +151,48 @@ def _hosts(settings: Settings, facts: RequestFacts, text: str, stage: str) -> li
 
 
 def _network(settings: Settings, facts: RequestFacts, text: str, stage: str) -> list[PlannedCall]:
+    """Each allowed URL: its host resolved, its certificate checked on its own port (HTTPS)
+    and the URL probed; each allowed bare name: resolved, its certificate on 443 and
+    ``https://name/`` probed."""
     if not settings.network.targets:
         return []
     allow = Allowlist.of(settings.network)
-    names = [name for name in _names(text) if allow.name_allowed(name)][:MAX_TARGETS]
     urls = [url for url in _urls(text) if allow.name_allowed(_url_host(url))][:MAX_TARGETS]
+    from_urls = {_url_host(url).lower() for url in _urls(text)}
+    names = [name for name in _names(text) if name not in from_urls and allow.name_allowed(name)][
+        :MAX_TARGETS
+    ]
     calls: list[PlannedCall] = []
-    for name in names:
-        calls.append(PlannedCall(name="dns_resolve", args={"name": name}, source=MEASURED))
-        if not name.replace(".", "").isdigit():
-            calls.append(PlannedCall(name="tls_check", args={"host": name}, source=MEASURED))
-    for url in urls or [f"https://{name}/" for name in names if not name[0].isdigit()]:
+    targets = [(url, _url_host(url), _url_port(url)) for url in urls]
+    targets += [(f"https://{name}/", name, 443) for name in names]
+    for url, host, port in targets:
+        if not _is_address(host):
+            calls.append(PlannedCall(name="dns_resolve", args={"name": host}, source=MEASURED))
+        if url.lower().startswith("https://"):
+            args: dict[str, object] = (
+                {"host": host} if port == 443 else {"host": host, "port": port}
+            )
+            calls.append(PlannedCall(name="tls_check", args=args, source=MEASURED))
         calls.append(PlannedCall(name="http_probe", args={"url": url}, source=MEASURED))
     return [call for call in calls if configured(call.name, settings)]
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _url_port(url: str) -> int:
+    """The port of ``url``: the one it states, else 443 for HTTPS and 80 for HTTP."""
+    rest = url.split("://", 1)[1]
+    netloc = re.split(r"[/?#]", rest, maxsplit=1)[0].rsplit("@", 1)[-1]
+    found = re.search(r":(\d{1,5})$", netloc)
+    if found and 0 < int(found[1]) < 65536:
+        return int(found[1])
+    return 443 if url.lower().startswith("https://") else 80
 
 
 def _url_host(url: str) -> str:

@@ -114,9 +114,10 @@ def test_network_probes_only_allowlisted_names(monkeypatch: pytest.MonkeyPatch) 
     assert [(c.name, c.args) for c in calls] == [
         ("dns_resolve", {"name": "shop.example.com"}),
         ("tls_check", {"host": "shop.example.com"}),
+        ("http_probe", {"url": "https://shop.example.com/health"}),
         ("dns_resolve", {"name": "api.example.com"}),
         ("tls_check", {"host": "api.example.com"}),
-        ("http_probe", {"url": "https://shop.example.com/health"}),
+        ("http_probe", {"url": "https://api.example.com/"}),
     ]
     assert all("evil" not in str(c.args) for c in calls)
 
@@ -150,3 +151,14 @@ def test_a_live_result_names_its_server_and_time_and_not_configured_adds_nothing
     )
     assert lines[0].endswith("replay lag 2.500s / 10 bytes (lagging).")
     assert _evidence(plan, measured, silent).measured() == [measured]
+
+
+def test_a_url_with_a_port_is_checked_on_that_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    _env(monkeypatch, network_targets='["127.0.0.1/32", "localhost"]')
+    text = "Is https://localhost:8443/ok healthy? And http://127.0.0.1:8080/ and 10.1.1.1?"
+    calls = live_calls("network-engineer", "escalation", extract_facts(text), text)
+    assert [(c.name, c.args) for c in calls] == [
+        ("tls_check", {"host": "localhost", "port": 8443}),
+        ("http_probe", {"url": "https://localhost:8443/ok"}),
+        ("http_probe", {"url": "http://127.0.0.1:8080/"}),
+    ]
