@@ -214,3 +214,32 @@ def test_without_prometheus_monitoring_stays_open() -> None:
     result = task("infrastructure-team", "New Postgres replica for billing", model="offline")
     assert "- [ ] Monitoring configured (SLO and alert rules written" in result.report
     assert "`query_prometheus`" not in result.report
+
+
+def test_a_network_run_cites_the_certificate_it_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A local TLS server whose certificate expires in 5 days, on the network allowlist:
+    the network engineer's report gives the days the handshake showed, and the probe."""
+    from tests.support.tls_server import tls_server
+
+    with tls_server(days=5) as server:
+        monkeypatch.setenv("INFRA_TEAM_NETWORK_TARGETS", '["localhost", "127.0.0.1/32"]')
+        monkeypatch.setenv("INFRA_TEAM_NETWORK_ALLOW_PRIVATE", "true")
+        monkeypatch.setenv("INFRA_TEAM_NETWORK_CA_FILE", str(server.ca_file))
+        reset_settings()
+        result = task(
+            "infrastructure-team",
+            f"New load balancer and firewall rules in front of https://localhost:{server.port}/ "
+            "for the shop",
+            model="offline",
+        )
+    body, evidence = result.report.split("## Tool evidence", 1)
+    assert (
+        f"Measured: the certificate served on localhost:{server.port} expires in 5 days "
+        "(critical)." in body
+    )
+    assert re.search(
+        rf"`http_probe` \(measured live on https://localhost:{server.port}/, read at [^)]+\): "
+        rf"https://localhost:{server.port}/: 200 ",
+        body,
+    )
+    assert "| Network Engineer | `tls_check` | success | CRITICAL:" in evidence

@@ -238,7 +238,7 @@ def measured_note(tool: str, data: dict[str, Any]) -> str:
     the tool names (``server``, ``host`` or ``url`` of its data, else the service) and the UTC time the engine
     read the result, which is within the tool's timeout of the measurement."""
     where = next(
-        (str(data[key]) for key in ("server", "host", "url", "name") if data.get(key)),
+        (str(data[key]) for key in ("server", "host", "target", "url", "name") if data.get(key)),
         _SERVICES.get(tool, ""),
     )
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -143,6 +143,20 @@ def _dba(evidence: Evidence) -> dict[str, Any]:
     )
 
 
+def _measured_tls(evidence: Evidence) -> list[str]:
+    """Each certificate ``tls_check`` read live: where, days to expiry and the verdict."""
+    lines = []
+    for data in evidence.all_data("tls_check"):
+        days = (data.get("certificate") or {}).get("days_to_expiry")
+        if days is None:
+            continue
+        lines.append(
+            f"Measured: the certificate served on {data.get('target')} expires in "
+            f"{format_number(days)} days ({str(data.get('verdict', '')).lower()})."
+        )
+    return lines
+
+
 def _network(evidence: Evidence) -> dict[str, Any]:
     facts = evidence.facts
     roles = _artifacts.assigned_roles(evidence.brief)
@@ -155,7 +169,9 @@ def _network(evidence: Evidence) -> dict[str, Any]:
     layout = f"one /{prefix} per tier ({', '.join(tiers)})"
     if spread:
         layout += f" in each of {len(spread)} zones ({len(subnets)} subnets)"
-    lead = f"Proposed {cidr} with {layout} and least-privilege rules."
+    lead = " ".join(
+        [f"Proposed {cidr} with {layout} and least-privilege rules.", *_measured_tls(evidence)]
+    )
     return _report(
         evidence,
         lead,
