@@ -243,3 +243,32 @@ def test_a_network_run_cites_the_certificate_it_read(monkeypatch: pytest.MonkeyP
         body,
     )
     assert "| Network Engineer | `tls_check` | success | CRITICAL:" in evidence
+
+
+def test_a_host_incident_cites_the_health_read_over_ssh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A local sshd with a generated host and user key; the host named in the incident
+    is in ``ssh.hosts``, so the Systems Administrator (component owner) reads its health."""
+    from tests.support.sshd import sshd_server
+
+    with sshd_server() as server:
+        for key, value in {
+            "HOSTS": '["127.0.0.1"]',
+            "USERNAME": server.username,
+            "KEY_PATH": str(server.key_path),
+            "KNOWN_HOSTS": str(server.known_hosts),
+            "PORT": str(server.port),
+            "TIMEOUT": "30",
+        }.items():
+            monkeypatch.setenv(f"INFRA_TEAM_SSH_{key}", value)
+        reset_settings()
+        result = task(
+            "infrastructure-team",
+            "Incident: host 127.0.0.1 is running out of disk space and the app logs fail to write",
+            model="offline",
+        )
+    body, evidence = result.report.split("## Tool evidence", 1)
+    owner = next(r for r in body.splitlines() if r.startswith("| component owner |"))
+    assert "| Systems Administrator |" in owner
+    assert "Measured live: `ssh_host_health`: 127.0.0.1 " in owner
+    row = next(r for r in evidence.splitlines() if "`ssh_host_health`" in r)
+    assert "| success | 127.0.0.1 " in row
