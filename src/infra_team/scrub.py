@@ -676,6 +676,12 @@ _PROPER, _WHOLE = _undecided_views()
 _UNDECIDED = _PROPER | _WHOLE
 _HEAD_TEXT = _PREFIX[:1].decode()
 _PROPER_HEADS = tuple(_PREFIX[:i] for i in range(1, len(_PREFIX)))
+_MAY_START = re.compile(
+    _PREFIX + _SEPARATOR + rb"{0,3}(?:[" + re.escape(bytes({n[0] for n in _NUMBERS})) + rb"]|\Z)"
+).search
+"""Where the prefix, up to three separators and then a registry number's first digit or
+the end of the text, begin: every ID and every tail to hold (but ``i`` and ``in`` at the
+end) contains such a start, so plain text without one needs no scan."""
 
 
 def _held_view(rest: str) -> str | None:
@@ -736,7 +742,9 @@ class Scrubber:
                 if chunk.isascii():
                     shown = chunk.encode("ascii").translate(_PLAIN_TABLE)
                     if 0 not in shown:
-                        if shown.find(_PREFIX) < 0 and not shown.endswith(_PROPER_HEADS):
+                        if (
+                            shown.find(_PREFIX) < 0 or _MAY_START(shown) is None
+                        ) and not shown.endswith(_PROPER_HEADS):
                             step = _VIEW_STEPS.get(shown[-2:])
                             if step is not None:  # nothing to hold
                                 self._step = step
