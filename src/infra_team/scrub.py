@@ -647,7 +647,6 @@ class _Symbols(dict[str, str | None]):
 
 _DROPPED_TEXT = _DROPPED.decode("ascii")
 _SYMBOL = _Symbols((c, "" if s in _DROPPED else s.decode("ascii")) for c, s in _PLAIN_VIEW.items())
-_HELD_TEXT = re.compile("[^&<]+")
 
 
 def _undecided_views() -> tuple[frozenset[str], frozenset[str]]:
@@ -682,13 +681,6 @@ _MAY_START = re.compile(
 """Where the prefix, up to three separators and then a registry number's first digit or
 the end of the text, begin: every ID and every tail to hold (but ``i`` and ``in`` at the
 end) contains such a start, so plain text without one needs no scan."""
-
-
-def _held_view(rest: str) -> str | None:
-    """The compact view of held text with no ``&`` or ``<`` in it (else None)."""
-    if _HELD_TEXT.fullmatch(rest) is None:
-        return None
-    return _view(rest, final=False)[0].translate(None, _DROPPED).decode("ascii")
 
 
 class Scrubber:
@@ -774,11 +766,19 @@ class Scrubber:
                 return self._plain(buffer, left + view)
         if not buffer:
             return ""
-        matches, end, after = _scan(buffer, left, final=False)
+        viewed = _view(buffer, final=False)
+        matches, end, after = _scan(buffer, left, False, viewed)
         rest = buffer[end:]
         self._pending = rest
         if rest:
-            self._left, self._step, self._held = _context(after), _HOLDING, _held_view(rest)
+            # A held tail starts at a construct or a character, never inside one: without
+            # ``&`` or ``<`` in it, its view is the buffer's view from there.
+            held = (
+                None
+                if "&" in rest or "<" in rest
+                else viewed[0][end:].translate(None, _DROPPED).decode("ascii")
+            )
+            self._left, self._step, self._held = _context(after), _HOLDING, held
         else:
             self._step, self._held = _STEPS[_context(after)], None
         return _apply(buffer[:end], matches)
