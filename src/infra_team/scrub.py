@@ -676,11 +676,13 @@ _UNDECIDED = _PROPER | _WHOLE
 _HEAD_TEXT = _PREFIX[:1].decode()
 _PROPER_HEADS = tuple(_PREFIX[:i] for i in range(1, len(_PREFIX)))
 _MAY_START = re.compile(
-    _PREFIX + _SEPARATOR + rb"{0,3}(?:[" + re.escape(bytes({n[0] for n in _NUMBERS})) + rb"]|\Z)"
-).search
-"""Where the prefix, up to three separators and then a registry number's first digit or
-the end of the text, begin: every ID and every tail to hold (but ``i`` and ``in`` at the
-end) contains such a start, so plain text without one needs no scan."""
+    _PREFIX + _SEPARATOR + rb"{0,3}(?:" + b"|".join(re.escape(n) for n in _NUMBER_ORDER)
+    + rb"|(?:" + b"|".join(re.escape(p) for p in _NUMBER_PREFIXES) + rb")\Z)"
+).search  # fmt: skip
+"""The prefix, up to three separators and then a registry number, or a proper prefix of
+one that reaches the end of the text: every ID and every tail to hold (but ``i`` and
+``in`` at the end) contains one, so plain text without one needs no scan
+(``inf01.prod``, ``INF-1234``, ``INFO`` need none)."""
 
 
 class Scrubber:
