@@ -647,7 +647,6 @@ class _Symbols(dict[str, str | None]):
 
 _DROPPED_TEXT = _DROPPED.decode("ascii")
 _SYMBOL = _Symbols((c, "" if s in _DROPPED else s.decode("ascii")) for c, s in _PLAIN_VIEW.items())
-_HELD_TEXT = re.compile("[^&<]+")
 
 
 def _undecided_views() -> tuple[frozenset[str], frozenset[str]]:
@@ -676,13 +675,14 @@ _PROPER, _WHOLE = _undecided_views()
 _UNDECIDED = _PROPER | _WHOLE
 _HEAD_TEXT = _PREFIX[:1].decode()
 _PROPER_HEADS = tuple(_PREFIX[:i] for i in range(1, len(_PREFIX)))
-
-
-def _held_view(rest: str) -> str | None:
-    """The compact view of held text with no ``&`` or ``<`` in it (else None)."""
-    if _HELD_TEXT.fullmatch(rest) is None:
-        return None
-    return _view(rest, final=False)[0].translate(None, _DROPPED).decode("ascii")
+_MAY_START = re.compile(
+    _PREFIX + _SEPARATOR + rb"{0,3}(?:" + b"|".join(re.escape(n) for n in _NUMBER_ORDER)
+    + rb"|(?:" + b"|".join(re.escape(p) for p in _NUMBER_PREFIXES) + rb")\Z)"
+).search  # fmt: skip
+"""The prefix, up to three separators and then a registry number, or a proper prefix of
+one that reaches the end of the text: every ID and every tail to hold (but ``i`` and
+``in`` at the end) contains one, so plain text without one needs no scan
+(``inf01.prod``, ``INF-1234``, ``INFO`` need none)."""
 
 
 class Scrubber:
@@ -736,7 +736,9 @@ class Scrubber:
                 if chunk.isascii():
                     shown = chunk.encode("ascii").translate(_PLAIN_TABLE)
                     if 0 not in shown:
-                        if shown.find(_PREFIX) < 0 and not shown.endswith(_PROPER_HEADS):
+                        if (
+                            shown.find(_PREFIX) < 0 or _MAY_START(shown) is None
+                        ) and not shown.endswith(_PROPER_HEADS):
                             step = _VIEW_STEPS.get(shown[-2:])
                             if step is not None:  # nothing to hold
                                 self._step = step
@@ -766,11 +768,19 @@ class Scrubber:
                 return self._plain(buffer, left + view)
         if not buffer:
             return ""
-        matches, end, after = _scan(buffer, left, final=False)
+        viewed = _view(buffer, final=False)
+        matches, end, after = _scan(buffer, left, False, viewed)
         rest = buffer[end:]
         self._pending = rest
         if rest:
-            self._left, self._step, self._held = _context(after), _HOLDING, _held_view(rest)
+            # A held tail starts at a construct or a character, never inside one: without
+            # ``&`` or ``<`` in it, its view is the buffer's view from there.
+            held = (
+                None
+                if "&" in rest or "<" in rest
+                else viewed[0][end:].translate(None, _DROPPED).decode("ascii")
+            )
+            self._left, self._step, self._held = _context(after), _HOLDING, held
         else:
             self._step, self._held = _STEPS[_context(after)], None
         return _apply(buffer[:end], matches)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import itertools
 import json
 import random
 from pathlib import Path
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 from infra_team.registry import INTERNAL_IDS
 from infra_team.scrub import Scrubber, raw_request, remember_request, scrub
 from tests.leaks import read_ids
+from tests.unit import scrub_reference
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "scrub"
 NAMES = {int(key[-3:]): name for key, (_, name) in INTERNAL_IDS.items()}
@@ -390,3 +392,71 @@ def test_held_views_agree_with_the_full_scan() -> None:
             assert held_whole == (grown in module._UNDECIDED), grown
             if grown not in module._UNDECIDED and symbol != "i":
                 assert (matches, end) == ([], len(grown)), grown  # released unchanged
+
+
+# ------------------------------------------------------- differential: stream == batch == reference
+
+OTHER_PIECES = [
+    "naïve café",
+    "Größe",
+    "日本語のテキスト",
+    "ok ✅",
+    "Ⅻ",
+    "&amp;",
+    "&lt;b&gt;",
+    "&#x2D;",
+    "&hyphen;",
+    "&#45",
+    "&nosuch;",
+    "a < b",
+    "<td>",
+    "<span class='x'>",
+    "</b>",
+    "\u200d",
+    "\ufeff",
+    "\u00ad",
+    "~~",
+    "**",
+    "\\",
+    "inf01.prod.example.com",
+    "db-inf-003.internal",
+    "INF-1234",
+    "INFO ",
+    "inf",
+    "in",
+    "i",
+    "\n",
+]
+
+
+@st.composite
+def mixed_texts(draw: st.DrawFn) -> str:
+    """IDs in many spellings among ASCII, non-ASCII, entities, markup and near-IDs."""
+    pieces = st.one_of(
+        disguised_ids().map(lambda pair: pair[0]),
+        st.sampled_from(PIECES),
+        st.sampled_from(OTHER_PIECES),
+        st.text(max_size=6),
+        st.text(alphabet="inf-_. 0123456:", max_size=8),
+    )
+    return "".join(draw(st.lists(pieces, max_size=20)))
+
+
+@PROPERTY
+@given(mixed_texts(), st.lists(st.integers(0, 80), max_size=60), st.randoms())
+def test_stream_equals_batch_equals_the_reference(
+    text: str, cuts: list[int], rng: random.Random
+) -> None:
+    """The fast paths change no output: batch and streamed scrubbing, cut anywhere, give
+    what the frozen reference scrubber gives."""
+    expected = scrub_reference.scrub(text)
+    assert scrub(text) == expected
+    chunks, rest = [], text
+    for size in cuts:
+        chunks.append(rest[:size])
+        rest = rest[size:]
+    chunks.append(rest)
+    assert stream(chunks) == expected
+    points = sorted(rng.sample(range(len(text) + 1), min(len(text) + 1, rng.randint(0, 12))))
+    assert stream([text[a:b] for a, b in itertools.pairwise([0, *points, len(text)])]) == expected
+    assert stream(list(text)) == expected

@@ -1,0 +1,522 @@
+"""A frozen copy of the batch scrubber (``infra_team.scrub.scrub``) as it was before the
+streaming fast paths: the reference that the differential property test compares the
+current batch and streaming scrubbers against. Do not edit it to follow the module; a
+change of what an ID is belongs in both, on purpose."""
+
+from __future__ import annotations
+
+import codecs
+import functools
+import html.entities
+import re
+import unicodedata
+
+from infra_team.registry import INTERNAL_IDS
+
+# --- the registry's IDs ----------------------------------------------------------------
+
+_SPLIT_IDS = [(key.rsplit("-", 1), name) for key, (_, name) in INTERNAL_IDS.items()]
+_NUMBERS: dict[bytes, str] = {number.encode("ascii"): name for (_, number), name in _SPLIT_IDS}
+"""Registry number (ASCII digits) -> display name."""
+_PREFIXES = {prefix.lower() for (prefix, _), _ in _SPLIT_IDS}
+if len(_PREFIXES) != 1:  # pragma: no cover - a registry edit, caught at import
+    raise RuntimeError("internal IDs must share one prefix")
+_PREFIX = _PREFIXES.pop().encode("ascii")
+
+# --- the view: one byte per source character --------------------------------------------
+
+_INVISIBLE, _MARK, _MARKUP, _REF_TAIL = b"\x00", b"\x01", b"\x02", b"\x03"
+_DROPPED = _INVISIBLE + _MARK + _MARKUP + _REF_TAIL
+_OTHER_SEPARATOR = b"="  # a dash or separator that is not ASCII: never a hostname joiner
+_LETTER = b"a"  # a letter or digit with no ASCII fold: only its word boundary counts
+_OTHER = b"#"
+
+_CONFUSABLES: dict[str, str] = {
+    "\u0131": "i",  # Latin small dotless i
+    "\u0269": "i",  # Latin small iota
+    "\u026a": "i",  # Latin letter small capital i
+    "\u03b9": "i",  # Greek small iota (capital iota case-folds here)
+    "\u0456": "i",  # Cyrillic small byelorussian-ukrainian i
+    "\u04cf": "i",  # Cyrillic small palochka
+    "\u03bd": "n",  # Greek small nu
+    "\u0274": "n",  # Latin letter small capital n
+    "\u0578": "n",  # Armenian small vo
+    "\u0192": "f",  # Latin small f with hook
+    "\u03dd": "f",  # Greek small digamma
+    "\u0493": "f",  # Cyrillic small ghe with stroke
+    "\ua730": "f",  # Latin letter small capital f
+}
+_MINUS_SIGNS = frozenset("\u2212\u02d7\u2043\u2796\u207b\u208b")
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
+_INLINE_TAGS = frozenset(
+    [
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "bdo",
+        "cite",
+        "code",
+        "data",
+        "del",
+        "dfn",
+        "em",
+        "font",
+        "i",
+        "ins",
+        "kbd",
+        "mark",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "tt",
+        "u",
+        "var",
+        "wbr",
+    ]
+)
+
+
+def _ascii_view(code: int) -> bytes:
+    char = chr(code)
+    if char.isspace():
+        return b" "
+    if char.isalnum():
+        return char.lower().encode("ascii")
+    if char in "-._":
+        return char.encode("ascii")
+    if char in "/:":
+        return char.encode("ascii")
+    if char in "*`\\~":
+        return _MARKUP
+    if code < 32 or code == 127:
+        return _INVISIBLE
+    return _OTHER
+
+
+_ASCII_TABLE = b"".join(_ascii_view(code) for code in range(128)) + _OTHER * 128
+
+
+def _char_view(char: str) -> str:
+    """The view of one non-ASCII character (one ASCII symbol)."""
+    if char.isspace():
+        return " "
+    category = unicodedata.category(char)
+    if category in {"Cf", "Cc", "Cs", "Co"} or char in _FILLERS:
+        return _INVISIBLE.decode()
+    if category[0] == "M":
+        return _MARK.decode()
+    if category == "Pd" or char in _MINUS_SIGNS:
+        return _OTHER_SEPARATOR.decode()
+    digit = unicodedata.decimal(char, None)
+    if digit is not None:
+        return str(digit)
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", char).casefold())
+    folded = "".join(c for c in folded if unicodedata.category(c)[0] != "M")
+    if len(folded) == 1:
+        folded = _CONFUSABLES.get(folded, folded)
+        if folded.isascii():
+            if folded.isalnum():
+                return folded.lower()
+            if folded in "-._/:" or folded.isspace():
+                return _OTHER_SEPARATOR.decode()
+            return _OTHER.decode()
+    return _LETTER.decode() if char.isalnum() else _OTHER.decode()
+
+
+class _ViewTable(dict[int, str]):
+    """``str.translate`` table for non-ASCII text, filled on first use and bounded."""
+
+    def __missing__(self, code: int) -> str:
+        view = _char_view(chr(code))
+        if len(self) < 1 << 16:
+            self[code] = view
+        return view
+
+
+_NON_ASCII_TABLE = _ViewTable()
+_TAG = r"</?(?P<tag>[A-Za-z][A-Za-z0-9]{0,15})(?:[\s/][^<>]{0,100})?>"
+_PARTIAL = (  # a proper prefix of a construct that ends the text: a later chunk may complete it
+    r"|(?P<partial>(?:&(?:#[0-9]{0,7}|#[xX][0-9a-fA-F]{0,6}|[A-Za-z][A-Za-z0-9]{0,31})?"
+    r"|<(?:!(?:-(?:-.{0,202})?)?)?|</?[A-Za-z][A-Za-z0-9]{0,15}(?:[\s/][^<>]{0,100})?"
+    r"|</)\Z)"
+)
+
+
+def _construct_pattern(final: bool) -> re.Pattern[str]:
+    """Character references, comments and tags. A numeric reference may omit its ``;``
+    (HTML decodes it): it then ends before the next character that is not a digit, or,
+    once the text is complete, at its end."""
+    end = r"|\Z" if final else ""
+    reference = (
+        f"&(?:#[0-9]{{1,7}}(?:;|(?=[^0-9;]){end})"
+        f"|#[xX][0-9a-fA-F]{{1,6}}(?:;|(?=[^0-9a-fA-F;]){end})"
+        r"|[A-Za-z][A-Za-z0-9]{1,31};)"
+    )
+    return re.compile(
+        f"(?P<ref>{reference})|(?P<comment><!--.{{0,200}}?-->)|{_TAG}{_PARTIAL}", re.DOTALL
+    )
+
+
+_CONSTRUCTS = {final: _construct_pattern(final) for final in (False, True)}
+
+
+_VIEW_ERRORS = "tests.scrub_reference.view"
+_HIGH = bytes((code | 0x80) & 0xFF for code in range(256))
+_WIDE_TABLE = _ASCII_TABLE[:128] + bytes(range(128))
+"""``_ASCII_TABLE`` for ASCII bytes; a byte the error handler wrote (the view symbol with
+its high bit set) back to that symbol."""
+_RUNS: dict[str, bytes] = {}
+
+
+def _view_of_run(error: UnicodeError) -> tuple[bytes, int]:
+    """Encoding error handler: the view of a run of characters that are not ASCII, one
+    byte each with the high bit set (never ``&`` or ``<``, so construct search skips it)."""
+    if not isinstance(error, UnicodeEncodeError):  # pragma: no cover - registered for encoding
+        raise error
+    part = error.object[error.start : error.end]
+    high = _RUNS.get(part)
+    if high is None:
+        high = part.translate(_NON_ASCII_TABLE).encode("ascii").translate(_HIGH)
+        if len(_RUNS) < 1 << 12:
+            _RUNS[part] = high
+    return high, error.end
+
+
+codecs.register_error(_VIEW_ERRORS, _view_of_run)
+
+
+@functools.lru_cache(maxsize=1024)
+def _reference_view(reference: str) -> bytes | None:
+    """The view of the character a complete character reference stands for."""
+    body = reference[1:].removesuffix(";")
+    if body.startswith(("#x", "#X")):
+        value: str | None = _code_point(int(body[2:], 16))
+    elif body.startswith("#"):
+        value = _code_point(int(body[1:]))
+    else:
+        value = html.entities.html5.get(body + ";")
+    if value is None or len(value) != 1:
+        return None
+    if value.isascii():
+        return _ASCII_TABLE[ord(value) : ord(value) + 1]
+    return value.translate(_NON_ASCII_TABLE).encode("ascii")
+
+
+def _code_point(code: int) -> str | None:
+    if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
+        return chr(code)
+    return None
+
+
+def _view(text: str, final: bool) -> tuple[bytes, int]:
+    """The view of ``text`` and where a construct that a later chunk may complete starts
+    (``len(text)`` when none, and always when ``final``).
+
+    Searches run on bytes, one per character: a regex search over a ``str`` holding
+    wide characters is several times slower. Runs of characters that are not ASCII are
+    viewed by an encoding error handler (``_view_of_run``), called once a run from C."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        view: bytes | bytearray = raw.translate(_ASCII_TABLE)
+    else:
+        raw = text.encode("ascii", _VIEW_ERRORS)
+        view = raw.translate(_WIDE_TABLE)
+    incomplete = len(text)
+    if b"&" in raw or b"<" in raw:
+        view = bytearray(view)
+        pos = 0
+        constructs = _CONSTRUCTS[final]
+        amp = raw.find(b"&")
+        tag = raw.find(b"<")
+        while amp >= 0 or tag >= 0:
+            if amp < pos and amp >= 0:
+                amp = raw.find(b"&", pos)
+            if tag < pos and tag >= 0:
+                tag = raw.find(b"<", pos)
+            if amp < 0 and tag < 0:
+                break
+            candidate = tag if amp < 0 or 0 <= tag < amp else amp
+            found = constructs.match(text, candidate)
+            if found is None:
+                pos = candidate + 1
+                continue
+            start, end = found.span()
+            if found["partial"] is not None:
+                if not final:
+                    incomplete = start
+                    break
+                pos = start + 1
+                continue
+            pos = end
+            if found["ref"] is not None:
+                head = _reference_view(found["ref"])
+                if head is not None:
+                    view[start:end] = head + _REF_TAIL * (end - start - 1)
+            elif found["comment"] is not None or found["tag"].lower() in _INLINE_TAGS:
+                view[start:end] = _MARKUP * (end - start)
+            else:
+                view[start:end] = b" " + _REF_TAIL * (end - start - 1)
+    return bytes(view), incomplete
+
+
+# --- matching on the compact view (dropped characters removed) ---------------------------
+
+_SEPARATOR = rb"[-._ /:=]"
+_ALNUM = rb"[a-z0-9]"
+_NUMBER_ORDER = sorted(_NUMBERS)
+_NUMBER_ALTERNATIVES = b"|".join(b"(" + re.escape(n) + b")" for n in _NUMBER_ORDER)
+_NAME_BY_GROUP = [""] + [_NUMBERS[n] for n in _NUMBER_ORDER]  # ``Match.lastindex`` -> name
+_ID = re.compile(
+    _PREFIX
+    + rb"(?<!" + _ALNUM + _PREFIX + rb")(?<!" + _ALNUM + rb"[-.]" + _PREFIX + rb")"
+    + _SEPARATOR + rb"{0,3}(?:" + _NUMBER_ALTERNATIVES + rb")"
+    + rb"(?!" + _ALNUM + rb")(?![-.]" + _ALNUM + rb")(?!:[0-9])"
+)  # fmt: skip
+_ANY_DROPPED = b"[" + re.escape(_DROPPED) + b"]*"
+_SHOWN = len(_DROPPED)  # view symbols below this are dropped
+_ALNUM_SYMBOLS = b"abcdefghijklmnopqrstuvwxyz0123456789"
+_LABEL_JOINERS = b"-."
+
+
+def _number_trie(numbers: list[bytes], glue: bytes) -> bytes:
+    """The registry numbers as one alternation that shares their leading digits (one test
+    rejects ``o`` after ``inf``), a group at each leaf, in sorted order; ``glue`` may come
+    between two digits."""
+    heads: dict[bytes, list[bytes]] = {}
+    for number in sorted(numbers):
+        heads.setdefault(number[:1], []).append(number[1:])
+    parts = []
+    for head, rests in heads.items():
+        if rests == [b""]:
+            parts.append(b"(" + re.escape(head) + b")")
+        elif b"" in rests:  # pragma: no cover - a registry edit
+            raise RuntimeError("registry numbers must have one length")
+        else:
+            parts.append(re.escape(head) + glue + b"(?:" + _number_trie(rests, glue) + b")")
+    return b"|".join(parts)
+
+
+_ID_IN_VIEW = re.compile(
+    _PREFIX[:1]
+    + b"".join(_ANY_DROPPED + re.escape(_PREFIX[i : i + 1]) for i in range(1, len(_PREFIX)))
+    + rb"(?=[" + re.escape(_DROPPED) + rb"\-._ /:=" + re.escape(bytes({n[0] for n in _NUMBERS})) + rb"])"
+    + _ANY_DROPPED + rb"(?:" + _SEPARATOR + _ANY_DROPPED + rb"){0,3}(?:"
+    + _number_trie(list(_NUMBERS), _ANY_DROPPED)
+    + rb")[" + re.escape(_MARK + _REF_TAIL) + rb"]*"
+    + rb"(?!" + _ANY_DROPPED + _ALNUM + rb")"
+    + rb"(?!" + _ANY_DROPPED + rb"[-.]" + _ANY_DROPPED + _ALNUM + rb")"
+    + rb"(?!" + _ANY_DROPPED + rb":" + _ANY_DROPPED + rb"[0-9])"
+)  # fmt: skip
+"""``_ID`` on the view itself: dropped symbols may come between any two symbols, and the
+combining marks and reference tails after the last digit belong to the match, so spans
+are source spans. It has no look-behinds, so that the search rejects most occurrences of
+the prefix's first letter with one test; :func:`scrub` checks what comes before each
+match (``_glued``). No match can start inside a rejected one (only its first symbol is
+that letter), so rejecting a whole match loses none."""
+
+
+def _glued(view: bytes, start: int) -> bool:
+    """Whether a letter or digit, or one and a hostname joiner, comes right before
+    ``start`` in the compact view (dropped symbols skipped, however many)."""
+    size = 8
+    while True:
+        low = max(0, start - size)
+        before = view[low:start].translate(None, _DROPPED)
+        if len(before) >= 2 or low == 0:
+            return _context(before) != b"  "
+        size *= 8
+
+
+_NUMBER_PREFIXES = sorted({n[:i] for n in _NUMBERS for i in range(len(n))}, key=len)
+# The end of the compact view that a later chunk may still complete into an ID. The
+# prefix's first letter comes first, so that the regex engine scans for it.
+_HEAD = re.escape(_PREFIX[:1])
+_TAIL = re.compile(
+    _HEAD + rb"(?<!" + _ALNUM + _HEAD + rb")(?<!" + _ALNUM + rb"[-.]" + _HEAD + rb")(?:"
+    + b"|".join(re.escape(_PREFIX[1:i]) for i in range(1, len(_PREFIX)))
+    + b"|" + re.escape(_PREFIX[1:]) + _SEPARATOR + rb"{0,3}(?:"
+    + b"|".join(re.escape(p) for p in _NUMBER_PREFIXES) + rb"))\Z"
+)  # fmt: skip
+_TAIL_WINDOW = len(_PREFIX) + 3 + max(len(n) for n in _NUMBERS)
+_DROPPED_RUN = re.compile(b"[" + _DROPPED + b"]+")
+_JOINERS = frozenset(b"-.:")
+
+
+class _Compact:
+    """The view with dropped characters removed, and the way back to source indexes.
+
+    Source indexes are found on demand, walking forward from the last one asked for (the
+    scan asks in increasing order), so text with many dropped characters costs no index.
+    """
+
+    __slots__ = ("_compact", "_source", "identity", "text", "view")
+
+    def __init__(self, view: bytes) -> None:
+        self.view = view
+        self.text = view.translate(None, _DROPPED)
+        self.identity = len(self.text) == len(view)
+        self._source = self._compact = 0  # compact index ``_compact`` sits at ``_source``
+
+    def source(self, index: int) -> int:
+        """The source index of the compact character at ``index``."""
+        if self.identity:
+            return index
+        if index < self._compact:
+            self._source = self._compact = 0
+        source, compact = self._source, self._compact
+        while compact < index:
+            chunk = self.view[source : source + index - compact]
+            if not chunk:
+                break
+            source += len(chunk)
+            compact += len(chunk.translate(None, _DROPPED))
+        run = _DROPPED_RUN.match(self.view, source)
+        if run is not None:
+            source = run.end()
+        self._source, self._compact = source, compact
+        return source
+
+
+_Match = tuple[int, int, str]
+"""Source start, source end, replacement: the display name, then the markup inside the
+spelling (bold stays bold; escaping backslashes dropped)."""
+
+
+def _name_of(found: re.Match[bytes]) -> str:
+    return _NAME_BY_GROUP[found.lastindex or 0]
+
+
+def _undecided(body: bytes, end: int, limit: int) -> bool:
+    """Whether text after ``limit`` may still turn the ID ending at ``end`` into a longer
+    number, a word or a hostname label (or bring combining marks for its last digit)."""
+    return end == limit or (end == limit - 1 and body[end] in _JOINERS)
+
+
+def _scan(
+    text: str, left: bytes, final: bool, viewed: tuple[bytes, int] | None = None
+) -> tuple[list[_Match], int, bytes]:
+    """The IDs in ``text`` after the context ``left`` (the last two compact symbols
+    before it), how much of ``text`` is final, and the context after that part."""
+    view, incomplete = viewed or _view(text, final)
+    body = view.translate(None, _DROPPED)
+    identity = len(body) == len(view)
+    if incomplete == len(text):
+        limit = len(body)
+    elif identity:
+        limit = incomplete
+    else:
+        limit = len(view[:incomplete].translate(None, _DROPPED))
+    haystack = left + body if left else body
+    base = len(left)
+    found = list(_ID.finditer(haystack, base, base + limit))
+    held = limit  # compact index from which nothing is final
+    if not final and found and _undecided(body, found[-1].end() - base, limit):
+        held = found.pop().start() - base
+    compact = None if identity else _Compact(view)  # the way back, only when needed
+    if compact is None:
+        if base:
+            matches = [(m.start() - base, m.end() - base, _name_of(m)) for m in found]
+        else:
+            matches = [(*m.span(), _name_of(m)) for m in found]
+    else:
+        matches = [_source_match(text, view, compact, m, base) for m in found]
+    if not final and held == limit:
+        tail = _TAIL.search(haystack, max(base, base + limit - _TAIL_WINDOW), base + limit)
+        if tail is not None:
+            held = tail.start() - base
+    if held == limit:
+        final_end = incomplete
+    elif compact is None:
+        final_end = held
+    else:
+        final_end = compact.source(held)
+    return matches, final_end, haystack[: base + held][-2:]
+
+
+def _source_match(
+    text: str, view: bytes, compact: _Compact, found: re.Match[bytes], base: int
+) -> _Match:
+    start = compact.source(found.start() - base)
+    end = compact.source(found.end() - base - 1) + 1
+    while end < len(view) and view[end] in b"\x01\x03":
+        end += 1
+    name = _name_of(found)
+    if _MARKUP[0] in view[start:end]:
+        name += "".join(
+            text[i] for i in range(start, end) if view[i] == _MARKUP[0] and text[i] != "\\"
+        )
+    return start, end, name
+
+
+def _apply(text: str, matches: list[_Match]) -> str:
+    if not matches:
+        return text
+    out: list[str] = []
+    cursor = 0
+    for start, end, name in matches:
+        out.append(text[cursor:start])
+        out.append(name)
+        cursor = end
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def scrub(text: str) -> str:
+    """Replace every internal ID in ``text`` with the role's display name.
+
+    Args:
+        text: Any text bound for a person or a host.
+
+    Returns:
+        ``text`` itself when it holds no ID, otherwise the scrubbed copy.
+    """
+    if not text:
+        return text
+    view = _view(text, final=True)[0]
+    first = _ID_IN_VIEW.search(view)
+    if first is None:
+        return text
+    out: list[str] = []
+    cursor = 0
+    markup = _MARKUP[0] in view
+    for found in _ID_IN_VIEW.finditer(view, first.start()):
+        start, end = found.span()
+        if start:
+            before = view[start - 1]
+            if before in _ALNUM_SYMBOLS:  # the end of a word or a longer number
+                continue
+            if (before < _SHOWN or before in _LABEL_JOINERS) and _glued(view, start):
+                continue  # a hostname label before, or a word behind dropped symbols
+        name = _NAME_BY_GROUP[found.lastindex or 0]
+        if markup and view.find(_MARKUP, start, end) >= 0:
+            name += "".join(
+                text[i] for i in range(start, end) if view[i] == _MARKUP[0] and text[i] != "\\"
+            )
+        out.append(text[cursor:start])
+        out.append(name)
+        cursor = end
+    if not out:
+        return text
+    out.append(text[cursor:])
+    return "".join(out)
+
+
+def _context(left: bytes) -> bytes:
+    """The two compact symbols before a position, reduced to what the ID and tail patterns
+    read of them: a letter or digit (``" a"``), one and a hostname joiner (``"a-"``), or
+    neither (``"  "``). Both patterns give the same answer on ``left`` and on this."""
+    left = left[-2:]
+    last = left[-1:]
+    if last and last in _ALNUM_SYMBOLS:
+        return b" a"
+    if last and last in b"-." and len(left) == 2 and left[:1] in _ALNUM_SYMBOLS:
+        return b"a-"
+    return b"  "
