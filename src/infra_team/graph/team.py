@@ -557,7 +557,9 @@ def build_team_graph(
     builder.add_node(GATES, _inline(_gates_node, trace=False))
     builder.add_node(HUMAN, _inline(_human_node, trace=False))
     report = _report_node if report_message else _report_only_node
-    builder.add_node(REPORT, _inline(report, trace=False))
+    # Not inline: the report node writes the incident log through the run's store, whose
+    # sync calls an async SQLite store refuses on the event loop's thread.
+    builder.add_node(REPORT, report)
 
     builder.add_edge(START, INTAKE)
     builder.add_conditional_edges(
