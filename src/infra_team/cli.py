@@ -23,6 +23,7 @@ from infra_team.errors import InfraTeamError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from datetime import datetime
 
     from infra_team.result import TaskEvent, TaskResult
 
@@ -538,6 +539,124 @@ def kpi_command(
         )
     lines += ["", figures.report.summary()]
     _write("\n".join(lines))
+
+
+incident_app = typer.Typer(
+    help="The incident log a team run keeps: list its incidents, close one a person resolved.",
+    rich_markup_mode=None,
+)
+incident_app.callback(invoke_without_command=True)(_help_without_command)
+app.add_typer(incident_app, name="incident")
+
+_CheckpointOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="SQLite checkpoint file whose incident log to use (default: user state dir)."
+    ),
+]
+
+
+def _stored_log(checkpoint: Path | None) -> Path:
+    """The checkpoint file holding the incident log; a missing file is a usage error (no
+    run has logged anything there, and closing must not create one)."""
+    path = _checkpoint_file(checkpoint)
+    if str(path) != ":memory:" and not path.exists():
+        _fail(f"no incident log at `{path}`: no team run has stored anything there")
+    return path
+
+
+def _resolved_moment(value: str | None) -> datetime:
+    """``--resolved-at`` as an aware UTC time (default: now); no timezone or a time in the
+    future is a usage error (``run_context.CLOCK_SKEW`` allowed, as for ``opened_at``)."""
+    from datetime import UTC, datetime
+
+    from infra_team.run_context import CLOCK_SKEW
+
+    now = datetime.now(UTC)
+    if value is None:
+        return now
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        _fail(f"--resolved-at `{value[:40]}` is not an ISO 8601 time, e.g. 2026-03-01T12:00:00Z")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        _fail("--resolved-at has no timezone; add one, e.g. 2026-03-01T12:00:00Z")
+    moment = moment.astimezone(UTC)
+    if moment > now + CLOCK_SKEW:
+        _fail(f"--resolved-at {moment.isoformat()} is in the future")
+    return moment
+
+
+@incident_app.command(name="list")
+def incident_list_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    open_only: Annotated[bool, typer.Option("--open", help="Only incidents not resolved.")] = False,
+    checkpoint: _CheckpointOption = None,
+) -> None:
+    """List the incidents in the log, oldest first: ID, status, severity, opened, title."""
+    from infra_team.incident_record import stored_incidents
+    from infra_team.persistence import sync_persistence
+
+    path = _checkpoint_file(checkpoint)
+    records = []
+    if str(path) == ":memory:" or path.exists():
+        with sync_persistence(path) as (_, store):
+            records = [
+                r for r in stored_incidents(store) if not (open_only and r.status == "Resolved")
+            ]
+    if as_json:
+        _print_json([r.model_dump(mode="json", exclude={"timeline"}) for r in records])
+        return
+    if not records:
+        _write("No incidents in the log.")
+        return
+    _write(
+        "\n".join(
+            f"{r.incident_id}  {r.status:<13} {r.severity}  opened {r.opened_at:%Y-%m-%d %H:%M} "
+            f"UTC  {r.title}"
+            for r in records
+        )
+    )
+
+
+@incident_app.command(name="close")
+def incident_close_command(
+    incident_id: Annotated[
+        str, typer.Argument(help="Incident ID, from `infra-team incident list`.")
+    ],
+    resolved_at: Annotated[
+        str | None,
+        typer.Option(
+            "--resolved-at",
+            help="When service was restored, ISO 8601 with timezone (default: now).",
+        ),
+    ] = None,
+    resolution: Annotated[
+        str, typer.Option(help="What restored service, for the timeline.")
+    ] = "closed by a person",
+    checkpoint: _CheckpointOption = None,
+) -> None:
+    """Close an incident a person resolved (one the team handed over stays open until
+    then), so its recovery time counts in `infra-team kpi`."""
+    from infra_team.persistence import sync_persistence
+    from infra_team.tools._base import ToolInputError
+    from infra_team.tools.analysers.incidents import close_incident
+
+    moment = _resolved_moment(resolved_at)
+    note = " ".join(resolution.split())[:500]
+    if not note:
+        _fail("--resolution is blank; say what restored service")
+    with sync_persistence(_stored_log(checkpoint)) as (_, store):
+        try:
+            record = close_incident(store, incident_id.strip(), resolution=note, at=moment)
+        except ToolInputError as exc:
+            _fail(str(exc))
+    minutes = record.time_to_recovery_minutes or 0.0
+    met = "met" if record.mttr_target_met else "missed"
+    _write(
+        f"Closed {record.incident_id} at {moment:%Y-%m-%d %H:%M} UTC: recovered in "
+        f"{minutes:.0f} min (MTTR target under 30 min {met})."
+    )
 
 
 export_app = typer.Typer(help="Write the team's files for a host.", rich_markup_mode=None)

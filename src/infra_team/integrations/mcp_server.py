@@ -320,7 +320,12 @@ class _Handlers:
 
         args = TaskArgs.model_validate(arguments)
         result = await atask(
-            args.subagent_type, args.description, model=self.model, checkpointer=self.checkpointer
+            args.subagent_type,
+            args.description,
+            model=self.model,
+            checkpointer=self.checkpointer,
+            opened_at=args.opened_at,
+            evidence=args.evidence,
         )
         return await self.settle(ctx, result)
 

@@ -12,18 +12,21 @@ from __future__ import annotations
 import asyncio
 import contextvars
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import jinja2
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from infra_team.errors import InfraTeamError
+from infra_team.gates import ReadinessEvidence
 from infra_team.models import ModelArg
 from infra_team.registry import SUBAGENT_TYPES, SubagentType, resolve_role
 from infra_team.result import TaskResult
+from infra_team.run_context import check_opened_at
 from infra_team.runner import CheckpointerArg, atask, task
 from infra_team.scrub import scrub
 
@@ -52,6 +55,53 @@ class TaskArgs(BaseModel):
         description="Which subagent works the task; one of the types listed in the tool "
         "description (`infrastructure-team` runs the whole team).",
     )
+    opened_at: OpenedAt = None
+    evidence: Evidence = None
+
+
+def _not_in_future(value: datetime | None) -> datetime | None:
+    """The run's own check (``run_context.check_opened_at``) as a validation error, so a
+    host sees the same one-line reason the API gives."""
+    try:
+        check_opened_at(value)
+    except InfraTeamError as exc:
+        raise ValueError(str(exc)) from None
+    return value
+
+
+_EVIDENCE_ITEM = {
+    "type": "object",
+    "properties": {
+        "source": {"type": "string", "maxLength": 500},
+        "passed": {"type": "boolean", "default": True},
+        "checked_at": {"type": "string", "format": "date-time"},
+    },
+    "required": ["source"],
+    "additionalProperties": False,
+}
+_EVIDENCE_SCHEMA = {
+    "type": "object",
+    "description": "Production Readiness evidence per item: where it can be checked "
+    "(`source`), `passed` (false keeps the item open), `checked_at`.",
+    "propertyNames": {"enum": list(ReadinessEvidence.model_fields)},
+    "additionalProperties": _EVIDENCE_ITEM,
+}
+"""A compact schema of ``ReadinessEvidence`` for the listing (its full one is about 2,300
+characters, each call's budget pays for it); the model itself validates the value."""
+
+OpenedAt = Annotated[
+    AwareDatetime | None,
+    AfterValidator(_not_in_future),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": "When the incident began, ISO 8601 with timezone, not in the "
+            "future: its age picks the escalation rung.",
+        }
+    ),
+]
+Evidence = Annotated[ReadinessEvidence | None, WithJsonSchema(_EVIDENCE_SCHEMA)]
 
 
 @cache
@@ -74,6 +124,19 @@ def render_result(result: TaskResult, *, how_to_resume: str) -> str:
         how_to_resume=how_to_resume,
     )
     return scrub(text).strip() + "\n"
+
+
+def _invalid_arguments(exc: Exception) -> str:
+    """One line per bad argument for the host model (a ValidationError's own text is a
+    multi-line dump with links)."""
+    errors = getattr(exc, "errors", None)
+    if not callable(errors):
+        return f"invalid arguments for `{TOOL_NAME}`: {exc}"
+    problems = "; ".join(
+        f"`{'.'.join(str(part) for part in error['loc']) or 'arguments'}`: {error['msg']}"
+        for error in errors()
+    )
+    return f"invalid arguments for `{TOOL_NAME}`: {problems}"
 
 
 def python_resume_hint(thread_id: str, checkpointer: CheckpointerArg) -> str:
@@ -114,17 +177,40 @@ def task_tool(model: ModelArg = None, *, checkpointer: CheckpointerArg = None) -
         hint = python_resume_hint(result.thread_id, checkpointer)
         return render_result(result, how_to_resume=hint), result.model_dump(mode="json")
 
-    def run(description: str, subagent_type: str) -> tuple[str, dict[str, Any]]:
+    def run(
+        description: str,
+        subagent_type: str,
+        opened_at: datetime | None = None,
+        evidence: ReadinessEvidence | None = None,
+    ) -> tuple[str, dict[str, Any]]:
         try:
             result = _isolated(
-                task, subagent_type, description, model=model, checkpointer=checkpointer
+                task,
+                subagent_type,
+                description,
+                model=model,
+                checkpointer=checkpointer,
+                opened_at=opened_at,
+                evidence=evidence,
             )
         except InfraTeamError as exc:
             raise ToolException(str(exc)) from exc
         return outcome(result)
 
-    async def arun(description: str, subagent_type: str) -> tuple[str, dict[str, Any]]:
-        coroutine = atask(subagent_type, description, model=model, checkpointer=checkpointer)
+    async def arun(
+        description: str,
+        subagent_type: str,
+        opened_at: datetime | None = None,
+        evidence: ReadinessEvidence | None = None,
+    ) -> tuple[str, dict[str, Any]]:
+        coroutine = atask(
+            subagent_type,
+            description,
+            model=model,
+            checkpointer=checkpointer,
+            opened_at=opened_at,
+            evidence=evidence,
+        )
         try:
             result = await asyncio.create_task(coroutine, context=contextvars.Context())
         except InfraTeamError as exc:
@@ -139,4 +225,5 @@ def task_tool(model: ModelArg = None, *, checkpointer: CheckpointerArg = None) -
         args_schema=TaskArgs,
         response_format="content_and_artifact",
         handle_tool_error=True,
+        handle_validation_error=_invalid_arguments,
     )
