@@ -93,6 +93,11 @@ MODULE_TOOLS: dict[str, tuple[str, ...]] = {
         "runbook",
         "capacity_forecast",
         "chaos_experiment",
+        "k8s_pods_not_ready",
+        "k8s_warning_events",
+        "k8s_rollout_status",
+        "k8s_container_logs",
+        "query_loki",
     ),
     "automation_engineer": (
         "terraform_plan_review",
@@ -103,6 +108,9 @@ MODULE_TOOLS: dict[str, tuple[str, ...]] = {
         "iac_pipeline",
         "self_service_form",
         "toil_inventory",
+        "terraform_show_plan",
+        "ansible_syntax_check",
+        "ansible_dry_run",
     ),
     "integrations": (
         "query_prometheus",

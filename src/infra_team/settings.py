@@ -21,6 +21,7 @@ must also be visible ASCII (RFC 9110 §5.5: a field value is visible US-ASCII; R
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 import unicodedata
 from datetime import date
@@ -234,6 +235,57 @@ class StatuspageSettings(BaseModel):
     """API base URL including the ``/v1`` version segment."""
 
 
+class LokiSettings(EndpointSettings):
+    """Loki HTTP API, read-only (``/loki/api/v1/query_range``)."""
+
+
+_DNS_LABEL = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?")
+
+
+def _namespace(value: str) -> str:
+    """A Kubernetes namespace is a DNS label (RFC 1123 §2.1, at most 63 characters)."""
+    if len(value) > 63 or not _DNS_LABEL.fullmatch(value):
+        msg = "must be a namespace name (lower-case letters, digits and `-`, at most 63)"
+        raise ValueError(msg)
+    return value
+
+
+class KubernetesSettings(BaseModel):
+    """Kubernetes API, read-only: pods, events, deployments and container logs."""
+
+    model_config = _SECTION_CONFIG
+
+    kubeconfig: Path | None = None
+    """The kubeconfig file to read the cluster, user and credentials from."""
+    context: Text | None = None
+    """The kubeconfig context to use; unset means the file's ``current-context``."""
+    namespaces: tuple[Annotated[Text, AfterValidator(_namespace)], ...] = ()
+    """The namespaces the tools may read; a namespace outside this list is refused."""
+    timeout: float = Field(default=10.0, gt=0, le=300)
+    """Seconds allowed for each API call."""
+
+    @field_validator("kubeconfig")
+    @classmethod
+    def _expand_home(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+
+class AutomationSettings(BaseModel):
+    """Local Terraform and Ansible runs, read-only, confined to one workspace folder."""
+
+    model_config = _SECTION_CONFIG
+
+    workspace: Path | None = None
+    """The only folder whose plan files, playbooks and inventories the tools may read."""
+    timeout: float = Field(default=120.0, gt=0, le=3600)
+    """Seconds a `terraform` or `ansible-playbook` run may take before it is stopped."""
+
+    @field_validator("workspace")
+    @classmethod
+    def _expand_home(cls, value: Path | None) -> Path | None:
+        return value.expanduser() if value is not None else None
+
+
 class PostgresSettings(BaseModel):
     """A PostgreSQL server the Database Administrator reads, read-only.
 
@@ -347,6 +399,9 @@ class Settings(BaseSettings):
     postgres: PostgresSettings = PostgresSettings()
     ssh: SshSettings = SshSettings()
     network: NetworkSettings = NetworkSettings()
+    loki: LokiSettings = LokiSettings()
+    kubernetes: KubernetesSettings = KubernetesSettings()
+    automation: AutomationSettings = AutomationSettings()
 
     @field_validator("state_dir")
     @classmethod
@@ -442,9 +497,12 @@ __all__ = [
     "PAGERDUTY_EVENTS_URL",
     "STATUSPAGE_API_URL",
     "AlertmanagerSettings",
+    "AutomationSettings",
     "EndpointSettings",
     "GrafanaSettings",
     "HttpSettings",
+    "KubernetesSettings",
+    "LokiSettings",
     "NetworkSettings",
     "OnCallSettings",
     "PagerDutySettings",

@@ -113,6 +113,9 @@ STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
         "iac_pipeline",
         "self_service_form",
         "toil_inventory",
+        "terraform_show_plan",
+        "ansible_syntax_check",
+        "ansible_dry_run",
     ),
     ("site-reliability-engineer", "operate"): (
         "error_budget",
@@ -121,6 +124,7 @@ STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
         "query_prometheus",
         "capacity_forecast",
         "chaos_experiment",
+        "k8s_rollout_status",
     ),
     ("site-reliability-engineer", "triage"): (
         "oncall_now",
@@ -129,6 +133,7 @@ STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
         "error_budget",
         "runbook",
         "incident_create",
+        "k8s_pods_not_ready",
     ),
 }
 """(subagent type, stage) -> the read-only tools bound at that stage, in order. Every

@@ -41,8 +41,14 @@ class LoopbackServer:
 
 
 @contextmanager
-def serve(responder: Responder) -> Iterator[LoopbackServer]:
-    """Run a server whose every answer is ``responder(request)``."""
+def serve(
+    responder: Responder, *, json_type: str = "application/json; charset=utf-8"
+) -> Iterator[LoopbackServer]:
+    """Run a server whose every answer is ``responder(request)``.
+
+    ``json_type`` is the ``Content-Type`` of JSON answers: the Kubernetes API server sends
+    a bare ``application/json``, and its clients compare the header exactly.
+    """
     state = LoopbackServer(url="")
 
     class Handler(BaseHTTPRequestHandler):
@@ -59,8 +65,8 @@ def serve(responder: Responder) -> Iterator[LoopbackServer]:
             is_text = isinstance(body, str)
             payload = (body if is_text else json.dumps(body)).encode("utf-8")
             self.send_response(status)
-            kind = "text/plain" if is_text else "application/json"
-            self.send_header("Content-Type", f"{kind}; charset=utf-8")
+            kind = "text/plain; charset=utf-8" if is_text else json_type
+            self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)

@@ -17,6 +17,7 @@ or SRE request returns that role's deliverable through the gates.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -556,8 +557,9 @@ def build_team_graph(
     builder.add_node(JOIN, _inline(_join_node, trace=False))
     builder.add_node(GATES, _inline(_gates_node, trace=False))
     builder.add_node(HUMAN, _inline(_human_node, trace=False))
-    report = _report_node if report_message else _report_only_node
-    builder.add_node(REPORT, _inline(report, trace=False))
+    builder.add_node(
+        REPORT, _report_runnable(_report_node if report_message else _report_only_node)
+    )
 
     builder.add_edge(START, INTAKE)
     builder.add_conditional_edges(
@@ -609,6 +611,20 @@ def _inline(func: Callable[..., Any], *, trace: bool = True) -> Runnable[Any, An
         return func(*args, **kwargs)
 
     return RunnableCallable(func, functools.wraps(func)(afunc), name=func.__name__, trace=trace)
+
+
+def _report_runnable(func: Callable[[TeamState], dict[str, Any]]) -> Runnable[Any, Any]:
+    """The report node: inline for a request (pure rendering); in a worker thread for an
+    incident, whose report reads the on-call people (PagerDuty over HTTP) and writes the
+    incident record to the run's store, which may be an async store that refuses
+    synchronous calls on the event loop's thread."""
+
+    async def afunc(state: TeamState) -> dict[str, Any]:
+        if state.get("kind") == "incident":
+            return await asyncio.to_thread(func, state)  # copies the run's context
+        return func(state)
+
+    return RunnableCallable(func, afunc, name=func.__name__, trace=False)
 
 
 def _shown_input(value: Any) -> Any:

@@ -17,8 +17,10 @@ from infra_team.offline._conversation import SCHEMA_STAGES, Conversation
 from infra_team.offline._design import compose_design, compose_intake
 from infra_team.offline._evidence import Evidence
 from infra_team.offline._extract import extract_facts
+from infra_team.offline._handoffs import with_handoffs
 from infra_team.offline._incident import compose_escalation, compose_triage
 from infra_team.offline._plans import build_plan
+from infra_team.offline._proposal import with_change
 from infra_team.offline._reports import compose_report
 from infra_team.offline._templates import render
 from infra_team.registry import display_name
@@ -66,8 +68,12 @@ def _stage_for(conversation: Conversation) -> str:
 
 
 def compose_output(conversation: Conversation) -> dict[str, Any]:
-    """The stage output as a plain dict (not yet fitted to a schema)."""
-    return _WRITERS[_stage_for(conversation)](evidence_for(conversation))
+    """The stage output as a plain dict (not yet fitted to a schema), with the cross-team
+    hand-offs and a lone role's change proposal where this stage decides them."""
+    stage = _stage_for(conversation)
+    evidence = evidence_for(conversation)
+    output = _WRITERS[stage](evidence)
+    return with_change(stage, evidence, with_handoffs(stage, evidence, output))
 
 
 def fit_to(tool: BoundTool, output: dict[str, Any]) -> dict[str, Any]:

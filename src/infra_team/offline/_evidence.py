@@ -14,6 +14,7 @@ from infra_team.graph._schemas import StageBrief
 from infra_team.offline._burn import compare_burn_rate, describe_burn
 from infra_team.offline._calls import Plan
 from infra_team.offline._extract import RequestFacts
+from infra_team.offline._live import MEASURED, measured_note
 from infra_team.offline._templates import format_number
 from infra_team.tools import ToolResult
 
@@ -51,8 +52,26 @@ class Evidence:
             occurrence = seen.get(result.tool, 0)
             seen[result.tool] = occurrence + 1
             source = self.plan.source_of(result.tool, occurrence)
+            if source == MEASURED:
+                if result.status == "not_configured":
+                    continue
+                source = measured_note(result.tool, result.data)
             lines.append(finding_line(result, self.facts, source=source))
         return lines
+
+    def measured(self) -> list[ToolResult]:
+        """Successful results of the live reads the plan made (``_live``), in call order."""
+        seen: dict[str, int] = {}
+        found: list[ToolResult] = []
+        for result in self.results:
+            occurrence = seen.get(result.tool, 0)
+            seen[result.tool] = occurrence + 1
+            if (
+                result.status == "success"
+                and self.plan.source_of(result.tool, occurrence) == MEASURED
+            ):
+                found.append(result)
+        return found
 
     def context(self, key: str) -> dict[str, Any]:
         """A mapping from the brief's context (empty when absent or not a mapping)."""

@@ -59,6 +59,15 @@ def _component_note(ownership: Ownership) -> str:
     return f"Component: {ownership.component} (named: {words}); owner {owner}."
 
 
+def measured_sentence(evidence: Evidence) -> str:
+    """What the live reads of this stage measured, tool by tool (empty when none ran), so
+    a decision handed up carries the figures and not only the words of the report."""
+    parts = [
+        f"`{result.tool}`: {result.summary.strip().rstrip('.')}" for result in evidence.measured()
+    ]
+    return f"Measured live: {'; '.join(parts)}." if parts else ""
+
+
 def compose_triage(evidence: Evidence) -> dict[str, Any]:
     """``TriageDecision``: severity, impact, component and owner, resolved or not."""
     facts = evidence.facts
@@ -91,7 +100,11 @@ def compose_triage(evidence: Evidence) -> dict[str, Any]:
             f"Escalating to the {owner_name} (component owner): the offline engine cannot "
             "confirm a fix."
         )
-    summary = f"{level.value} incident on {_service(evidence)}: {_impact(evidence)} {next_step} {OFFLINE_NOTE}"
+    measured = measured_sentence(evidence)
+    summary = (
+        f"{level.value} incident on {_service(evidence)}: {_impact(evidence)} "
+        f"{f'{measured} ' if measured else ''}{next_step} {OFFLINE_NOTE}"
+    )
     findings = [
         f"Severity {level.value}: {because}.",
         _component_note(ownership),
@@ -169,6 +182,9 @@ def compose_escalation(evidence: Evidence) -> dict[str, Any]:
     decision, remit = _decision_reason(evidence, level)
     resolved = rung_resolved(evidence.facts, (decision,) if decision else ())
     reason = "" if resolved else decision or UNVERIFIED_REASON.format(rung=_next_rung(evidence))
+    measured = measured_sentence(evidence)
+    if reason and measured:
+        reason = f"{measured} {reason}"
     target = (
         "the incident"
         if role == "infrastructure-architect" or ownership.component == "unknown"

@@ -11,7 +11,8 @@ replica lag, event counts) or an artifact the engine itself proposes (an sshd_co
 baseline, firewall rules, a playbook, a backup policy), and the call's ``source`` says
 which, so a proposal is never reported as a measurement. The engine makes up no
 measurement to feed a check: no backup history, no lag samples, no request counts, no
-resource inventory. Targets the request leaves out are the defaults below, repeated as
+resource inventory. What a configured live system can measure, the engine reads instead
+(``infra_team.offline._live``), labelled as measured. Targets the request leaves out are the defaults below, repeated as
 assumptions.
 
 Defaults and where they come from:
@@ -39,6 +40,7 @@ from infra_team.offline._binding import BoundTool
 from infra_team.offline._calls import Plan, PlannedCall
 from infra_team.offline._conform import conform
 from infra_team.offline._extract import RequestFacts, extract_facts
+from infra_team.offline._live import live_calls
 from infra_team.offline._routing import change_type, component_ownership, severity
 from infra_team.offline._text import first_sentence
 from infra_team.offline._writes import write_calls
@@ -211,6 +213,10 @@ connection silent for longer as failed, so a replica further behind than that is
 streaming normally."""
 
 
+UNMEASURED_LAG = "Replica lag not measured"
+"""How the assumption that no lag was measured begins; dropped when a live read measures it."""
+
+
 def lag_threshold(facts: RequestFacts) -> tuple[float, str]:
     """Replica lag the DBA accepts, in seconds, and why: the threshold the request states;
     else the stated RPO when tighter than ``DEFAULT_LAG_THRESHOLD_SECONDS`` (lag beyond the
@@ -267,7 +273,7 @@ def _dba_implement(given: PlanInput) -> Plan:
     assumptions += notes
     if facts.standby and not replication:
         assumptions.append(
-            f"Replica lag not measured (no lag values in the request): proposed alert when "
+            f"{UNMEASURED_LAG} (no lag values in the request): proposed alert when "
             f"lag exceeds {lag_threshold_seconds(facts):g} s ({lag_threshold(facts)[1]})."
         )
     if facts.query_plan is not None:
@@ -485,11 +491,21 @@ _PLANNERS: dict[tuple[str, str], Callable[[PlanInput], Plan]] = {
 
 
 def build_plan(brief: StageBrief, facts: RequestFacts | None = None) -> Plan:
-    """The full plan for the brief's role and stage (before narrowing to bound tools)."""
+    """The full plan for the brief's role and stage (before narrowing to bound tools),
+    with the live reads of ``infra_team.offline._live`` when their systems are configured."""
     planner = _PLANNERS.get((brief.role, brief.stage))
-    if planner is None:
-        return Plan()
-    return planner(PlanInput(brief=brief, facts=facts or extract_facts(brief.request)))
+    facts = facts or extract_facts(brief.request)
+    plan = planner(PlanInput(brief=brief, facts=facts)) if planner else Plan()
+    live = live_calls(brief.role, brief.stage, facts, brief.request)
+    if not live:
+        return plan
+    measured = {call.name for call in live}
+    assumptions = tuple(
+        note
+        for note in plan.assumptions
+        if not ("postgres_replication" in measured and note.startswith(UNMEASURED_LAG))
+    )
+    return plan.model_copy(update={"calls": (*plan.calls, *live), "assumptions": assumptions})
 
 
 def callable_now(plan: Plan, bound: Sequence[BoundTool]) -> tuple[PlannedCall, ...]:

@@ -63,6 +63,35 @@ def _sysadmin(evidence: Evidence) -> dict[str, Any]:
     )
 
 
+def _measured_lag(data: dict[str, Any] | None, threshold: float) -> list[str]:
+    """The replay lag ``postgres_replication`` read per standby, against ``threshold``:
+    one sentence, which names every standby over the threshold with its figure."""
+    standbys = [s for s in (data or {}).get("standbys", []) if isinstance(s, dict)]
+    if not standbys:
+        return []
+    readings = [
+        f"{s.get('name')} {format_number(round(float(s['replay_lag_seconds']), 3))} s"
+        if s.get("replay_lag_seconds") is not None
+        else f"{s.get('name')} unknown"
+        for s in standbys
+    ]
+    over = [
+        str(s.get("name"))
+        for s in standbys
+        if s.get("replay_lag_seconds") is not None and float(s["replay_lag_seconds"]) > threshold
+    ]
+    verdict = (
+        f"over the {format_number(threshold)} s threshold: {', '.join(over)}; find why "
+        "replay falls behind before relying on failover."
+        if over
+        else f"within the {format_number(threshold)} s threshold."
+    )
+    return [
+        f"Measured replica lag on {data.get('server') if data else ''}: "
+        f"{'; '.join(readings)}, {verdict}"
+    ]
+
+
 def _dba(evidence: Evidence) -> dict[str, Any]:
     facts = evidence.facts
     rpo, rto, _ = objectives(facts)
@@ -83,11 +112,12 @@ def _dba(evidence: Evidence) -> dict[str, Any]:
             f"The replica lag stated in the request reads {replication.get('verdict')} against "
             f"{format_number(lag_alert)} s."
         )
-    elif facts.standby and backup:
+    elif facts.standby and backup and not evidence.data("postgres_replication"):
         parts.append(
             f"Replica lag not measured: alert when it exceeds {format_number(lag_alert)} s "
             f"({lag_why})."
         )
+    parts += _measured_lag(evidence.data("postgres_replication"), lag_alert)
     if query:
         parts += [] if parts else ["Reviewed the query plan."]
         parts.append(f"The query plan shows {len(query.get('findings', []))} finding(s).")
@@ -107,8 +137,24 @@ def _dba(evidence: Evidence) -> dict[str, Any]:
             "backup": backup,
             "replication": replication,
             "query": query,
+            "measured_replication": evidence.data("postgres_replication"),
+            "measured_settings": evidence.data("postgres_settings_audit"),
         },
     )
+
+
+def _measured_tls(evidence: Evidence) -> list[str]:
+    """Each certificate ``tls_check`` read live: where, days to expiry and the verdict."""
+    lines = []
+    for data in evidence.all_data("tls_check"):
+        days = (data.get("certificate") or {}).get("days_to_expiry")
+        if days is None:
+            continue
+        lines.append(
+            f"Measured: the certificate served on {data.get('target')} expires in "
+            f"{format_number(days)} days ({str(data.get('verdict', '')).lower()})."
+        )
+    return lines
 
 
 def _network(evidence: Evidence) -> dict[str, Any]:
@@ -123,7 +169,9 @@ def _network(evidence: Evidence) -> dict[str, Any]:
     layout = f"one /{prefix} per tier ({', '.join(tiers)})"
     if spread:
         layout += f" in each of {len(spread)} zones ({len(subnets)} subnets)"
-    lead = f"Proposed {cidr} with {layout} and least-privilege rules."
+    lead = " ".join(
+        [f"Proposed {cidr} with {layout} and least-privilege rules.", *_measured_tls(evidence)]
+    )
     return _report(
         evidence,
         lead,

@@ -2,7 +2,9 @@
 
 Each tool has a pure function that computes the answer (``review_terraform_plan`` in
 ``_terraform_plan``, ``check_playbook`` in ``_ansible_playbook``, ``compute_iac_coverage`` in
-``_iac_coverage``) and a thin ``@infra_tool`` wrapper.
+``_iac_coverage``) and a thin ``@infra_tool`` wrapper. Live, read-only: ``terraform show
+-json`` of a plan file (``live.terraform``) and ``ansible-playbook`` syntax and check-mode
+runs (``live.ansible``), on files of the configured workspace.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from infra_team.tools.analysers.self_service_form import SelfServiceFormArgs, bu
 from infra_team.tools.analysers.terraform_plan import review_terraform_plan
 from infra_team.tools.analysers.terraform_write import TerraformWriteArgs, write_terraform
 from infra_team.tools.analysers.toil_inventory import ToilInventoryArgs, inventory_toil
+from infra_team.tools.live import ansible, terraform
 
 TERRAFORM_PLAN_REVIEW_DESCRIPTION = (
     "Review `terraform show -json` plan output: creates, updates, deletes and replaces, "
@@ -168,4 +171,6 @@ TOOLS: tuple[BaseTool, ...] = (
     iac_pipeline,
     self_service_form,
     toil_inventory,
+    *terraform.TOOLS,
+    *ansible.TOOLS,
 )

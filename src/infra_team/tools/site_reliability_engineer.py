@@ -1,5 +1,7 @@
 """Site Reliability Engineer tools: error budgets, burn-rate alerts, on-call, incidents, runbooks.
 
+Live, read-only: Kubernetes (``live.kubernetes``) and Loki logs (``live.loki``).
+
 Each tool has a pure function that computes the answer (``compute_error_budget`` and
 ``build_burn_rate_alerts`` in ``_slo``, ``evaluate_oncall_now`` in ``_oncall_now``,
 ``open_incident``/``update_incident``/``close_incident`` in ``_incidents``, ``render_runbook``
@@ -37,6 +39,7 @@ from infra_team.tools.analysers.slo import (
     compute_error_budget,
 )
 from infra_team.tools.analysers.timestamps import parse_instant
+from infra_team.tools.live import kubernetes, loki
 
 ERROR_BUDGET_DESCRIPTION = (
     "Compute an SLO's error budget from good and total events: allowed bad events, consumed, "
@@ -393,4 +396,6 @@ TOOLS: tuple[BaseTool, ...] = (
     runbook,
     capacity_forecast,
     chaos_experiment,
+    *kubernetes.TOOLS,
+    *loki.TOOLS,
 )

@@ -118,7 +118,7 @@ def _call(name: str, args: dict[str, Any]) -> ToolResult:
 
 
 def test_every_tool_is_fuzzed() -> None:
-    assert len(TOOL_NAMES) == 63
+    assert len(TOOL_NAMES) == 71
 
 
 def _unbounded(

@@ -1,1 +1,1 @@
-"""Live read-only tools: they read real systems (databases, hosts, DNS, TLS, HTTP) and never change them; each is bounded and timed out."""
+"""Live read-only tools: they read real systems (databases, hosts, DNS, TLS, HTTP, Kubernetes, Loki, Terraform plans, Ansible check runs) and never change them; each is bounded and timed out."""
