@@ -14,7 +14,7 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from infra_team.prompts import build_stage_prompt, build_system_prompt
 from infra_team.registry import SUBAGENT_TYPES, registry
-from infra_team.stages import STAGE_TOOLS, check_stage_tools, stage_tools
+from infra_team.stages import STAGE_TOOLS, check_stage_tools, on_request_tools, stage_tools
 from infra_team.tools import writes
 from infra_team.toolsets import get_tools
 from tests.leaks import leaks
@@ -70,14 +70,19 @@ def test_tool_schema_snapshot(subagent_type: str, update_snapshots: bool) -> Non
 @pytest.mark.parametrize(("subagent_type", "stage"), list(STAGE_TOOLS))
 def test_stage_prompt_snapshot(subagent_type: str, stage: str, update_snapshots: bool) -> None:
     """What the model sees at one stage of the graph: the stage prompt, and the names of
-    the tools bound there (their schemas are in the role's tools snapshot)."""
+    the tools bound there always and of those bound when the request asks for their work
+    (their schemas are in the role's tools snapshot)."""
     tools = stage_tools(subagent_type, stage)
     prompt = build_stage_prompt(registry()[subagent_type], stage, tuple(t.name for t in tools))
     assert leaks(prompt) == []
     assert "<!--" not in prompt
     assert len(prompt) <= STAGE_CHARACTERS
     listing = "\n".join(f"- `{tool.name}`" for tool in tools) or "(none)"
-    current = f"{prompt}\n---\nTools bound at this stage:\n{listing}\n"
+    asked = "\n".join(f"- `{name}`" for name in on_request_tools(subagent_type, stage)) or "(none)"
+    current = (
+        f"{prompt}\n---\nTools bound at this stage:\n{listing}\n\n"
+        f"Bound when the request asks for their work:\n{asked}\n"
+    )
     path = SNAPSHOTS / "stages" / f"{_role_key(subagent_type)}.{stage}.md"
     _check(path, current, update_snapshots)
 
@@ -104,8 +109,9 @@ def test_write_tools_are_bound_only_at_the_sre_stages_when_asked() -> None:
 
 
 STAGE_PROMPT_AND_SCHEMA_CHARACTERS = 14_000
-"""Most characters of stage prompt plus bound tool schemas (write tools included when the
-request asks for them), as the provider receives them. The rest of a 16,000-character call
+"""Most characters of stage prompt plus bound tool schemas, as the provider receives them,
+for the worst realistic request: one that asks for the write tools and for every capability
+tool the stage binds on request. The rest of a 16,000-character call
 (the brief and one tool result) takes about 2,000; ``python -m bench compare`` measures
 whole calls."""
 
@@ -113,7 +119,7 @@ whole calls."""
 @pytest.mark.parametrize(("subagent_type", "stage"), list(STAGE_TOOLS))
 def test_stage_prompt_and_schemas_fit_a_small_context(subagent_type: str, stage: str) -> None:
     asked = frozenset({"pagerduty_event", "create_statuspage_incident"})
-    tools = stage_tools(subagent_type, stage, asked)
+    tools = stage_tools(subagent_type, stage, asked, on_request_tools(subagent_type, stage))
     prompt = build_stage_prompt(registry()[subagent_type], stage, tuple(t.name for t in tools))
     schemas = sum(len(json.dumps(convert_to_openai_tool(tool))) for tool in tools)
     assert len(prompt) + schemas <= STAGE_PROMPT_AND_SCHEMA_CHARACTERS, (

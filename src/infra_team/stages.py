@@ -7,6 +7,12 @@ stages that may propose them (the SRE's triage and operate stages), and only whe
 for that action in words ("page the on-call", "open a status page incident",
 "annotate", "silence"); the same words decide the offline engine's write calls.
 
+Capability tools that serve one kind of work (a VPN plan, a data migration, a chaos
+experiment ...) are bound the same way: a stage's tools listed in ``CAPABILITY_REQUESTS``
+are bound only when the request asks for that kind of work (``requested_capabilities``:
+one compiled pattern, one scan); the others
+in ``STAGE_TOOLS`` are the stage's core tools, bound always.
+
 Every stage's tools are a subset of the role's ``tools:`` line in agents/ (checked by
 ``check_stage_tools``); the full set stays available to hosts that run a role on its own
 (Claude Code, MCP, deepagents).
@@ -159,6 +165,94 @@ _WRITE_PATTERN = re.compile(
 )
 
 
+CAPABILITY_REQUESTS: dict[str, str] = {
+    # infrastructure-architect
+    "cloud_services": (
+        r"\b(?:aws|gcp|azure|amazon web services|google cloud)\b|\bcloud (?:provider|vendor)"
+        r"|\bmanaged (?:service|database|kubernetes)"
+    ),
+    "multi_region_plan": (
+        r"\bmulti-?region|\bhybrid\b|\bactive-(?:active|passive)\b|\bsecond region"
+        r"|\bon-?prem(?:ise)?s?\b|\bcross-region"
+    ),
+    "cost_trend": r"\bcosts?\b|\bspend(?:ing)?\b|\bcheaper\b|\bsavings?\b|\bfinops\b|\bcloud bill\b",
+    "rightsizing": (
+        r"\bright-?siz|\bover-?provision|\bunder-?utili[sz]|\bdown-?siz|\bcost optimi[sz]"
+        r"|\bidle (?:instances?|servers?|vms?|nodes?)\b"
+    ),
+    # systems-administrator
+    "cloud_init": (
+        r"\bcloud-?init\b|\buser-?data\b|\bprovision(?:ing)?\b|\bbootstrap"
+        r"|\bnew (?:servers?|hosts?|vms?|instances?|nodes?)\b"
+    ),
+    "patch_plan": (
+        r"\bpatch(?:es|ing)?\b|\bcve-\d|\bsecurity updates?\b|\bkernel (?:update|upgrade)"
+        r"|\bunattended-upgrades\b"
+    ),
+    "host_backup_plan": r"\bbackups?\b|\brestores?\b|\brestic\b|\bborg(?:backup)?\b|\bsnapshots?\b",
+    "config_drift": (
+        r"\bdrift(?:ed)?\b|\bconfig(?:uration)? (?:changed|change|differs|mismatch)"
+        r"|\bafter (?:a|the) (?:deploy|change|release)\b"
+    ),
+    # network-engineer
+    "haproxy_config": (
+        r"\bhaproxy\b|\bload[- ]?balanc(?:er|ers|ing)\b[^.\n]{0,40}\b(?:config|set ?up|backends?)"
+        r"|\b(?:config|set ?up|configure)\b[^.\n]{0,40}\bload[- ]?balanc"
+    ),
+    "dns_cutover": (
+        r"\bdns\b[^.\n]{0,40}\b(?:cut ?over|change|switch|migrat|move)|\bcut ?over\b[^.\n]{0,40}\bdns\b"
+        r"|\bttl\b|\b(?:a|aaaa|cname) records?\b"
+    ),
+    "vpn_plan": r"\bvpns?\b|\bwireguard\b|\bipsec\b|\bsite-to-site\b|\btunnels?\b",
+    # database-administrator
+    "pg_settings": (
+        r"\bshared_buffers\b|\bwork_mem\b|\bpostgresql\.conf\b|\btun(?:e|ing)\b"
+        r"|\bnew\b[^.\n]{0,20}\b(?:postgres(?:ql)?|database|db)\b[^.\n]{0,10}\b(?:cluster|server|instance)"
+        r"|\bpostgres(?:ql)?\b[^.\n]{0,30}\b(?:settings|parameters|configuration)\b"
+    ),
+    "failover_plan": (
+        r"\bfail-?over\b|\bfail over\b|\bstandbys?\b|\bpatroni\b|\bhigh availability\b"
+        r"|\bpromot(?:e|ion)\b|\breplicas?\b"
+    ),
+    "migration_plan": (
+        r"\bmigrat(?:e|es|ed|ion|ing)\b|\bmov(?:e|ing) (?:the )?data\b|\bcut ?over\b"
+        r"|\bmajor (?:version )?upgrade\b"
+    ),
+    # automation-engineer
+    "terraform_write": (
+        r"\b(?:write|generate|create|draft|scaffold|codify)\b[^.\n]{0,40}"
+        r"\b(?:terraform|iac|infrastructure as code|hcl)\b"
+        r"|\bterraform (?:module|code|config(?:uration)?)s?\b"
+    ),
+    "ansible_write": (
+        r"\b(?:write|generate|create|draft|scaffold|codify)\b[^.\n]{0,40}\b(?:ansible|playbooks?)\b"
+        r"|\bansible (?:playbook|role)s?\b"
+    ),
+    "iac_pipeline": (
+        r"\bpipelines?\b|\bci/?cd\b|\bgitops\b|\bgithub actions\b|\bgitlab ci\b"
+        r"|\bworkflow automation\b"
+    ),
+    "self_service_form": r"\bself-?service\b|\bportal\b|\brequest forms?\b|\bservice catalog",
+    "toil_inventory": r"\btoil\b|\bmanual(?:ly)?\b|\brepetitive\b|\bby hand\b",
+    # site-reliability-engineer
+    "capacity_forecast": (
+        r"\bforecast|\bcapacity\b|\bgrowth\b|\bheadroom\b|\brun(?:s|ning)? out of\b|\bsaturat"
+    ),
+    "chaos_experiment": (
+        r"\bchaos\b|\bgame ?days?\b|\bfault injection\b|\binject(?:ing)? (?:a )?faults?\b"
+    ),
+}
+"""Capability tool -> the words (a case-insensitive regular expression) that ask for its
+kind of work. At a stage that lists it in ``STAGE_TOOLS`` the tool is bound only when the
+request matches; the role's ``tools:`` line (Claude Code, MCP) is not affected."""
+_CAPABILITY_PATTERN = re.compile(
+    "|".join(
+        f"(?P<c{index}>{pattern})" for index, pattern in enumerate(CAPABILITY_REQUESTS.values())
+    ),
+    re.IGNORECASE,
+)
+
+
 def requested_writes(text: str) -> frozenset[str]:
     """The write tools ``text`` asks for, found in one scan of the text."""
     names = list(WRITE_REQUESTS)
@@ -170,18 +264,74 @@ def requested_writes(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+def requested_capabilities(text: str) -> tuple[str, ...]:
+    """The capability tools ``text`` asks for, in the order first asked, found in one scan.
+
+    Overlapping asks are found once each: a match is consumed by the first alternative
+    that matches there, so the scan resumes after it (good enough for words that ask)."""
+    names = list(CAPABILITY_REQUESTS)
+    found: dict[str, None] = {}
+    for match in _CAPABILITY_PATTERN.finditer(text):
+        found.setdefault(names[int(str(match.lastgroup)[1:])], None)
+        if len(found) == len(names):
+            break
+    return tuple(found)
+
+
+def core_tools(role: str, stage: str) -> tuple[str, ...]:
+    """The tools a stage binds whatever the request: its ``STAGE_TOOLS`` that are not
+    capability tools bound on request."""
+    return tuple(
+        name for name in STAGE_TOOLS.get((role, stage), ()) if name not in CAPABILITY_REQUESTS
+    )
+
+
+def on_request_tools(role: str, stage: str) -> tuple[str, ...]:
+    """The capability tools a stage binds only when the request asks for their work."""
+    return tuple(name for name in STAGE_TOOLS.get((role, stage), ()) if name in CAPABILITY_REQUESTS)
+
+
+def asked_tools(role: str, stage: str, requested: tuple[str, ...]) -> tuple[str, ...]:
+    """Of the capability tools ``requested`` (``requested_capabilities``), those the stage
+    binds, the first asked first. All of them: a stage with every one of its capability
+    tools asked still fits a small context (``tests/test_snapshots.py``), so none is cut."""
+    mine = set(on_request_tools(role, stage))
+    return tuple(name for name in requested if name in mine)
+
+
 @cache
 def stage_tools(
-    role: str, stage: str, writes: frozenset[str] = frozenset()
+    role: str,
+    stage: str,
+    writes: frozenset[str] = frozenset(),
+    asked: tuple[str, ...] = (),
 ) -> tuple[BaseTool, ...]:
-    """The tools bound at one stage: its read-only tools, plus the write tools in
-    ``writes`` when the stage may propose writes and the role holds them."""
-    names = STAGE_TOOLS.get((role, stage))
-    if names is None:
+    """The tools bound at one stage: its core tools, the capability tools in ``asked``
+    that the stage lists, plus the write tools in ``writes`` when the stage may propose
+    writes and the role holds them."""
+    if (role, stage) not in STAGE_TOOLS:
         return tuple(get_tools(role))
     own = {tool.name for tool in get_tools(role)}
     extra = sorted(writes & own) if (role, stage) in WRITE_STAGES else []
+    capability = asked_tools(role, stage, asked)
+    names = [
+        n for n in STAGE_TOOLS[(role, stage)] if n not in CAPABILITY_REQUESTS or n in capability
+    ]
     return tuple(TOOL_CATALOG[name] for name in (*names, *extra))
+
+
+def request_key(role: str, stage: str, text: str) -> tuple[frozenset[str], tuple[str, ...]]:
+    """What a request adds at one stage: the write tools it asks for (at a write stage the
+    role holds them), and the capability tools it asks for that the stage binds. Equal
+    keys bind the same tools, so one built agent serves them."""
+    own = {tool.name for tool in get_tools(role)}
+    writes = requested_writes(text) & own if (role, stage) in WRITE_STAGES else frozenset()
+    asked = (
+        asked_tools(role, stage, requested_capabilities(text))
+        if on_request_tools(role, stage)
+        else ()
+    )
+    return frozenset(writes), asked
 
 
 def write_variants(role: str, stage: str) -> tuple[frozenset[str], ...]:
@@ -204,4 +354,7 @@ def check_stage_tools() -> list[str]:
                 problems.append(f"{role} at {stage}: `{name}` is not one of the role's tools")
             elif (own[name].metadata or {}).get("writes"):
                 problems.append(f"{role} at {stage}: `{name}` writes; list it in WRITE_REQUESTS")
+    for name in CAPABILITY_REQUESTS:
+        if name not in TOOL_CATALOG:
+            problems.append(f"CAPABILITY_REQUESTS names `{name}`, which is not a tool")
     return problems

@@ -212,3 +212,21 @@ def test_capability_tool_descriptions_are_one_short_line() -> None:
     for name in ANALYSER_TOOLS:
         description = TOOL_CATALOG[name].description
         assert "\n" not in description and len(description) <= 120, name
+
+
+def test_every_capability_is_bound_at_an_owner_stage_when_asked() -> None:
+    """Each capability has a tool its owner's graph binds: always (a core tool), or when
+    the request asks for that work, shown by the trigger matching a typical phrase."""
+    from infra_team.stages import STAGE_TOOLS, request_key, stage_tools
+    from tests.unit.test_stage_requests import PHRASES
+
+    for row in capability_rows():
+        bound = set()
+        for (role, stage), names in STAGE_TOOLS.items():
+            if role != row.owner:
+                continue
+            bound |= {t.name for t in stage_tools(role, stage)}  # core tools
+            for tool in set(row.tools) & set(names) & set(PHRASES):
+                _, asked = request_key(role, stage, PHRASES[tool][0])
+                bound |= {t.name for t in stage_tools(role, stage, frozenset(), asked)}
+        assert bound & set(row.tools), (row.capability, row.tools)

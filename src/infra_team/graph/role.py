@@ -29,7 +29,7 @@ from infra_team.graph._schemas import (
     StageBrief,
     unstructured_output,
 )
-from infra_team.graph._stage_agent import route_by_writes
+from infra_team.graph._stage_agent import route_by_request
 from infra_team.graph._stage_middleware import (
     inline_hooks,
     install_inline_hooks,
@@ -42,7 +42,7 @@ from infra_team.graph._structured import (
 )
 from infra_team.prompts import build_stage_prompt
 from infra_team.registry import RoleSpec, display_name
-from infra_team.stages import stage_tools, write_variants
+from infra_team.stages import stage_tools
 from infra_team.toolsets import get_tools
 
 MODEL_CALL_LIMIT = 6
@@ -62,18 +62,20 @@ _TEMPLATES = jinja2.Environment(
 
 def build_role_agent(spec: RoleSpec, model: BaseChatModel, stage: Stage) -> Runnable[Any, Any]:
     """The agent for one role at one stage: the stage's prompt, the stage's tools, the
-    stage schema (a stage that may propose writes routes each brief to the agent bound
-    with write tools only when the request asks for a write)."""
+    stage schema (each brief is routed to the agent bound with the write and capability
+    tools its request asks for, ``graph._stage_agent``)."""
     install_inline_hooks()
-    variants = {
-        writes: _build_agent(spec, model, stage, writes)
-        for writes in write_variants(spec.name, stage)
-    }
-    return route_by_writes(variants)
+    return route_by_request(
+        spec.name, stage, lambda writes, asked: _build_agent(spec, model, stage, writes, asked)
+    )
 
 
 def _build_agent(
-    spec: RoleSpec, model: BaseChatModel, stage: Stage, writes: frozenset[str]
+    spec: RoleSpec,
+    model: BaseChatModel,
+    stage: Stage,
+    writes: frozenset[str],
+    asked: tuple[str, ...] = (),
 ) -> Runnable[Any, Any]:
     """The answer is asked for in the mode the model's provider accepts, and read from
     wherever the model put it (``graph._structured``); the reminder follows the call
@@ -81,7 +83,7 @@ def _build_agent(
     retried in the next one. Tool progress events come from a callback
     (``with_tool_events``), not a hook, and the wrap hooks are composed into one
     middleware, to save thread-pool hops and graph steps."""
-    tools = list(stage_tools(spec.name, stage, writes))
+    tools = list(stage_tools(spec.name, stage, writes, asked))
     schema = STAGE_SCHEMAS[stage]
     middleware: list[AgentMiddleware[Any, Any, Any]] = [
         LimitedAnswerReminderMiddleware(
