@@ -30,8 +30,8 @@ def test_benchmark_prints_its_table():
     for line in startup:
         assert "langgraph" not in line, line  # the listing commands load no runtime
     assert any(row.startswith("scrub batch, 10 MB") for row in rows)
-    assert "scrub stream, 1-64-char chunks" in rows
-    assert "scrub stream, 1-char chunks (1 MB)" in rows
+    assert any(row.startswith("scrub stream, 1-64-char chunks") for row in rows)
+    assert any(row.startswith("scrub stream, 1-char chunks (1 MB)") for row in rows)
     assert "team request of 100 KB (offline engine)" in rows
 
 

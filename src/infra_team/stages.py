@@ -20,6 +20,7 @@ Every stage's tools are a subset of the role's ``tools:`` line in agents/ (check
 
 from __future__ import annotations
 
+import functools
 import re
 from functools import cache
 
@@ -245,14 +246,15 @@ CAPABILITY_REQUESTS: dict[str, str] = {
 """Capability tool -> the words (a case-insensitive regular expression) that ask for its
 kind of work. At a stage that lists it in ``STAGE_TOOLS`` the tool is bound only when the
 request matches; the role's ``tools:`` line (Claude Code, MCP) is not affected."""
-_CAPABILITY_PATTERN = re.compile(
-    "|".join(
-        f"(?P<c{index}>{pattern})" for index, pattern in enumerate(CAPABILITY_REQUESTS.values())
-    ),
-    re.IGNORECASE,
+_CAPABILITY_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern)) for name, pattern in CAPABILITY_REQUESTS.items()
 )
+"""One pattern per tool, matched against the lower-cased request: on a long request 21
+separate searches are about three times faster than one alternation (whose leading
+``\b`` defeats the regex engine's literal-prefix scan)."""
 
 
+@functools.lru_cache(maxsize=32)
 def requested_writes(text: str) -> frozenset[str]:
     """The write tools ``text`` asks for, found in one scan of the text."""
     names = list(WRITE_REQUESTS)
@@ -264,18 +266,19 @@ def requested_writes(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+@functools.lru_cache(maxsize=32)
 def requested_capabilities(text: str) -> tuple[str, ...]:
-    """The capability tools ``text`` asks for, in the order first asked, found in one scan.
+    """The capability tools ``text`` asks for, in the order first asked.
 
-    Overlapping asks are found once each: a match is consumed by the first alternative
-    that matches there, so the scan resumes after it (good enough for words that ask)."""
-    names = list(CAPABILITY_REQUESTS)
-    found: dict[str, None] = {}
-    for match in _CAPABILITY_PATTERN.finditer(text):
-        found.setdefault(names[int(str(match.lastgroup)[1:])], None)
-        if len(found) == len(names):
-            break
-    return tuple(found)
+    Every stage of a run asks about the same request, so the answer is kept for the few
+    most recent texts."""
+    lowered = text.lower()
+    first: list[tuple[int, int, str]] = []
+    for order, (name, pattern) in enumerate(_CAPABILITY_PATTERNS):
+        match = pattern.search(lowered)
+        if match is not None:
+            first.append((match.start(), order, name))
+    return tuple(name for _, _, name in sorted(first))
 
 
 def core_tools(role: str, stage: str) -> tuple[str, ...]:
