@@ -405,9 +405,8 @@ def _replication(
 
 @infra_tool(
     name="postgres_replication",
-    description="Read replication lag per standby from the configured PostgreSQL primary "
-    "(pg_stat_replication: replay lag in seconds and bytes, state, sync state), sampled a "
-    "few times and judged healthy, lagging or falling behind against a threshold. "
+    description="Replication lag per standby on the configured PostgreSQL primary "
+    "(pg_stat_replication), sampled and judged against a threshold. "
     f"At most {MAX_ROWS} standbys.",
     args_schema=ReplicationArgs,
     live=True,
@@ -457,11 +456,9 @@ def _explain(conn: psycopg.Connection[Any], target: Target, args: ExplainArgs) -
 
 @infra_tool(
     name="postgres_explain",
-    description="Plan one SELECT on the configured PostgreSQL server with EXPLAIN (FORMAT "
-    "JSON), never ANALYZE (the query is not run), and report large sequential scans, "
-    "sorts spilling to disk and missing indexes. Writes, several statements, SELECT INTO "
-    f"and FOR UPDATE are refused before anything is sent. Plans over {PLAN_CHARS} "
-    "characters are returned as their analysis only.",
+    description="EXPLAIN (FORMAT JSON) one SELECT on the configured PostgreSQL server, "
+    "never ANALYZE, and judge the plan. Anything but one read-only SELECT is refused. "
+    f"Plans over {PLAN_CHARS} characters return their analysis only.",
     args_schema=ExplainArgs,
     live=True,
     settings=SETTINGS,
@@ -515,10 +512,9 @@ def _settings(conn: psycopg.Connection[Any], target: Target, args: SettingsAudit
 
 @infra_tool(
     name="postgres_settings_audit",
-    description="Read the configured PostgreSQL server's settings (pg_settings) and audit "
-    "them against the PostgreSQL manual: fsync, full_page_writes, autovacuum, "
-    "synchronous_commit, wal_level, password_encryption, ssl, checksums, logging, "
-    f"timeouts, and shared_buffers against RAM when given. {len(AUDITED_SETTINGS)} settings.",
+    description="Audit the configured PostgreSQL server's settings (pg_settings) against "
+    f"the PostgreSQL manual ({len(AUDITED_SETTINGS)} settings: durability, autovacuum, "
+    "WAL, security, logging, timeouts, memory).",
     args_schema=SettingsAuditArgs,
     live=True,
     settings=SETTINGS,
