@@ -1,9 +1,8 @@
 """The team's roster: agents/*.md loaded into validated ``RoleSpec`` values.
 
-This module also holds the internal ID table, the only place in the code where the
-team's internal identifiers are written down. They serve routing and documentation
-(state keys, checkpoints, trace metadata) and must never reach a user; see
-``infra_team.scrub``.
+The internal ID table lives in ``infra_team._roles`` (re-exported here), which imports
+nothing of the package, so that ``infra_team.scrub`` can read it without importing the
+registry (and, through it, the errors module that scrubs its own messages).
 """
 
 from __future__ import annotations
@@ -17,16 +16,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from infra_team import _paths
+from infra_team._roles import INTERNAL_IDS as INTERNAL_IDS
+from infra_team._roles import RoleType as RoleType
 from infra_team.errors import ErrorCode, RegistryError
 
-RoleType = Literal[
-    "infrastructure-architect",
-    "systems-administrator",
-    "network-engineer",
-    "database-administrator",
-    "site-reliability-engineer",
-    "automation-engineer",
-]
 SubagentType = Literal["infrastructure-team", RoleType]
 TEAM: SubagentType = "infrastructure-team"
 ROLE_TYPES: tuple[RoleType, ...] = get_args(RoleType)
@@ -37,15 +30,6 @@ SPECIALISTS: tuple[RoleType, ...] = (
     "database-administrator",
 )
 
-# Internal ID -> (subagent type, display name). Internal use only: never user-visible.
-INTERNAL_IDS: dict[str, tuple[RoleType, str]] = {
-    "INF-001": ("infrastructure-architect", "Infrastructure Architect"),
-    "INF-002": ("systems-administrator", "Systems Administrator"),
-    "INF-003": ("network-engineer", "Network Engineer"),
-    "INF-004": ("database-administrator", "Database Administrator"),
-    "INF-005": ("site-reliability-engineer", "Site Reliability Engineer"),
-    "INF-006": ("automation-engineer", "Automation Engineer"),
-}
 _ID_BY_TYPE: dict[str, str] = {role: key for key, (role, _) in INTERNAL_IDS.items()}
 
 MCP_SERVER_NAME = "infra-team"

@@ -4,7 +4,7 @@ Spec: what an internal ID is
 ============================
 
 An internal ID is one of the registry's IDs (the keys of
-``infra_team.registry.INTERNAL_IDS``, written ``INF-00N`` here, N from 1 to 6) spelt so
+``infra_team._roles.INTERNAL_IDS``, written ``INF-00N`` here, N from 1 to 6) spelt so
 that a person reads it as that ID. It is replaced with the role's display name; nothing
 else is touched. Text is compared as it *reads*, through a view with one symbol per
 source character:
@@ -78,7 +78,7 @@ from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
-from infra_team.registry import INTERNAL_IDS
+from infra_team._roles import INTERNAL_IDS
 
 # --- the registry's IDs ----------------------------------------------------------------
 

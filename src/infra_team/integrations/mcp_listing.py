@@ -31,6 +31,7 @@ _SOURCES = (
     "oncall.py",
     "protocols.py",
     "registry.py",
+    "_roles.py",
     "scrub.py",
     "settings.py",
     "_version.py",

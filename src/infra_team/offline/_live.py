@@ -37,6 +37,7 @@ from infra_team.errors import ConfigError
 from infra_team.offline import _artifacts
 from infra_team.offline._calls import PlannedCall
 from infra_team.offline._extract import RequestFacts
+from infra_team.offline._lag import lag_threshold_seconds
 from infra_team.settings import Settings, get_settings
 from infra_team.tools import TOOL_CATALOG
 from infra_team.tools._base import is_live
@@ -104,7 +105,6 @@ def _urls(text: str) -> list[str]:
 
 
 def _database(settings: Settings, facts: RequestFacts, text: str, stage: str) -> list[PlannedCall]:
-    from infra_team.offline._plans import lag_threshold_seconds
 
     if not about_database(facts, text):
         return []

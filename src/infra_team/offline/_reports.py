@@ -11,10 +11,10 @@ from typing import Any
 
 from infra_team.offline import _artifacts
 from infra_team.offline._evidence import Evidence
+from infra_team.offline._lag import lag_threshold
 from infra_team.offline._plans import (
     BACKUP_RETENTION_DAYS,
     ERROR_BUDGET_WINDOW_DAYS,
-    lag_threshold,
     objectives,
     service_name,
     slo_target,
