@@ -9,6 +9,7 @@ import pytest
 from infra_team.stages import (
     CAPABILITY_REQUESTS,
     STAGE_TOOLS,
+    WRITE_REQUESTS,
     core_tools,
     on_request_tools,
     request_key,
@@ -194,3 +195,10 @@ def test_a_stage_with_nothing_on_request_is_its_plain_agent() -> None:
 
     plain = RunnableLambda(lambda _state: "plain")
     assert route_by_request("network-engineer", "escalation", lambda *_: plain) is plain
+
+
+def test_every_trigger_is_written_in_lower_case() -> None:
+    """The triggers are matched against the lower-cased request: an upper-case letter would
+    never match (and ``\\S``, ``\\W``, ``\\D``, ``\\B`` would change meaning if lowered)."""
+    for name, pattern in {**WRITE_REQUESTS, **CAPABILITY_REQUESTS}.items():
+        assert pattern == pattern.lower(), name
