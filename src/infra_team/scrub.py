@@ -334,23 +334,18 @@ def _view(text: str, final: bool) -> tuple[bytes, int]:
     return bytes(view), incomplete
 
 
-# --- matching on the compact view (dropped characters removed) ---------------------------
+# --- matching on the view --------------------------------------------------------------
 
-_SEPARATOR = rb"[-._ /:=]"
+_SEPARATOR_SYMBOLS = b"-._ /:="
+_SEPARATOR = b"[" + re.escape(_SEPARATOR_SYMBOLS) + b"]"
 _ALNUM = rb"[a-z0-9]"
 _NUMBER_ORDER = sorted(_NUMBERS)
-_NUMBER_ALTERNATIVES = b"|".join(b"(" + re.escape(n) + b")" for n in _NUMBER_ORDER)
 _NAME_BY_GROUP = [""] + [_NUMBERS[n] for n in _NUMBER_ORDER]  # ``Match.lastindex`` -> name
-_ID = re.compile(
-    _PREFIX
-    + rb"(?<!" + _ALNUM + _PREFIX + rb")(?<!" + _ALNUM + rb"[-.]" + _PREFIX + rb")"
-    + _SEPARATOR + rb"{0,3}(?:" + _NUMBER_ALTERNATIVES + rb")"
-    + rb"(?!" + _ALNUM + rb")(?![-.]" + _ALNUM + rb")(?!:[0-9])"
-)  # fmt: skip
 _ANY_DROPPED = b"[" + re.escape(_DROPPED) + b"]*"
 _SHOWN = len(_DROPPED)  # view symbols below this are dropped
 _ALNUM_SYMBOLS = b"abcdefghijklmnopqrstuvwxyz0123456789"
 _LABEL_JOINERS = b"-."
+_ALNUM_SET = frozenset(_ALNUM_SYMBOLS)
 
 
 def _number_trie(numbers: list[bytes], glue: bytes) -> bytes:
@@ -382,7 +377,7 @@ _ID_IN_VIEW = re.compile(
     + rb"(?!" + _ANY_DROPPED + rb"[-.]" + _ANY_DROPPED + _ALNUM + rb")"
     + rb"(?!" + _ANY_DROPPED + rb":" + _ANY_DROPPED + rb"[0-9])"
 )  # fmt: skip
-"""``_ID`` on the view itself: dropped symbols may come between any two symbols, and the
+"""An ID on the view itself: dropped symbols may come between any two symbols, and the
 combining marks and reference tails after the last digit belong to the match, so spans
 are source spans. It has no look-behinds, so that the search rejects most occurrences of
 the prefix's first letter with one test; :func:`scrub` checks what comes before each
@@ -390,66 +385,80 @@ match (``_glued``). No match can start inside a rejected one (only its first sym
 that letter), so rejecting a whole match loses none."""
 
 
-def _glued(view: bytes, start: int) -> bool:
-    """Whether a letter or digit, or one and a hostname joiner, comes right before
-    ``start`` in the compact view (dropped symbols skipped, however many)."""
+_ID_PLAIN = re.compile(
+    _PREFIX
+    + rb"(?<!" + _ALNUM + _PREFIX + rb")(?<!" + _ALNUM + rb"[-.]" + _PREFIX + rb")"
+    + _SEPARATOR + rb"{0,3}(?:" + b"|".join(b"(" + re.escape(n) + b")" for n in _NUMBER_ORDER) + rb")"
+    + rb"(?!" + _ALNUM + rb")(?![-.]" + _ALNUM + rb")(?!:[0-9])"
+)  # fmt: skip
+"""``_ID_IN_VIEW`` for a view with nothing dropped, read after its two-symbol context:
+there the glue test fits in look-behinds, and the pattern starts with the whole prefix,
+which the search finds without trying each occurrence of its first letter."""
+
+
+def _shown_before(view: bytes, pos: int, left: bytes) -> bytes:
+    """The last two compact symbols before ``pos`` (dropped symbols skipped, however
+    many), read on into the context ``left`` at the start of the view."""
+    if pos >= 2 and view[pos - 1] >= _SHOWN and view[pos - 2] >= _SHOWN:
+        return view[pos - 2 : pos]
     size = 8
     while True:
-        low = max(0, start - size)
-        before = view[low:start].translate(None, _DROPPED)
-        if len(before) >= 2 or low == 0:
-            return _context(before) != b"  "
+        low = max(0, pos - size)
+        before = view[low:pos].translate(None, _DROPPED)
+        if len(before) >= 2:
+            return before[-2:]
+        if low == 0:
+            return (left + before)[-2:]
         size *= 8
 
 
+def _glued(view: bytes, start: int, left: bytes = b"") -> bool:
+    """Whether a letter or digit, or one and a hostname joiner, comes right before
+    ``start`` in the compact view (the context ``left`` before the view)."""
+    if start:
+        before = view[start - 1]
+        if before in _ALNUM_SYMBOLS:
+            return True
+        if before >= _SHOWN:
+            if before not in _LABEL_JOINERS:
+                return False
+            if start >= 2 and view[start - 2] >= _SHOWN:
+                return view[start - 2] in _ALNUM_SYMBOLS
+    return _CONTEXTS[_shown_before(view, start, left)] != b"  "
+
+
 _NUMBER_PREFIXES = sorted({n[:i] for n in _NUMBERS for i in range(len(n))}, key=len)
-# The end of the compact view that a later chunk may still complete into an ID. The
-# prefix's first letter comes first, so that the regex engine scans for it.
-_HEAD = re.escape(_PREFIX[:1])
-_TAIL = re.compile(
+_HEAD = _PREFIX[:1]
+
+
+def _tail_pattern() -> re.Pattern[bytes]:
+    """A proper prefix of an ID spelling, dropped symbols anywhere in it: what a later
+    chunk may still complete into an ID. It holds the prefix's first letter only once,
+    so a tail starts at the last one in the view."""
+    number = b"|".join(
+        b"".join(re.escape(prefix[i : i + 1]) + _ANY_DROPPED for i in range(len(prefix)))
+        for prefix in _NUMBER_PREFIXES
+    )
+    pattern = b"(?:" + _SEPARATOR + _ANY_DROPPED + rb"){0,3}(?:" + number + b")"
+    for letter in reversed(_PREFIX[1:]):
+        pattern = re.escape(bytes([letter])) + _ANY_DROPPED + b"(?:" + pattern + b")?"
+    return re.compile(re.escape(_HEAD) + _ANY_DROPPED + b"(?:" + pattern + b")?")
+
+
+_TAIL = _tail_pattern()
+_TAIL_PLAIN = re.compile(
     _HEAD + rb"(?<!" + _ALNUM + _HEAD + rb")(?<!" + _ALNUM + rb"[-.]" + _HEAD + rb")(?:"
     + b"|".join(re.escape(_PREFIX[1:i]) for i in range(1, len(_PREFIX)))
     + b"|" + re.escape(_PREFIX[1:]) + _SEPARATOR + rb"{0,3}(?:"
     + b"|".join(re.escape(p) for p in _NUMBER_PREFIXES) + rb"))\Z"
-)  # fmt: skip
+).search  # fmt: skip
+"""``_TAIL`` on a two-symbol context and a view with nothing dropped, glue tests
+included; no tail is longer than ``_TAIL_WINDOW``."""
 _TAIL_WINDOW = len(_PREFIX) + 3 + max(len(n) for n in _NUMBERS)
-_DROPPED_RUN = re.compile(b"[" + _DROPPED + b"]+")
+_TAIL_ENDS = frozenset(_PREFIX + _SEPARATOR_SYMBOLS + b"".join(_NUMBER_PREFIXES))
+"""The symbols a tail can end with."""
 _JOINERS = frozenset(b"-.:")
-
-
-class _Compact:
-    """The view with dropped characters removed, and the way back to source indexes.
-
-    Source indexes are found on demand, walking forward from the last one asked for (the
-    scan asks in increasing order), so text with many dropped characters costs no index.
-    """
-
-    __slots__ = ("_compact", "_source", "identity", "text", "view")
-
-    def __init__(self, view: bytes) -> None:
-        self.view = view
-        self.text = view.translate(None, _DROPPED)
-        self.identity = len(self.text) == len(view)
-        self._source = self._compact = 0  # compact index ``_compact`` sits at ``_source``
-
-    def source(self, index: int) -> int:
-        """The source index of the compact character at ``index``."""
-        if self.identity:
-            return index
-        if index < self._compact:
-            self._source = self._compact = 0
-        source, compact = self._source, self._compact
-        while compact < index:
-            chunk = self.view[source : source + index - compact]
-            if not chunk:
-                break
-            source += len(chunk)
-            compact += len(chunk.translate(None, _DROPPED))
-        run = _DROPPED_RUN.match(self.view, source)
-        if run is not None:
-            source = run.end()
-        self._source, self._compact = source, compact
-        return source
+_JOINER_VIEWS = frozenset([b"", b"-", b".", b":"])
 
 
 _Match = tuple[int, int, str]
@@ -457,75 +466,78 @@ _Match = tuple[int, int, str]
 spelling (bold stays bold; escaping backslashes dropped)."""
 
 
-def _name_of(found: re.Match[bytes]) -> str:
-    return _NAME_BY_GROUP[found.lastindex or 0]
+def _find(text: str, view: bytes, left: bytes, endpos: int, pos: int = 0) -> list[_Match]:
+    """The IDs in ``text`` (its ``view``, the context ``left`` before it) that end by
+    ``endpos``. ``_ID_IN_VIEW`` has no look-behinds, so that the search rejects most
+    occurrences of the prefix's first letter with one test; what comes before each match
+    is checked here. No match can start inside a rejected one (only its first symbol is
+    that letter), so rejecting a whole match loses none. Spans are source spans: the view
+    has one symbol per source character."""
+    out: list[_Match] = []
+    search = _ID_IN_VIEW.search
+    found = search(view, pos, endpos)
+    while found is not None:
+        start, end = found.span()
+        before = view[start - 1] if start else -1
+        if before in _ALNUM_SET or (
+            (before < _SHOWN or before in _LABEL_JOINERS) and _glued(view, start, left)
+        ):  # the end of a word or a longer number, a hostname label, a word behind markup
+            found = search(view, end, endpos)
+            continue
+        name = _NAME_BY_GROUP[found.lastindex or 0]
+        if view.find(_MARKUP, start, end) >= 0:
+            name += _markup_inside(text, view, start, end)
+        out.append((start, end, name))
+        found = search(view, end, endpos)
+    return out
 
 
-def _undecided(body: bytes, end: int, limit: int) -> bool:
-    """Whether text after ``limit`` may still turn the ID ending at ``end`` into a longer
-    number, a word or a hostname label (or bring combining marks for its last digit)."""
-    return end == limit or (end == limit - 1 and body[end] in _JOINERS)
+def _markup_inside(text: str, view: bytes, start: int, end: int) -> str:
+    """The markup inside a spelling, kept after the name (bold stays bold); escaping
+    backslashes are dropped."""
+    first = view.find(_MARKUP, start, end)
+    last = view.rfind(_MARKUP, start, end)
+    if view.count(_MARKUP, first, last + 1) == last + 1 - first:  # one run: ``**INF**-00N``
+        return text[first : last + 1].replace("\\", "")
+    return "".join(
+        text[i] for i in range(first, last + 1) if view[i] == _MARKUP[0] and text[i] != "\\"
+    )
 
 
 def _scan(
     text: str, left: bytes, final: bool, viewed: tuple[bytes, int] | None = None
 ) -> tuple[list[_Match], int, bytes]:
     """The IDs in ``text`` after the context ``left`` (the last two compact symbols
-    before it), how much of ``text`` is final, and the context after that part."""
+    before it), how much of ``text`` is final, and the context after that part.
+
+    Unless ``final``, the text from an ID that the next symbol may still turn into a
+    longer number, a word or a hostname label (nothing shown after it, or one joiner),
+    or else from a tail that may still become an ID, is held, as is an unfinished
+    character reference, comment or tag."""
     view, incomplete = viewed or _view(text, final)
-    body = view.translate(None, _DROPPED)
-    identity = len(body) == len(view)
-    if incomplete == len(text):
-        limit = len(body)
-    elif identity:
-        limit = incomplete
-    else:
-        limit = len(view[:incomplete].translate(None, _DROPPED))
-    haystack = left + body if left else body
-    base = len(left)
-    found = list(_ID.finditer(haystack, base, base + limit))
-    held = limit  # compact index from which nothing is final
-    if not final and found and _undecided(body, found[-1].end() - base, limit):
-        held = found.pop().start() - base
-    compact = None if identity else _Compact(view)  # the way back, only when needed
-    if compact is None:
-        if base:
-            matches = [(m.start() - base, m.end() - base, _name_of(m)) for m in found]
-        else:
-            matches = [(*m.span(), _name_of(m)) for m in found]
-    else:
-        matches = [_source_match(text, view, compact, m, base) for m in found]
-    if not final and held == limit:
-        tail = _TAIL.search(haystack, max(base, base + limit - _TAIL_WINDOW), base + limit)
-        if tail is not None:
-            held = tail.start() - base
-    if held == limit:
-        final_end = incomplete
-    elif compact is None:
-        final_end = held
-    else:
-        final_end = compact.source(held)
-    return matches, final_end, haystack[: base + held][-2:]
-
-
-def _source_match(
-    text: str, view: bytes, compact: _Compact, found: re.Match[bytes], base: int
-) -> _Match:
-    start = compact.source(found.start() - base)
-    end = compact.source(found.end() - base - 1) + 1
-    while end < len(view) and view[end] in b"\x01\x03":
-        end += 1
-    name = _name_of(found)
-    if _MARKUP[0] in view[start:end]:
-        name += "".join(
-            text[i] for i in range(start, end) if view[i] == _MARKUP[0] and text[i] != "\\"
-        )
-    return start, end, name
+    matches = _find(text, view, left, incomplete)
+    held = incomplete
+    if not final and incomplete:
+        last = matches[-1][1] if matches else -1
+        if last >= 0 and view[last:incomplete].translate(None, _DROPPED) in _JOINER_VIEWS:
+            held = matches.pop()[0]
+        elif view[incomplete - 1] in _TAIL_ENDS or view[incomplete - 1] < _SHOWN:
+            tail = view.rfind(_HEAD, max(0, last), incomplete)
+            if (
+                tail >= 0
+                and _TAIL.fullmatch(view, tail, incomplete) is not None
+                and not _glued(view, tail, left)
+            ):
+                held = tail
+    return matches, held, _shown_before(view, held, left)
 
 
 def _apply(text: str, matches: list[_Match]) -> str:
     if not matches:
         return text
+    if len(matches) == 1:
+        start, end, name = matches[0]
+        return text[:start] + name + text[end:]
     out: list[str] = []
     cursor = 0
     for start, end, name in matches:
@@ -551,29 +563,7 @@ def scrub(text: str) -> str:
     first = _ID_IN_VIEW.search(view)
     if first is None:
         return text
-    out: list[str] = []
-    cursor = 0
-    markup = _MARKUP[0] in view
-    for found in _ID_IN_VIEW.finditer(view, first.start()):
-        start, end = found.span()
-        if start:
-            before = view[start - 1]
-            if before in _ALNUM_SYMBOLS:  # the end of a word or a longer number
-                continue
-            if (before < _SHOWN or before in _LABEL_JOINERS) and _glued(view, start):
-                continue  # a hostname label before, or a word behind dropped symbols
-        name = _NAME_BY_GROUP[found.lastindex or 0]
-        if markup and view.find(_MARKUP, start, end) >= 0:
-            name += "".join(
-                text[i] for i in range(start, end) if view[i] == _MARKUP[0] and text[i] != "\\"
-            )
-        out.append(text[cursor:start])
-        out.append(name)
-        cursor = end
-    if not out:
-        return text
-    out.append(text[cursor:])
-    return "".join(out)
+    return _apply(text, _find(text, view, b"", len(view), first.start()))
 
 
 # --- streaming ---------------------------------------------------------------------------
@@ -590,6 +580,14 @@ def _context(left: bytes) -> bytes:
     if last and last in b"-." and len(left) == 2 and left[:1] in _ALNUM_SYMBOLS:
         return b"a-"
     return b"  "
+
+
+_SHOWN_SYMBOLS = [bytes([code]) for code in range(_SHOWN, 128)]
+_CONTEXTS = {
+    left: _context(left)
+    for left in [b"", *_SHOWN_SYMBOLS] + [a + b for a in _SHOWN_SYMBOLS for b in _SHOWN_SYMBOLS]
+}
+"""``_context`` of every view of up to two shown symbols: one lookup."""
 
 
 class _Steps(dict[str, "_Steps"]):
@@ -617,18 +615,15 @@ for _steps in _STEPS.values():
             _steps[_char] = _STEPS[_context((_steps.left + _symbol)[-2:])]
 _FREE = _STEPS[b"  "]
 _HOLDING = _Steps(b"")  # no steps while a tail is held
+_LAZY = _Steps(b"")  # the context is the last two symbols of ``Scrubber._last``
 _PLAIN_TABLE = bytes(
     0 if code in b"&<" or _ASCII_TABLE[code] < len(_DROPPED) else _ASCII_TABLE[code]
     for code in range(256)
 )
 """The view of plain ASCII that shows, with 0 for what the full scan must see (dropped
 characters, and ``&`` and ``<``, which may open a reference, comment or tag)."""
-_VIEW_STEPS = {
-    bytes((a, b)): _STEPS[_context(bytes((a, b)))]
-    for a in set(_PLAIN_TABLE) - {0}
-    for b in set(_PLAIN_TABLE) - {0}
-}
-"""The steps after a chunk with nothing to hold, by the last two symbols of its view."""
+_STEPS_AFTER = {view: _STEPS[context] for view, context in _CONTEXTS.items()}
+"""The steps after released text, by the last two compact symbols of its view."""
 
 
 class _Symbols(dict[str, str | None]):
@@ -653,7 +648,7 @@ def _undecided_views() -> tuple[frozenset[str], frozenset[str]]:
     """The compact views, read from a start that no word or hostname label glues, that the
     scan holds whole: proper prefixes of an ID spelling (``_TAIL``), and whole spellings
     that the next symbol may still turn into a longer number, a word or a hostname label
-    (``_undecided``)."""
+    (``_WHOLE``)."""
     prefix = _PREFIX.decode()
     separators = [
         "".join(run) for size in range(4) for run in itertools.product(_SEPARATOR_TEXT, repeat=size)
@@ -670,19 +665,21 @@ def _undecided_views() -> tuple[frozenset[str], frozenset[str]]:
     return frozenset(proper), frozenset(whole)
 
 
-_SEPARATOR_TEXT = "-._ /:="  # as the view spells them
+_SEPARATOR_TEXT = _SEPARATOR_SYMBOLS.decode()  # as the view spells them
 _PROPER, _WHOLE = _undecided_views()
 _UNDECIDED = _PROPER | _WHOLE
 _HEAD_TEXT = _PREFIX[:1].decode()
-_PROPER_HEADS = tuple(_PREFIX[:i] for i in range(1, len(_PREFIX)))
 _MAY_START = re.compile(
-    _PREFIX + _SEPARATOR + rb"{0,3}(?:" + b"|".join(re.escape(n) for n in _NUMBER_ORDER)
+    _HEAD + rb"(?:" + re.escape(_PREFIX[1:]) + _SEPARATOR + rb"{0,3}(?:"
+    + b"|".join(re.escape(n) for n in _NUMBER_ORDER)
     + rb"|(?:" + b"|".join(re.escape(p) for p in _NUMBER_PREFIXES) + rb")\Z)"
+    + rb"|(?:" + b"|".join(re.escape(_PREFIX[1:i]) for i in range(1, len(_PREFIX))) + rb")\Z)"
 ).search  # fmt: skip
 """The prefix, up to three separators and then a registry number, or a proper prefix of
-one that reaches the end of the text: every ID and every tail to hold (but ``i`` and
-``in`` at the end) contains one, so plain text without one needs no scan
-(``inf01.prod``, ``INF-1234``, ``INFO`` need none)."""
+one that reaches the end of the text (``i`` and ``in`` included): every ID and every
+tail to hold contains one, so plain text without one needs no scan (``inf01.prod``,
+``INF-1234``, ``INFO`` need none). It starts with a literal, so the search looks only
+where that letter is."""
 
 
 class Scrubber:
@@ -693,30 +690,99 @@ class Scrubber:
     be a hostname), or an unfinished character reference, comment or tag. ``flush``
     releases the held tail at the end of the stream; the scrubber can then be reused.
 
-    Held text is never scanned again while it grows one character at a time: the
-    scrubber keeps its compact view and looks the view plus the next symbol up in the
-    views that stay undecided (``_UNDECIDED``); a character that ends a proper prefix
-    releases the tail unchanged. Only a chunk that decides a whole spelling, or text
-    with ``&`` or ``<``, takes the full scan of the tail and the chunk. With nothing
-    held, a one-character chunk costs one dictionary lookup (``_Steps``: the context
-    after it), and a longer one a regex test for anything that may start an ID
-    (``_QUICK``).
+    Most chunks take one of two short paths:
+
+    * A chunk of plain ASCII that shows (nothing dropped, no ``&`` or ``<``), with nothing
+      held, that holds no prefix followed by a registry number and does not end in a
+      proper prefix of one (``_MAY_START``), is released whole after a few byte operations.
+      The context it leaves (its last two symbols) is read only when a later chunk needs
+      it (``_LAZY``).
+    * A one-character chunk costs one dictionary lookup (``_Steps``: the context after
+      it). Held text is never scanned again while it grows one character at a time: the
+      scrubber keeps its compact view and looks the view plus the next symbol up in the
+      views that stay undecided (``_UNDECIDED``); a character that ends a proper prefix
+      releases the tail unchanged.
+
+    Anything else takes the scan that :func:`scrub` makes, on the held text and the
+    chunk (``_scan``).
     """
 
-    __slots__ = ("_held", "_left", "_pending", "_step")
+    __slots__ = ("_held", "_last", "_left", "_pending", "_step")
 
     def __init__(self) -> None:
         self._step = _FREE  # the context after released text; ``_HOLDING`` while holding
+        self._last = b""  # the view of the last plain chunk, while ``_step`` is ``_LAZY``
         self._pending = ""  # held text
         self._held: str | None = None  # its compact view, when it has no ``&`` or ``<``
         self._left = b""  # the context before the held text
 
     def feed(self, chunk: str) -> str:
         """Add a chunk; return the scrubbed text that no later chunk can change."""
+        if len(chunk) > 1:
+            if not chunk.isascii():
+                return self._scan(chunk)
+            view = chunk.encode("ascii").translate(_PLAIN_TABLE)
+            if 0 in view:
+                return self._scan(chunk)
+            if self._pending:
+                return self._after_held(chunk, view)
+            found = _MAY_START(view)
+            if found is not None:
+                return self._spelling(chunk, view, found)
+            self._step, self._last = _LAZY, view
+            return chunk
         step = self._step.get(chunk)
         if step is not None:  # one plain character, nothing held, nothing to hold
             self._step = step
             return chunk
+        return self._feed_one(chunk) if chunk else ""
+
+    def _spelling(self, chunk: str, view: bytes, found: re.Match[bytes] | None) -> str:
+        """A plain chunk, nothing held, where ``_MAY_START`` found a spelling. One that a
+        word or hostname label glues is no ID: look on. One that reaches the end is a tail
+        to hold (the next chunk decides it; nothing before it is an ID); any other may be
+        an ID: scan."""
+        step = self._step
+        if step is _LAZY:
+            step = _STEPS_AFTER[self._last[-2:]]
+        left = step.left
+        while found is not None:
+            start = found.start()
+            if not _glued(view, start, left):
+                if found.end() < len(view):
+                    return self._plain(chunk, left + view, start + 2)
+                self._pending, self._held = chunk[start:], view[start:].decode("ascii")
+                self._left, self._step = _CONTEXTS[_shown_before(view, start, left)], _HOLDING
+                return chunk[:start]
+            found = _MAY_START(view, found.end())
+        self._step, self._last = _LAZY, view
+        return chunk
+
+    def _after_held(self, chunk: str, view: bytes) -> str:
+        """A plain chunk after held text: when the held text is a proper prefix of a
+        spelling and the chunk's first symbol ends it, the held text is released as it is
+        and the chunk read on its own; otherwise both are scanned together."""
+        held = self._held
+        if held is not None and held in _PROPER and held + chr(view[0]) not in _UNDECIDED:
+            released = self._pending
+            self._pending, self._held = "", None
+            self._step = _STEPS_AFTER[(self._left + held.encode("ascii"))[-2:]]
+            return released + self.feed(chunk)
+        pending = self._pending
+        if pending.isascii():
+            held_view = pending.encode("ascii").translate(_PLAIN_TABLE)
+            if 0 not in held_view:
+                return self._plain(pending + chunk, self._left + held_view + view, 2)
+        return self._scan(chunk)
+
+    def _context_step(self) -> _Steps:
+        """The steps after released text, reading the context a plain chunk left."""
+        if self._step is _LAZY:
+            self._step = _STEPS_AFTER[self._last[-2:]]
+        return self._step
+
+    def _feed_one(self, chunk: str) -> str:
+        """One character that is not plain, or that may start or extend a held tail."""
         held = self._held
         if held is not None:
             symbol = _SYMBOL[chunk]
@@ -732,66 +798,57 @@ class Scrubber:
                     self._step = _STEPS[_context(view[-2:].encode("ascii"))]
                     return text
         elif not self._pending:
-            if len(chunk) != 1:
-                if chunk.isascii():
-                    shown = chunk.encode("ascii").translate(_PLAIN_TABLE)
-                    if 0 not in shown:
-                        if (
-                            shown.find(_PREFIX) < 0 or _MAY_START(shown) is None
-                        ) and not shown.endswith(_PROPER_HEADS):
-                            step = _VIEW_STEPS.get(shown[-2:])
-                            if step is not None:  # nothing to hold
-                                self._step = step
-                                return chunk
-                        return self._plain(chunk, self._step.left + shown)
-            else:
-                symbol = _SYMBOL[chunk]  # not plain ASCII, or the prefix's first letter
-                if symbol == _HEAD_TEXT and self._step is _FREE:
-                    self._left, self._step = self._step.left, _HOLDING
-                    self._pending, self._held = chunk, symbol
-                    return ""
-                if symbol is not None and symbol != _HEAD_TEXT:
-                    if symbol:
-                        self._step = _STEPS[_context(self._step.left + symbol.encode("ascii"))]
-                    return chunk
+            step = self._context_step()
+            found = step.get(chunk)
+            if found is not None:
+                self._step = found
+                return chunk
+            symbol = _SYMBOL[chunk]  # not plain ASCII, or the prefix's first letter
+            if symbol == _HEAD_TEXT and step is _FREE:
+                self._left, self._step = step.left, _HOLDING
+                self._pending, self._held = chunk, symbol
+                return ""
+            if symbol is not None and symbol != _HEAD_TEXT:
+                if symbol:
+                    self._step = _STEPS[_context(step.left + symbol.encode("ascii"))]
+                return chunk
         return self._scan(chunk)
 
     def _scan(self, chunk: str) -> str:
-        """The full scan of the held text and ``chunk``; a cheaper one when all of it is
-        plain ASCII that shows (``_plain``)."""
+        """The full scan of the held text and ``chunk``."""
         pending = self._pending
-        buffer = pending + chunk
-        left = self._left if pending else self._step.left
-        if buffer.isascii():
-            view = buffer.encode("ascii").translate(_PLAIN_TABLE)
-            if 0 not in view:
-                return self._plain(buffer, left + view)
-        if not buffer:
-            return ""
-        viewed = _view(buffer, final=False)
-        matches, end, after = _scan(buffer, left, False, viewed)
-        rest = buffer[end:]
-        self._pending = rest
-        if rest:
-            # A held tail starts at a construct or a character, never inside one: without
-            # ``&`` or ``<`` in it, its view is the buffer's view from there.
-            held = (
-                None
-                if "&" in rest or "<" in rest
-                else viewed[0][end:].translate(None, _DROPPED).decode("ascii")
-            )
-            self._left, self._step, self._held = _context(after), _HOLDING, held
+        if pending:
+            text, left = pending + chunk, self._left
         else:
-            self._step, self._held = _STEPS[_context(after)], None
-        return _apply(buffer[:end], matches)
+            step = self._step
+            if step is _LAZY:
+                step = _STEPS_AFTER[self._last[-2:]]
+            text, left = chunk, step.left
+        viewed = _view(text, final=False)
+        matches, end, after = _scan(text, left, False, viewed)
+        if end == len(text):
+            self._pending, self._held, self._step = "", None, _STEPS_AFTER[after]
+            return _apply(text, matches)
+        rest = text[end:]
+        # A held tail starts at a construct or a character, never inside one: without ``&``
+        # or ``<`` in it, its view is the text's view from there.
+        self._pending = rest
+        self._held = (
+            None
+            if "&" in rest or "<" in rest
+            else viewed[0][end:].translate(None, _DROPPED).decode("ascii")
+        )
+        self._left, self._step = _CONTEXTS[after], _HOLDING
+        return _apply(text[:end], matches)
 
-    def _plain(self, buffer: str, haystack: bytes) -> str:
+    def _plain(self, text: str, haystack: bytes, pos: int) -> str:
         """``_scan`` for text whose view is its compact view (nothing dropped, no
-        reference, comment or tag): view indexes are source indexes. ``haystack`` is the
-        two-symbol context and the view."""
+        reference, comment or tag): view indexes are source indexes, and the glue tests fit
+        in look-behinds (``_ID_PLAIN``, ``_TAIL_PLAIN``). ``haystack`` is the two-symbol
+        context and the view; no ID starts before ``pos``."""
         size = len(haystack)
-        search = _ID.search  # a search per ID: cheaper than ``finditer`` on short text
-        found = search(haystack, 2)
+        search = _ID_PLAIN.search  # a search per ID: cheaper than ``finditer`` on short text
+        found = search(haystack, pos)
         out: list[str] = []
         cursor = 2  # haystack index of the source text not yet out
         held = size
@@ -800,24 +857,25 @@ class Scrubber:
             if end == size or (end == size - 1 and haystack[end] in _JOINERS):
                 held = start  # undecided: the next symbol decides
                 break
-            out.append(buffer[cursor - 2 : start - 2])
+            out.append(text[cursor - 2 : start - 2])
             out.append(_NAME_BY_GROUP[found.lastindex or 0])
             cursor = end
             found = search(haystack, end)
         else:
-            tail = _TAIL.search(haystack, max(2, size - _TAIL_WINDOW))
-            if tail is not None:
-                held = tail.start()
+            if haystack[-1] in _TAIL_ENDS:
+                tail = _TAIL_PLAIN(haystack, max(2, size - _TAIL_WINDOW))
+                if tail is not None:
+                    held = tail.start()
         if held == size:
             self._pending, self._held = "", None
-            self._step = _VIEW_STEPS[haystack[-2:]]
+            self._step = _STEPS_AFTER[haystack[-2:]]
         else:
-            self._pending = buffer[held - 2 :]
+            self._pending = text[held - 2 :]
             self._held = haystack[held:].decode("ascii")
-            self._left, self._step = _context(haystack[held - 2 : held]), _HOLDING
+            self._left, self._step = _CONTEXTS[haystack[held - 2 : held]], _HOLDING
         if not out:
-            return buffer[: held - 2]
-        out.append(buffer[cursor - 2 : held - 2])
+            return text[: held - 2]
+        out.append(text[cursor - 2 : held - 2])
         return "".join(out)
 
     def flush(self) -> str:
