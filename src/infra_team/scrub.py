@@ -417,13 +417,13 @@ def _glued(view: bytes, start: int, left: bytes = b"") -> bool:
     ``start`` in the compact view (the context ``left`` before the view)."""
     if start:
         before = view[start - 1]
-        if before in _ALNUM_SYMBOLS:
+        if before in _ALNUM_SET:
             return True
         if before >= _SHOWN:
             if before not in _LABEL_JOINERS:
                 return False
             if start >= 2 and view[start - 2] >= _SHOWN:
-                return view[start - 2] in _ALNUM_SYMBOLS
+                return view[start - 2] in _ALNUM_SET
     return _CONTEXTS[_shown_before(view, start, left)] != b"  "
 
 
@@ -617,11 +617,12 @@ _FREE = _STEPS[b"  "]
 _HOLDING = _Steps(b"")  # no steps while a tail is held
 _LAZY = _Steps(b"")  # the context is the last two symbols of ``Scrubber._last``
 _PLAIN_TABLE = bytes(
-    0 if code in b"&<" or _ASCII_TABLE[code] < len(_DROPPED) else _ASCII_TABLE[code]
+    0 if code > 127 or code in b"&<" or _ASCII_TABLE[code] < _SHOWN else _ASCII_TABLE[code]
     for code in range(256)
 )
-"""The view of plain ASCII that shows, with 0 for what the full scan must see (dropped
-characters, and ``&`` and ``<``, which may open a reference, comment or tag)."""
+"""The view of plain ASCII that shows, for UTF-8 bytes, with 0 for what the full scan must
+see: bytes of characters that are not ASCII, dropped characters, and ``&`` and ``<``,
+which may open a reference, comment or tag."""
 _STEPS_AFTER = {view: _STEPS[context] for view, context in _CONTEXTS.items()}
 """The steps after released text, by the last two compact symbols of its view."""
 
@@ -690,18 +691,21 @@ class Scrubber:
     be a hostname), or an unfinished character reference, comment or tag. ``flush``
     releases the held tail at the end of the stream; the scrubber can then be reused.
 
-    Most chunks take one of two short paths:
+    Most chunks never reach that scan (``python -m bench.scrub`` measures the paths):
 
-    * A chunk of plain ASCII that shows (nothing dropped, no ``&`` or ``<``), with nothing
-      held, that holds no prefix followed by a registry number and does not end in a
-      proper prefix of one (``_MAY_START``), is released whole after a few byte operations.
-      The context it leaves (its last two symbols) is read only when a later chunk needs
-      it (``_LAZY``).
+    * A chunk of plain ASCII that shows (nothing dropped, no ``&`` or ``<``) and holds no
+      prefix followed by a registry number, nor ends in a proper prefix of one
+      (``_MAY_START``), is released whole after a few byte operations. The context it
+      leaves (its last two symbols) is read only when a later chunk needs it (``_LAZY``).
+    * In a plain chunk where such a spelling is found, one that a word or hostname label
+      glues is passed over; one that reaches the end is held as it is (nothing before it
+      can be an ID); only a spelling with text after it is scanned, and on plain text
+      the scan's glue tests are look-behinds (``_plain``).
     * A one-character chunk costs one dictionary lookup (``_Steps``: the context after
       it). Held text is never scanned again while it grows one character at a time: the
       scrubber keeps its compact view and looks the view plus the next symbol up in the
-      views that stay undecided (``_UNDECIDED``); a character that ends a proper prefix
-      releases the tail unchanged.
+      views that stay undecided (``_UNDECIDED``); a symbol that ends a proper prefix
+      releases the tail unchanged, and so does the first symbol of a longer plain chunk.
 
     Anything else takes the scan that :func:`scrub` makes, on the held text and the
     chunk (``_scan``).
@@ -719,9 +723,7 @@ class Scrubber:
     def feed(self, chunk: str) -> str:
         """Add a chunk; return the scrubbed text that no later chunk can change."""
         if len(chunk) > 1:
-            if not chunk.isascii():
-                return self._scan(chunk)
-            view = chunk.encode("ascii").translate(_PLAIN_TABLE)
+            view = chunk.encode().translate(_PLAIN_TABLE)
             if 0 in view:
                 return self._scan(chunk)
             if self._pending:

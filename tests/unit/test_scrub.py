@@ -198,6 +198,19 @@ def test_ordinary_text_is_released_at_once() -> None:
     assert scrubber.flush() == ""
 
 
+def test_plain_chunks_hold_only_a_spelling_that_reaches_their_end() -> None:
+    scrubber = Scrubber()
+    assert scrubber.feed("logged in") == "logged "  # "in" may become INF-00N
+    assert scrubber.feed(" as root") == "in as root"  # the first symbol ends it
+    assert scrubber.feed(" then in") == " then "
+    assert scrubber.feed("fo: ok") == "info: ok"
+    assert scrubber.feed("x-inf-005") == "x-inf-005"  # a hostname label: nothing held
+    assert scrubber.feed(" and INF_00") == " and "
+    assert scrubber.feed("5 paged") == f"{SRE} paged"
+    assert scrubber.feed(" win") == " win"  # a word glues it
+    assert scrubber.flush() == ""
+
+
 def test_unfinished_reference_comment_or_tag_is_held() -> None:
     scrubber = Scrubber()
     assert scrubber.feed("INF&#4") == ""
