@@ -63,3 +63,10 @@ def test_a_single_role_removal_waits_for_approval():
     )
     assert result.status == "interrupted"
     assert result.interrupts[0].details["destructive_actions"] == ["remove Database"]
+
+
+def test_the_notification_keeps_the_window_the_requester_gave():
+    request = f"{PATCH}. Maintenance window: Saturday 2026-12-05 02:00-04:00 UTC"
+    result = task("systems-administrator", request, model=solo(PROPOSAL))
+    notice = result.artifacts["maintenance_notification"]
+    assert "WINDOW: 2026-12-05 02:00 - 2026-12-05 04:00 UTC" in notice

@@ -7,7 +7,7 @@ the state, so the same run always renders the same artifacts.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -36,6 +36,11 @@ from infra_team.registry import display_name
 MAINTENANCE_LEAD = timedelta(hours=48)
 """A proposed window starts at the first 02:00 UTC at least this long after the run."""
 MAINTENANCE_LENGTH = timedelta(hours=2)
+_STATED_WINDOW = re.compile(
+    r"(?P<day>\d{4}-\d{2}-\d{2})[ T](?P<start>\d{1,2}:\d{2})\s*(?:-|\u2013|to)\s*"
+    r"(?:(?P<end_day>\d{4}-\d{2}-\d{2})[ T])?(?P<end>\d{1,2}:\d{2})\s*(?:UTC|Z)\b",
+    re.IGNORECASE,
+)
 CONTACT = "Site Reliability Engineer (primary on-call)"
 NOTIFICATION_TOOL = "create_statuspage_incident"
 """The write tool whose successful, approved call tells stakeholders about a change."""
@@ -138,11 +143,11 @@ def maintenance_window(state: TeamState) -> MaintenanceNotification | None:
     design, requester = found
     if requester != "infrastructure-architect" and requester not in SOLO_WINDOW_ROLES:
         return None
-    started = datetime.fromisoformat(state["started_at"])
-    start = (started + MAINTENANCE_LEAD).replace(hour=2, minute=0, second=0, microsecond=0)
-    if start < started + MAINTENANCE_LEAD:
-        start += timedelta(days=1)
-    request = state.get("description", "").lower()
+    request = state.get("description", "")
+    start, end = stated_window(request) or proposed_window(
+        datetime.fromisoformat(state["started_at"])
+    )
+    request = request.lower()
     if "patch" in request:
         kind = "Patching"
     elif design["change_type"] == "Remove" or "migrat" in request:
@@ -151,13 +156,43 @@ def maintenance_window(state: TeamState) -> MaintenanceNotification | None:
         kind = "Upgrade"
     return MaintenanceNotification(
         window_start=start,
-        window_end=start + MAINTENANCE_LENGTH,
+        window_end=end,
         affected=_line(design.get("component")),
         type=kind,
         impact=_line(design.get("impact")),
         rollback="Available" if (design.get("rollback_plan") or "").strip() else "Not Available",
         contact=CONTACT,
     )
+
+
+def stated_window(request: str) -> tuple[datetime, datetime] | None:
+    """The maintenance window the requester gave, in UTC: the first
+    ``YYYY-MM-DD HH:MM-HH:MM UTC`` (or ``... - YYYY-MM-DD HH:MM UTC``) in the request. The
+    notification carries the requester's window as given, even one that has passed: the
+    Change Approval gate then says so, instead of the team moving a window that
+    stakeholders were told about. An end at or before the start on the same day ends the
+    next day (``23:00-01:00``). None when no window is stated in UTC."""
+    for found in _STATED_WINDOW.finditer(request):
+        try:
+            start = datetime.fromisoformat(f"{found['day']}T{found['start']:0>5}+00:00")
+            end_day = found["end_day"] or found["day"]
+            end = datetime.fromisoformat(f"{end_day}T{found['end']:0>5}+00:00")
+        except ValueError:
+            continue  # not a real date or time (2026-13-01, 25:00): look on
+        if end <= start and found["end_day"] is None:
+            end += timedelta(days=1)
+        if end > start:
+            return start.astimezone(UTC), end.astimezone(UTC)
+    return None
+
+
+def proposed_window(started: datetime) -> tuple[datetime, datetime]:
+    """The team's window when the requester gave none: the first 02:00 UTC at least
+    ``MAINTENANCE_LEAD`` after the run started, for ``MAINTENANCE_LENGTH``."""
+    start = (started + MAINTENANCE_LEAD).replace(hour=2, minute=0, second=0, microsecond=0)
+    if start < started + MAINTENANCE_LEAD:
+        start += timedelta(days=1)
+    return start, start + MAINTENANCE_LENGTH
 
 
 def incident_communication(state: TeamState) -> IncidentCommunication | None:
