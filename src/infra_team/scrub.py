@@ -671,16 +671,18 @@ _PROPER, _WHOLE = _undecided_views()
 _UNDECIDED = _PROPER | _WHOLE
 _HEAD_TEXT = _PREFIX[:1].decode()
 _MAY_START = re.compile(
-    _HEAD + rb"(?:" + re.escape(_PREFIX[1:]) + _SEPARATOR + rb"{0,3}(?:"
+    _HEAD + rb"(?<!" + _ALNUM + _HEAD + rb")(?<!" + _ALNUM + rb"[-.]" + _HEAD + rb")(?:" + re.escape(_PREFIX[1:]) + _SEPARATOR + rb"{0,3}(?:"
     + b"|".join(re.escape(n) for n in _NUMBER_ORDER)
     + rb"|(?:" + b"|".join(re.escape(p) for p in _NUMBER_PREFIXES) + rb")\Z)"
     + rb"|(?:" + b"|".join(re.escape(_PREFIX[1:i]) for i in range(1, len(_PREFIX))) + rb")\Z)"
 ).search  # fmt: skip
 """The prefix, up to three separators and then a registry number, or a proper prefix of
-one that reaches the end of the text (``i`` and ``in`` included): every ID and every
-tail to hold contains one, so plain text without one needs no scan (``inf01.prod``,
-``INF-1234``, ``INFO`` need none). It starts with a literal, so the search looks only
-where that letter is."""
+one that reaches the end of the text (``i`` and ``in`` included), where no word or
+hostname label in the text glues it: every ID and every tail to hold contains one, so
+plain text without one needs no scan (``inf01.prod``, ``INF-1234``, ``INFO``,
+``running`` need none). The look-behinds see only the text: a spelling at its first two
+symbols is checked against the context before it (``Scrubber._spelling``). It starts
+with a literal, so the search looks only where that letter is."""
 
 
 class Scrubber:
@@ -769,7 +771,11 @@ class Scrubber:
             released = self._pending
             self._pending, self._held = "", None
             self._step = _STEPS_AFTER[(self._left + held.encode("ascii"))[-2:]]
-            return released + self.feed(chunk)
+            found = _MAY_START(view)
+            if found is not None:
+                return released + self._spelling(chunk, view, found)
+            self._step, self._last = _LAZY, view
+            return released + chunk
         pending = self._pending
         if pending.isascii():
             held_view = pending.encode("ascii").translate(_PLAIN_TABLE)
