@@ -458,6 +458,7 @@ _TAIL_WINDOW = len(_PREFIX) + 3 + max(len(n) for n in _NUMBERS)
 _TAIL_ENDS = frozenset(_PREFIX + _SEPARATOR_SYMBOLS + b"".join(_NUMBER_PREFIXES))
 """The symbols a tail can end with."""
 _JOINERS = frozenset(b"-.:")
+_JOINER_TEXT = frozenset("-.:")
 _JOINER_VIEWS = frozenset([b"", b"-", b".", b":"])
 
 
@@ -474,21 +475,17 @@ def _find(text: str, view: bytes, left: bytes, endpos: int, pos: int = 0) -> lis
     that letter), so rejecting a whole match loses none. Spans are source spans: the view
     has one symbol per source character."""
     out: list[_Match] = []
-    search = _ID_IN_VIEW.search
-    found = search(view, pos, endpos)
-    while found is not None:
+    for found in _ID_IN_VIEW.finditer(view, pos, endpos):
         start, end = found.span()
         before = view[start - 1] if start else -1
         if before in _ALNUM_SET or (
             (before < _SHOWN or before in _LABEL_JOINERS) and _glued(view, start, left)
         ):  # the end of a word or a longer number, a hostname label, a word behind markup
-            found = search(view, end, endpos)
             continue
         name = _NAME_BY_GROUP[found.lastindex or 0]
         if view.find(_MARKUP, start, end) >= 0:
             name += _markup_inside(text, view, start, end)
         out.append((start, end, name))
-        found = search(view, end, endpos)
     return out
 
 
@@ -669,6 +666,9 @@ def _undecided_views() -> tuple[frozenset[str], frozenset[str]]:
 _SEPARATOR_TEXT = _SEPARATOR_SYMBOLS.decode()  # as the view spells them
 _PROPER, _WHOLE = _undecided_views()
 _UNDECIDED = _PROPER | _WHOLE
+_ALNUM_TEXT = frozenset(_ALNUM_SYMBOLS.decode())
+_NAME_OF_NUMBER = {number.decode(): name for number, name in _NUMBERS.items()}
+_NUMBER_LENGTH = len(_NUMBER_ORDER[0])
 _HEAD_TEXT = _PREFIX[:1].decode()
 _MAY_START = re.compile(
     _HEAD + rb"(?<!" + _ALNUM + _HEAD + rb")(?<!" + _ALNUM + rb"[-.]" + _HEAD + rb")(?:" + re.escape(_PREFIX[1:]) + _SEPARATOR + rb"{0,3}(?:"
@@ -762,13 +762,42 @@ class Scrubber:
         self._step, self._last = _LAZY, view
         return chunk
 
+    def _decided(self, held: str, symbol: str) -> str | None:
+        """The held text scrubbed, when it is a whole spelling in one symbol per character
+        (no markup, mark or reference in it) and the next ``symbol``, shown and not the
+        prefix's first letter, decides it without a scan: a letter or digit right after
+        the number, or after a ``-`` or ``.`` after it, makes a longer number, a word or a
+        hostname label; a digit after a ``:`` makes a port; anything else leaves an ID.
+        None when the scan must decide."""
+        pending = self._pending
+        if (
+            held not in _WHOLE
+            or len(pending) != len(held)
+            or not symbol
+            or symbol == _HEAD_TEXT
+            or held + symbol in _UNDECIDED
+        ):
+            return None
+        joiner = held[-1] if held[-1] in _JOINER_TEXT else ""
+        if symbol in _ALNUM_TEXT and (joiner != ":" or symbol.isdigit()):
+            return pending
+        end = len(held) - len(joiner)
+        return _NAME_OF_NUMBER[held[end - _NUMBER_LENGTH : end]] + pending[end:]
+
     def _after_held(self, chunk: str, view: bytes) -> str:
         """A plain chunk after held text: when the held text is a proper prefix of a
-        spelling and the chunk's first symbol ends it, the held text is released as it is
-        and the chunk read on its own; otherwise both are scanned together."""
+        spelling that the chunk's first symbol ends, or a whole spelling that it decides
+        (``_decided``), the held text is released and the chunk read on its own;
+        otherwise both are scanned together."""
         held = self._held
-        if held is not None and held in _PROPER and held + chr(view[0]) not in _UNDECIDED:
-            released = self._pending
+        released = None
+        if held is not None:
+            first = chr(view[0])
+            if held not in _PROPER:
+                released = self._decided(held, first)
+            elif held + first not in _UNDECIDED:
+                released = self._pending
+        if released is not None and held is not None:
             self._pending, self._held = "", None
             self._step = _STEPS_AFTER[(self._left + held.encode("ascii"))[-2:]]
             found = _MAY_START(view)
@@ -803,8 +832,13 @@ class Scrubber:
                 if held in _PROPER and symbol != _HEAD_TEXT:  # no ID, and none starts here
                     text = self._pending + chunk
                     self._pending, self._held = "", None
-                    self._step = _STEPS[_context(view[-2:].encode("ascii"))]
+                    self._step = _STEPS_AFTER[view[-2:].encode("ascii")]
                     return text
+                released = self._decided(held, symbol)
+                if released is not None:
+                    self._pending, self._held = "", None
+                    self._step = _STEPS_AFTER[view[-2:].encode("ascii")]
+                    return released + chunk
         elif not self._pending:
             step = self._context_step()
             found = step.get(chunk)
@@ -818,7 +852,7 @@ class Scrubber:
                 return ""
             if symbol is not None and symbol != _HEAD_TEXT:
                 if symbol:
-                    self._step = _STEPS[_context(step.left + symbol.encode("ascii"))]
+                    self._step = _STEPS_AFTER[(step.left + symbol.encode("ascii"))[-2:]]
                 return chunk
         return self._scan(chunk)
 
