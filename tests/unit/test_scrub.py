@@ -211,6 +211,31 @@ def test_plain_chunks_hold_only_a_spelling_that_reaches_their_end() -> None:
     assert scrubber.flush() == ""
 
 
+@pytest.mark.parametrize(
+    ("held", "after", "released"),
+    [
+        ("INF-005.", "\n", f"{SRE}.\n"),  # a full stop that ends a sentence
+        ("INF-005.", "p", "INF-005.p"),  # a hostname label
+        ("INF-005-", "c", "INF-005-c"),  # a Kubernetes name
+        ("INF-005:", "9", "INF-005:9"),  # a host and port
+        ("INF-005:", "a", f"{SRE}:a"),  # a colon and a word
+        ("INF-005", "1", "INF-0051"),  # a longer number
+        ("INF-005", ")", f"{SRE})"),
+        ("\uff29\uff2e\uff26\uff0d\uff10\uff105.", " ", f"{SRE}. "),  # fullwidth
+    ],
+)
+@pytest.mark.parametrize("chunked", [False, True])
+def test_a_held_spelling_is_decided_by_the_next_symbol(
+    held: str, after: str, released: str, chunked: bool
+) -> None:
+    scrubber = Scrubber()
+    out = "".join(scrubber.feed(char) for char in held)
+    assert out == ""
+    rest = after + " more" if chunked else after
+    assert out + scrubber.feed(rest) + scrubber.flush() == released + rest[1:]
+    assert released + rest[1:] == scrub(held + rest)
+
+
 def test_unfinished_reference_comment_or_tag_is_held() -> None:
     scrubber = Scrubber()
     assert scrubber.feed("INF&#4") == ""
