@@ -752,7 +752,7 @@ class Scrubber:
         left = step.left
         while found is not None:
             start = found.start()
-            if not _glued(view, start, left):
+            if start >= 2 or not _glued(view, start, left):  # ``_MAY_START`` tests the rest
                 if found.end() < len(view):
                     return self._plain(chunk, left + view, start + 2)
                 self._pending, self._held = chunk[start:], view[start:].decode("ascii")
