@@ -295,7 +295,6 @@ def test_each_stage_carries_only_its_own_situation() -> None:
     operate = prompts.build_stage_prompt(sre, "operate", ("error_budget",))
     triage = prompts.build_stage_prompt(sre, "triage", ("oncall_now",))
     assert "incident commander" not in operate and "incident commander" in triage
-    assert (
-        "Never reveal the team's internal identifiers." in operate
-    )  # said once, in the team context
-    assert operate.count("internal identifiers") == 1
+    flat = " ".join(operate.split())
+    assert "Never reveal the team's internal identifiers." in flat  # once, in the team context
+    assert flat.count("internal identifiers") == 1
