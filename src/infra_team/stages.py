@@ -301,6 +301,7 @@ def _live(name: str) -> bool:
     )
 
 
+@cache
 def core_tools(role: str, stage: str) -> tuple[str, ...]:
     """The tools a stage binds whatever the request and the settings: its ``STAGE_TOOLS``
     that are neither capability tools bound on request nor live tools."""
@@ -311,11 +312,13 @@ def core_tools(role: str, stage: str) -> tuple[str, ...]:
     )
 
 
+@cache
 def capability_tools(role: str, stage: str) -> tuple[str, ...]:
     """The capability tools a stage binds only when the request asks for their work."""
     return tuple(name for name in STAGE_TOOLS.get((role, stage), ()) if name in CAPABILITY_REQUESTS)
 
 
+@cache
 def live_tools(role: str, stage: str) -> tuple[str, ...]:
     """The live read tools a stage binds only when their system is configured (a live
     tool that needs no setting, such as ``host_health``, is a core tool)."""
