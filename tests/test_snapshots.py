@@ -14,7 +14,14 @@ from langchain_core.utils.function_calling import convert_to_openai_tool
 
 from infra_team.prompts import build_stage_prompt, build_system_prompt
 from infra_team.registry import SUBAGENT_TYPES, registry
-from infra_team.stages import STAGE_TOOLS, check_stage_tools, on_request_tools, stage_tools
+from infra_team.stages import (
+    STAGE_TOOLS,
+    capability_tools,
+    check_stage_tools,
+    live_tools,
+    on_request_tools,
+    stage_tools,
+)
 from infra_team.tools import writes
 from infra_team.toolsets import get_tools
 from tests.leaks import leaks
@@ -70,18 +77,21 @@ def test_tool_schema_snapshot(subagent_type: str, update_snapshots: bool) -> Non
 @pytest.mark.parametrize(("subagent_type", "stage"), list(STAGE_TOOLS))
 def test_stage_prompt_snapshot(subagent_type: str, stage: str, update_snapshots: bool) -> None:
     """What the model sees at one stage of the graph: the stage prompt, and the names of
-    the tools bound there always and of those bound when the request asks for their work
-    (their schemas are in the role's tools snapshot)."""
+    the tools bound there always, of those bound when the request asks for their work and
+    of the live ones bound when their system is configured (their schemas are in the
+    role's tools snapshot)."""
     tools = stage_tools(subagent_type, stage)
     prompt = build_stage_prompt(registry()[subagent_type], stage, tuple(t.name for t in tools))
     assert leaks(prompt) == []
     assert "<!--" not in prompt
     assert len(prompt) <= STAGE_CHARACTERS
     listing = "\n".join(f"- `{tool.name}`" for tool in tools) or "(none)"
-    asked = "\n".join(f"- `{name}`" for name in on_request_tools(subagent_type, stage)) or "(none)"
+    asked = "\n".join(f"- `{name}`" for name in capability_tools(subagent_type, stage)) or "(none)"
+    live = "\n".join(f"- `{name}`" for name in live_tools(subagent_type, stage)) or "(none)"
     current = (
         f"{prompt}\n---\nTools bound at this stage:\n{listing}\n\n"
-        f"Bound when the request asks for their work:\n{asked}\n"
+        f"Bound when the request asks for their work:\n{asked}\n\n"
+        f"Bound when their system is configured:\n{live}\n"
     )
     path = SNAPSHOTS / "stages" / f"{_role_key(subagent_type)}.{stage}.md"
     _check(path, current, update_snapshots)

@@ -139,7 +139,8 @@ def build_stage_prompt(spec: RoleSpec, stage: str, tools: tuple[str, ...]) -> st
 
     The role's agents/ body is the one source. A section whose heading is followed by a
     ``<!-- stages: design, escalation -->`` line is kept only at those stages
-    (``<!-- stages: none -->``: only in the full prompt that hosts read). The shared
+    (``<!-- stages: none -->``: only in the full prompt that hosts read); a mark on a
+    line of its own elsewhere covers the list item or paragraph after it. The shared
     fragments are cut the same way (``stage`` is defined when they render here). At a
     stage the bound tools' own descriptions are their manual, so the body's tool guide
     is left out; the stage's structured output schema says what to answer, so the report
@@ -162,25 +163,61 @@ def build_stage_prompt(spec: RoleSpec, stage: str, tools: tuple[str, ...]) -> st
 
 
 def stage_body(body: str, stage: str) -> str:
-    """The sections of an agents/ body kept at one stage (see ``build_stage_prompt``)."""
+    """The parts of an agents/ body kept at one stage (see ``build_stage_prompt``).
+
+    A mark on the line after a heading covers the heading's section; a mark anywhere else
+    covers the block that follows it: one list item with its indented continuation lines,
+    or one paragraph (up to the next blank line)."""
     kept: list[str] = []
     hidden_below: int | None = None  # heading level of a hidden section, while inside it
     lines = body.splitlines()
-    for index, line in enumerate(lines):
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        index += 1
         heading = _HEADING.match(line)
         if heading:
             level = len(heading["level"])
             if hidden_below is not None and level > hidden_below:
                 continue
             hidden_below = None
-            stages = _stage_mark(lines, index)
+            stages = _stage_mark(lines, index - 1)
             if stages is not None and stage not in stages:
                 hidden_below = level
                 continue
-        elif hidden_below is not None or _STAGE_MARK.match(line.strip()):
+        elif hidden_below is not None:
+            continue
+        elif mark := _STAGE_MARK.match(line.strip()):
+            after_heading = index > 1 and _HEADING.match(lines[index - 2])
+            if not after_heading and stage not in _stages(mark):
+                index = _block_end(lines, index)
             continue
         kept.append(line)
     return "\n".join(kept)
+
+
+_LIST_ITEM = re.compile(r"^(?:[-*]|\d+\.)\s")
+
+
+def _block_end(lines: list[str], start: int) -> int:
+    """The index after the block that starts at ``start``: a list item and its indented
+    continuation lines, or a paragraph up to the next blank line or heading."""
+    if start >= len(lines):
+        return start
+    item = bool(_LIST_ITEM.match(lines[start]))
+    end = start + 1
+    while end < len(lines) and lines[end].strip():
+        line = lines[end]
+        if item and not line[0].isspace():
+            break
+        if _HEADING.match(line) or _STAGE_MARK.match(line.strip()):
+            break
+        end += 1
+    return end
+
+
+def _stages(mark: re.Match[str]) -> set[str]:
+    return {part.strip() for part in mark["stages"].split(",") if part.strip()}
 
 
 def strip_stage_marks(body: str) -> str:
@@ -191,7 +228,7 @@ def strip_stage_marks(body: str) -> str:
 def _stage_mark(lines: list[str], heading: int) -> set[str] | None:
     """The stages named on the line after a heading, or None when it has no mark."""
     if heading + 1 < len(lines) and (mark := _STAGE_MARK.match(lines[heading + 1].strip())):
-        return {part.strip() for part in mark["stages"].split(",") if part.strip()}
+        return _stages(mark)
     return None
 
 

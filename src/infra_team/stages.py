@@ -13,6 +13,12 @@ are bound only when the request asks for that kind of work (``requested_capabili
 one compiled pattern, one scan); the others
 in ``STAGE_TOOLS`` are the stage's core tools, bound always.
 
+A live tool that reads a running system (``query_prometheus``, ``postgres_locks``,
+``ssh_host_check`` ...) is bound only when its system is configured (the setting that
+switches it on is set, ``infra_team.tools._base.switched_on``): unconfigured, it could
+only answer ``not_configured``, and its schema would cost every call of the stage. The
+settings are read per run (``request_key``), so a built graph follows a change of them.
+
 Every stage's tools are a subset of the role's ``tools:`` line in agents/ (checked by
 ``check_stage_tools``); the full set stays available to hosts that run a role on its own
 (Claude Code, MCP, deepagents).
@@ -26,7 +32,11 @@ from functools import cache
 
 from langchain_core.tools import BaseTool
 
+from infra_team.errors import ConfigError
+from infra_team.settings import get_settings
 from infra_team.tools import TOOL_CATALOG
+from infra_team.tools._base import is_live, switched_on
+from infra_team.tools._base import writes as writes_to
 from infra_team.toolsets import get_tools
 
 STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
@@ -138,8 +148,9 @@ STAGE_TOOLS: dict[tuple[str, str], tuple[str, ...]] = {
     ),
 }
 """(subagent type, stage) -> the read-only tools bound at that stage, in order. Every
-specialist can measure (``query_prometheus``) at every stage: a question about the live
-system must not go unanswered because the stage's calculators cannot see it."""
+specialist can measure (``query_prometheus``) at every stage where Prometheus is
+configured: a question about the live system must not go unanswered because the stage's
+calculators cannot see it. Live tools whose system is not configured are left out."""
 
 WRITE_REQUESTS: dict[str, str] = {
     "create_statuspage_incident": (
@@ -279,25 +290,71 @@ def requested_capabilities(text: str) -> tuple[str, ...]:
     return _asked(_CAPABILITY_PATTERNS, text)
 
 
+def _live(name: str) -> bool:
+    """A live read tool that needs a setting (one that reads this host needs none)."""
+    tool = TOOL_CATALOG.get(name)
+    return (
+        tool is not None
+        and is_live(tool)
+        and not writes_to(tool)
+        and bool((tool.metadata or {}).get("settings"))
+    )
+
+
+@cache
 def core_tools(role: str, stage: str) -> tuple[str, ...]:
-    """The tools a stage binds whatever the request: its ``STAGE_TOOLS`` that are not
-    capability tools bound on request."""
+    """The tools a stage binds whatever the request and the settings: its ``STAGE_TOOLS``
+    that are neither capability tools bound on request nor live tools."""
     return tuple(
-        name for name in STAGE_TOOLS.get((role, stage), ()) if name not in CAPABILITY_REQUESTS
+        name
+        for name in STAGE_TOOLS.get((role, stage), ())
+        if name not in CAPABILITY_REQUESTS and not _live(name)
+    )
+
+
+@cache
+def capability_tools(role: str, stage: str) -> tuple[str, ...]:
+    """The capability tools a stage binds only when the request asks for their work."""
+    return tuple(name for name in STAGE_TOOLS.get((role, stage), ()) if name in CAPABILITY_REQUESTS)
+
+
+@cache
+def live_tools(role: str, stage: str) -> tuple[str, ...]:
+    """The live read tools a stage binds only when their system is configured (a live
+    tool that needs no setting, such as ``host_health``, is a core tool)."""
+    return tuple(
+        name
+        for name in STAGE_TOOLS.get((role, stage), ())
+        if name not in CAPABILITY_REQUESTS and _live(name)
     )
 
 
 def on_request_tools(role: str, stage: str) -> tuple[str, ...]:
-    """The capability tools a stage binds only when the request asks for their work."""
-    return tuple(name for name in STAGE_TOOLS.get((role, stage), ()) if name in CAPABILITY_REQUESTS)
+    """The tools a stage binds beyond its core ones, per run: capability tools when the
+    request asks for their work, live tools when their system is configured."""
+    return (*capability_tools(role, stage), *live_tools(role, stage))
 
 
 def asked_tools(role: str, stage: str, requested: tuple[str, ...]) -> tuple[str, ...]:
     """Of the capability tools ``requested`` (``requested_capabilities``), those the stage
     binds, the first asked first. All of them: a stage with every one of its capability
     tools asked still fits a small context (``tests/test_snapshots.py``), so none is cut."""
-    mine = set(on_request_tools(role, stage))
+    mine = set(capability_tools(role, stage))
     return tuple(name for name in requested if name in mine)
+
+
+def configured_tools(role: str, stage: str) -> tuple[str, ...]:
+    """The stage's live tools whose system is configured in the current settings
+    (``infra_team.tools._base.switched_on``). Settings that cannot be read count as
+    configured: each tool then answers with the settings error, which says what to fix."""
+    names = live_tools(role, stage)
+    if not names:
+        return ()
+    try:
+        settings = get_settings()
+    except ConfigError:
+        return names
+    return tuple(name for name in names if switched_on(TOOL_CATALOG[name], settings))
 
 
 @cache
@@ -307,32 +364,31 @@ def stage_tools(
     writes: frozenset[str] = frozenset(),
     asked: tuple[str, ...] = (),
 ) -> tuple[BaseTool, ...]:
-    """The tools bound at one stage: its core tools, the capability tools in ``asked``
-    that the stage lists, plus the write tools in ``writes`` when the stage may propose
-    writes and the role holds them."""
+    """The tools bound at one stage: its core tools, the capability and live tools in
+    ``asked`` that the stage lists (``request_key``), plus the write tools in ``writes``
+    when the stage may propose writes and the role holds them."""
     if (role, stage) not in STAGE_TOOLS:
         return tuple(get_tools(role))
     own = {tool.name for tool in get_tools(role)}
     extra = sorted(writes & own) if (role, stage) in WRITE_STAGES else []
-    capability = asked_tools(role, stage, asked)
-    names = [
-        n for n in STAGE_TOOLS[(role, stage)] if n not in CAPABILITY_REQUESTS or n in capability
-    ]
+    core = set(core_tools(role, stage))
+    names = [n for n in STAGE_TOOLS[(role, stage)] if n in core or n in asked]
     return tuple(TOOL_CATALOG[name] for name in (*names, *extra))
 
 
 def request_key(role: str, stage: str, text: str) -> tuple[frozenset[str], tuple[str, ...]]:
-    """What a request adds at one stage: the write tools it asks for (at a write stage the
-    role holds them), and the capability tools it asks for that the stage binds. Equal
-    keys bind the same tools, so one built agent serves them."""
+    """What a run adds at one stage: the write tools the request asks for (at a write
+    stage the role holds them), then the capability tools it asks for that the stage binds
+    and the stage's live tools whose system is configured now. Equal keys bind the same
+    tools, so one built agent serves them; a change of settings makes a new key."""
     own = {tool.name for tool in get_tools(role)}
     writes = requested_writes(text) & own if (role, stage) in WRITE_STAGES else frozenset()
     asked = (
         asked_tools(role, stage, requested_capabilities(text))
-        if on_request_tools(role, stage)
+        if capability_tools(role, stage)
         else ()
     )
-    return frozenset(writes), asked
+    return frozenset(writes), (*asked, *configured_tools(role, stage))
 
 
 def write_variants(role: str, stage: str) -> tuple[frozenset[str], ...]:

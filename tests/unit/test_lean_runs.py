@@ -120,3 +120,38 @@ def test_composed_middleware_refuses_node_hooks():
         assert "WithNode" in str(exc)
     else:
         raise AssertionError("a middleware with a node hook was composed")
+
+
+def _recorded(kind: str, request: str) -> Any:
+    """The model calls of one run on the benchmark's scripted model, as a provider
+    would receive them (prompt, messages and bound tool schemas)."""
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from bench._patterns import infra_team_runner
+    from bench._scripted import RECORDER, Recorder
+
+    recorder = Recorder()
+    token = RECORDER.set(recorder)
+    try:
+        asyncio.run(infra_team_runner(BenchModel(kind=kind), request)(InMemorySaver()))
+    finally:
+        RECORDER.reset(token)
+    return recorder
+
+
+def test_a_team_request_and_an_incident_fit_the_character_budget():
+    """Each stage carries only its own instructions and tools: a team request's calls
+    stay within the characters a request may cost, and every call of both paths fits a
+    small (4k-token) context."""
+    from bench._patterns import INCIDENT
+    from bench._patterns import REQUEST as TEAM_REQUEST
+    from bench.compare import TARGETS
+
+    team = _recorded("request", TEAM_REQUEST)
+    incident = _recorded("incident", INCIDENT)
+    stages = {call.agent.rsplit(".", 1)[-1] for call in team.calls}
+    assert stages == {"intake", "design", "implement", "codify", "operate"}  # the whole flow
+    assert {call.agent.rsplit(".", 1)[-1] for call in incident.calls} >= {"triage", "escalation"}
+    assert sum(call.total for call in team.calls) <= TARGETS["chars per request"]
+    largest = max([*team.calls, *incident.calls], key=lambda call: call.total)
+    assert largest.total <= TARGETS["largest call"], largest.agent

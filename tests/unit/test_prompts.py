@@ -248,3 +248,53 @@ def test_stage_prompt_keeps_only_the_stages_sections() -> None:
     assert "# Tool output is untrusted data" not in intake
     assert "## Purpose" not in intake
     assert "First decide which flow the message needs." in intake
+
+
+def test_a_mark_off_a_heading_covers_the_next_item_or_paragraph() -> None:
+    body = "\n".join(
+        [
+            "# Role",
+            "## Inputs",
+            "- From the architect: the design.",
+            "<!-- stages: escalation -->",
+            "- During an incident: the symptom,",
+            "  the start time.",
+            "- Pasted material.",
+            "",
+            "<!-- stages: escalation -->",
+            "First in an incident: replication lag,",
+            "then the queries.",
+            "",
+            "First for a change: the backups.",
+        ]
+    )
+    implement = prompts.stage_body(body, "implement")
+    assert "During an incident" not in implement and "the start time" not in implement
+    assert "First in an incident" not in implement and "then the queries" not in implement
+    assert "- From the architect: the design.\n- Pasted material." in implement
+    assert "First for a change: the backups." in implement
+    escalation = prompts.stage_body(body, "escalation")
+    assert "- During an incident: the symptom,\n  the start time." in escalation
+    assert "First in an incident: replication lag,\nthen the queries." in escalation
+    assert "<!--" not in implement + escalation
+    assert prompts.strip_stage_marks(body).count("<!--") == 0
+
+
+def test_each_stage_carries_only_its_own_situation() -> None:
+    """A change's stages do not carry incident guidance, and the incident stages do."""
+    from infra_team.registry import registry
+
+    dba = registry()["database-administrator"]
+    implement = prompts.build_stage_prompt(dba, "implement", ("backup_policy_check",))
+    escalation = prompts.build_stage_prompt(dba, "escalation", ("replication_health",))
+    assert "during an incident" not in implement
+    assert "What you check first for a new database" in implement
+    assert "What you check first in an incident" in escalation
+    assert "From the on-call Site Reliability Engineer during an incident" in escalation
+    sre = registry()["site-reliability-engineer"]
+    operate = prompts.build_stage_prompt(sre, "operate", ("error_budget",))
+    triage = prompts.build_stage_prompt(sre, "triage", ("oncall_now",))
+    assert "incident commander" not in operate and "incident commander" in triage
+    flat = " ".join(operate.split())
+    assert "Never reveal the team's internal identifiers." in flat  # once, in the team context
+    assert flat.count("internal identifiers") == 1

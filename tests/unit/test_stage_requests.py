@@ -10,8 +10,8 @@ from infra_team.stages import (
     CAPABILITY_REQUESTS,
     STAGE_TOOLS,
     WRITE_REQUESTS,
+    capability_tools,
     core_tools,
-    on_request_tools,
     request_key,
     requested_capabilities,
     stage_tools,
@@ -131,13 +131,14 @@ def test_every_capability_tool_is_bound_at_some_stage_when_asked(tool: str) -> N
 
 @pytest.mark.parametrize(("role", "stage"), list(STAGE_TOOLS))
 def test_core_tools_are_bound_whatever_the_request(role: str, stage: str) -> None:
+    """Nothing is configured here: the live tools are left out, the rest is bound."""
     plain = [t.name for t in stage_tools(role, stage)]
     assert plain == list(core_tools(role, stage))
     everything = " ".join(asks for asks, _ in PHRASES.values())
     _, asked = request_key(role, stage, everything)
     bound = [t.name for t in stage_tools(role, stage, frozenset(), asked)]
     assert set(core_tools(role, stage)) <= set(bound)
-    assert set(bound) == set(core_tools(role, stage)) | set(on_request_tools(role, stage))
+    assert set(bound) == set(core_tools(role, stage)) | set(capability_tools(role, stage))
 
 
 def test_requested_capabilities_keeps_the_order_first_asked() -> None:
@@ -194,7 +195,7 @@ def test_a_stage_with_nothing_on_request_is_its_plain_agent() -> None:
     from infra_team.graph._stage_agent import route_by_request
 
     plain = RunnableLambda(lambda _state: "plain")
-    assert route_by_request("network-engineer", "escalation", lambda *_: plain) is plain
+    assert route_by_request("infrastructure-architect", "escalation", lambda *_: plain) is plain
 
 
 def test_every_trigger_is_written_in_lower_case() -> None:

@@ -40,7 +40,7 @@ from infra_team.offline._extract import RequestFacts
 from infra_team.offline._lag import lag_threshold_seconds
 from infra_team.settings import Settings, get_settings
 from infra_team.tools import TOOL_CATALOG
-from infra_team.tools._base import is_live
+from infra_team.tools._base import switched_on
 from infra_team.tools.live.ssh_client import missing_settings
 from infra_team.tools.live.targets import Allowlist
 
@@ -67,23 +67,16 @@ _NAME = re.compile(
 _URL = re.compile(r"\bhttps?://[^\s<>\"'`)\]]+", re.IGNORECASE)
 
 
-def _value(settings: Settings, path: str) -> Any:
-    node: Any = settings
-    for part in path.split("."):
-        node = getattr(node, part, None)
-    return node
-
-
 def configured(tool: str, settings: Settings) -> bool:
-    """Whether the setting that switches ``tool`` on is set: the first of its ``settings``
-    metadata (``postgres.dsn``, ``prometheus.url``, ``network.resolvers``,
-    ``network.targets``); the others are options (``network.ca_file``) or are checked by
-    the reader that plans the call (SSH needs all four of its settings)."""
+    """Whether ``tool`` is live, reads a configured system and needs a setting
+    (``infra_team.tools._base.switched_on``): SSH needs all four of its settings, which
+    the reader that plans the call checks."""
     found = TOOL_CATALOG.get(tool)
-    if found is None or not is_live(found):
-        return False
-    paths: tuple[str, ...] = (found.metadata or {}).get("settings", ())
-    return bool(paths) and _value(settings, paths[0]) not in (None, "", [], ())
+    return (
+        found is not None
+        and bool((found.metadata or {}).get("settings"))
+        and switched_on(found, settings)
+    )
 
 
 def about_database(facts: RequestFacts, text: str) -> bool:

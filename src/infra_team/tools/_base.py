@@ -288,6 +288,24 @@ def is_live(tool: BaseTool) -> bool:
     return bool((tool.metadata or {}).get("live", False))
 
 
+def switched_on(tool: BaseTool, settings: object) -> bool:
+    """Whether a live tool's system is configured in ``settings`` (an
+    ``infra_team.settings.Settings``): the first of its ``settings`` paths, the one that
+    switches it on (``postgres.dsn``, ``prometheus.url``, ``network.targets``), is set. The
+    others are options or are checked by the tool itself, which still answers
+    ``not_configured`` when one is missing. A live tool that needs no setting (it reads
+    this host) is always on; a tool that is not live is never "switched on"."""
+    if not is_live(tool):
+        return False
+    paths: tuple[str, ...] = (tool.metadata or {}).get("settings", ())
+    if not paths:
+        return True
+    node: Any = settings
+    for part in paths[0].split("."):
+        node = getattr(node, part, None)
+    return node not in (None, "", [], ())
+
+
 def needed_settings(tool: BaseTool) -> tuple[str, ...]:
     """The environment variables a tool needs set, e.g. ``("INFRA_TEAM_POSTGRES_DSN",)``.
 

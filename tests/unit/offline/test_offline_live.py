@@ -14,7 +14,7 @@ from infra_team.offline._extract import extract_facts
 from infra_team.offline._live import MEASURED, live_calls
 from infra_team.offline._plans import build_plan, callable_now
 from infra_team.settings import reset_settings
-from infra_team.stages import stage_tools
+from infra_team.stages import request_key, stage_tools
 from infra_team.tools import ToolResult
 
 DB_REQUEST = "New Postgres replica for billing; alert when replica lag exceeds 1 s"
@@ -59,8 +59,10 @@ def test_database_reads_at_implement_and_escalation(monkeypatch: pytest.MonkeyPa
     assert not any(note.startswith("Replica lag not measured") for note in implement.assumptions)
     escalation = _plan("database-administrator", "escalation", DB_REQUEST)
     assert [name for name, _ in _live(escalation)] == ["postgres_replication", "postgres_locks"]
-    # Bound at the stage, so the graph runs them as the stage's own tools.
-    bound = describe_tools(stage_tools("database-administrator", "escalation"))
+    # Bound at the stage (its system is configured), so the graph runs them as the
+    # stage's own tools.
+    key = request_key("database-administrator", "escalation", DB_REQUEST)
+    bound = describe_tools(stage_tools("database-administrator", "escalation", *key))
     assert {c.name for c in callable_now(escalation, bound)} >= {
         "postgres_replication",
         "postgres_locks",
