@@ -806,10 +806,8 @@ class Scrubber:
             self._step, self._last = _LAZY, view
             return released + chunk
         pending = self._pending
-        if pending.isascii():
-            held_view = pending.encode("ascii").translate(_PLAIN_TABLE)
-            if 0 not in held_view:
-                return self._plain(pending + chunk, self._left + held_view + view, 2)
+        if held is not None and len(held) == len(pending):  # one shown symbol a character
+            return self._plain(pending + chunk, self._left + held.encode("ascii") + view, 2)
         return self._scan(chunk)
 
     def _context_step(self) -> _Steps:
