@@ -727,7 +727,7 @@ class Scrubber:
         if len(chunk) > 1:
             view = chunk.encode().translate(_PLAIN_TABLE)
             if 0 in view:
-                return self._scan(chunk)
+                return self._scan(chunk) if self._pending else self._shown(chunk)
             if self._pending:
                 return self._after_held(chunk, view)
             found = _MAY_START(view)
@@ -810,6 +810,20 @@ class Scrubber:
             return self._plain(pending + chunk, self._left + held.encode("ascii") + view, 2)
         return self._scan(chunk)
 
+    def _shown(self, chunk: str) -> str:
+        """A chunk that is not plain ASCII (markup, references, characters that are not
+        ASCII), nothing held: released whole when its compact view holds no spelling
+        start (``_MAY_START``: the look-behinds read past what is dropped there, as the
+        glue rule does), else scanned with the view already made."""
+        viewed = _view(chunk, final=False)
+        view, incomplete = viewed
+        if incomplete == len(chunk):
+            compact = view.translate(None, _DROPPED)
+            if len(compact) >= 2 and _MAY_START(compact) is None:
+                self._step, self._last = _LAZY, compact
+                return chunk
+        return self._scan(chunk, viewed)
+
     def _context_step(self) -> _Steps:
         """The steps after released text, reading the context a plain chunk left."""
         if self._step is _LAZY:
@@ -854,8 +868,9 @@ class Scrubber:
                 return chunk
         return self._scan(chunk)
 
-    def _scan(self, chunk: str) -> str:
-        """The full scan of the held text and ``chunk``."""
+    def _scan(self, chunk: str, viewed: tuple[bytes, int] | None = None) -> str:
+        """The full scan of the held text and ``chunk`` (``viewed``: the view of ``chunk``,
+        when nothing is held)."""
         pending = self._pending
         if pending:
             text, left = pending + chunk, self._left
@@ -864,7 +879,7 @@ class Scrubber:
             if step is _LAZY:
                 step = _STEPS_AFTER[self._last[-2:]]
             text, left = chunk, step.left
-        viewed = _view(text, final=False)
+        viewed = viewed or _view(text, final=False)
         matches, end, after = _scan(text, left, False, viewed)
         if end == len(text):
             self._pending, self._held, self._step = "", None, _STEPS_AFTER[after]

@@ -236,6 +236,16 @@ def test_a_held_spelling_is_decided_by_the_next_symbol(
     assert released + rest[1:] == scrub(held + rest)
 
 
+def test_markup_and_unicode_chunks_without_a_spelling_are_released_whole() -> None:
+    scrubber = Scrubber()
+    assert scrubber.feed("**Summary**: `db-01` is fine") == "**Summary**: `db-01` is fine"
+    assert scrubber.feed(" — café &amp; naïve <b>ok</b>") == (" — café &amp; naïve <b>ok</b>")
+    assert scrubber.feed(" **I**NF-00") == " **"  # a tail: held from its first letter
+    assert scrubber.feed("5 paged") == f"{SRE}** paged"
+    assert scrubber.feed("x**in") == "x**in"  # glued behind markup: no tail
+    assert scrubber.flush() == ""
+
+
 def test_unfinished_reference_comment_or_tag_is_held() -> None:
     scrubber = Scrubber()
     assert scrubber.feed("INF&#4") == ""
