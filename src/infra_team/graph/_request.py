@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolCall, ToolMessage
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 
@@ -79,13 +79,17 @@ def _remember_args(response: ModelResponse[Any]) -> None:
             _RAW_ARGS.popitem(last=False)
 
 
-def _with_raw_args(request: ToolCallRequest) -> ToolCallRequest:
-    call_id = str(request.tool_call.get("id") or "")
+def typed_tool_call(call: ToolCall) -> ToolCall:
+    """The tool call with the arguments the model wrote before they were scrubbed (the
+    call itself when they were not remembered)."""
     with _LOCK:
-        raw = _RAW_ARGS.pop(call_id, None)
-    if raw is None:
-        return request
-    return request.override(tool_call={**request.tool_call, "args": raw})
+        raw = _RAW_ARGS.pop(str(call.get("id") or ""), None)
+    return call if raw is None else {**call, "args": raw}
+
+
+def _with_raw_args(request: ToolCallRequest) -> ToolCallRequest:
+    typed = typed_tool_call(request.tool_call)
+    return request if typed is request.tool_call else request.override(tool_call=typed)
 
 
 class TypedRequestMiddleware(AgentMiddleware[Any, Any, Any]):

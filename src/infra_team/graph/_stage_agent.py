@@ -12,59 +12,47 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Generic, TypeVar
 
 from langchain_core.messages import BaseMessage
-from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
 
-from infra_team.graph._checkpoints import mark_pausable, pausable, role_agent_config
 from infra_team.graph._schemas import BRIEF_KEY
 from infra_team.stages import on_request_tools, request_key, write_variants
 
 RequestKey = tuple[frozenset[str], tuple[str, ...]]
 """The write tools and capability tools a request asks for at one stage."""
 
+AgentT = TypeVar("AgentT")
 
-def route_by_request(
-    role: str, stage: str, build: Callable[[frozenset[str], tuple[str, ...]], Runnable[Any, Any]]
-) -> Runnable[Any, Any]:
-    """The only agent when the stage binds nothing on request; else a router to the agent
-    bound with what the request asks for, built by ``build(writes, asked)`` once per key."""
-    plain = build(frozenset(), ())
-    may_write = any(write_variants(role, stage))
-    if not may_write and not on_request_tools(role, stage):
-        return plain
-    agents: dict[RequestKey, Runnable[Any, Any]] = {(frozenset(), ()): plain}
-    lock = threading.Lock()
 
-    def choose(state: dict[str, Any]) -> Runnable[Any, Any]:
-        key = request_key(role, stage, _request(state))
-        agent = agents.get(key)
+class StageAgents(Generic[AgentT]):
+    """The agents of one role at one stage, one per set of tools a request asks for,
+    each built by ``build(writes, asked)`` the first time it is picked."""
+
+    def __init__(
+        self, role: str, stage: str, build: Callable[[frozenset[str], tuple[str, ...]], AgentT]
+    ) -> None:
+        self.role, self.stage, self._build = role, stage, build
+        self.plain = build(frozenset(), ())
+        self._routed = any(write_variants(role, stage)) or bool(on_request_tools(role, stage))
+        self._agents: dict[RequestKey, AgentT] = {(frozenset(), ()): self.plain}
+        self._lock = threading.Lock()
+
+    def pick(self, brief: BaseMessage) -> AgentT:
+        """The agent bound with what the brief's request asks for."""
+        if not self._routed:
+            return self.plain
+        key = request_key(self.role, self.stage, _request(brief))
+        agent = self._agents.get(key)
         if agent is None:
-            with lock:
-                agent = agents.get(key)
+            with self._lock:
+                agent = self._agents.get(key)
                 if agent is None:
-                    agent = agents[key] = build(*key)
+                    agent = self._agents[key] = self._build(*key)
         return agent
 
-    def invoke(state: dict[str, Any], config: RunnableConfig) -> Any:
-        agent = choose(state)
-        return agent.invoke(state, role_agent_config(config, agent))
 
-    async def ainvoke(state: dict[str, Any], config: RunnableConfig) -> Any:
-        agent = choose(state)
-        return await agent.ainvoke(state, role_agent_config(config, agent))
-
-    router = RunnableLambda(invoke, afunc=ainvoke, name="stage-agent")
-    if may_write or pausable(plain):
-        mark_pausable(router)  # the checkpointer reaches the router; it decides per agent
-    return router
-
-
-def _request(state: dict[str, Any]) -> str:
-    """The request of the brief that starts the stage (its first message)."""
-    messages: list[BaseMessage] = state.get("messages", [])
-    if not messages:
-        return ""
-    brief = messages[0].additional_kwargs.get(BRIEF_KEY) or {}
-    return str(brief.get("request") or messages[0].text)
+def _request(brief: BaseMessage) -> str:
+    """The request of the brief that starts the stage."""
+    typed = brief.additional_kwargs.get(BRIEF_KEY) or {}
+    return str(typed.get("request") or brief.text)
