@@ -54,7 +54,7 @@ from pydantic import BaseModel
 
 from infra_team.graph._middleware import ScrubOutputMiddleware, tool_result
 from infra_team.graph._progress import emit
-from infra_team.graph._request import TypedRequestMiddleware, typed_tool_call
+from infra_team.graph._request import TypedRequestMiddleware, typed_message, typed_tool_call
 from infra_team.graph._structured import LimitedAnswerReminderMiddleware, StructuredAnswerMiddleware
 from infra_team.graph._tokens import with_scrubbed_tokens
 
@@ -89,7 +89,7 @@ class RoleLoop:
         self._calls = LimitedAnswerReminderMiddleware(
             schema,
             ScrubOutputMiddleware(),  # the tokens are scrubbed by the model call's handler
-            TypedRequestMiddleware(),
+            TypedRequestMiddleware(type_messages=False),  # typed once, in ``_add``
             answer,
             run_limit=run_limit,
         )
@@ -110,7 +110,7 @@ class RoleLoop:
                 break
             if step is False:
                 continue
-            state["messages"].extend(self._run_tool(call, config) for call in step)
+            _add(state, [self._run_tool(call, config) for call in step])
             if self._answered(state["messages"]):
                 break
         return _result(state)
@@ -130,10 +130,9 @@ class RoleLoop:
             if step is False:
                 continue
             if len(step) == 1:
-                state["messages"].append(await self._arun_tool(step[0], config))
+                _add(state, [await self._arun_tool(step[0], config)])
             else:
-                done = await asyncio.gather(*(self._arun_tool(call, config) for call in step))
-                state["messages"].extend(done)
+                _add(state, await asyncio.gather(*(self._arun_tool(c, config) for c in step)))
             if self._answered(state["messages"]):
                 break
         return _result(state)
@@ -144,7 +143,7 @@ class RoleLoop:
             tools=self.tools,  # type: ignore[arg-type]
             system_message=self._system,
             response_format=self._initial,
-            messages=list(state["messages"]),
+            messages=list(state["typed"]),
             tool_choice=None,
             state=state,  # type: ignore[arg-type]
             runtime=None,
@@ -154,10 +153,10 @@ class RoleLoop:
         """Record the response, count the call, remind; then what comes next, as
         ``create_agent``'s edges after its model node decide it."""
         messages: list[BaseMessage] = state["messages"]
-        messages.extend(response.result)
+        _add(state, response.result)
         state["structured_response"] = response.structured_response
         update = self._calls.after_model(state, None) or {}  # type: ignore[arg-type]
-        messages.extend(update.pop("messages", []))
+        _add(state, update.pop("messages", []))
         state.update(
             {key: value for key, value in update.items() if key.endswith("_model_call_count")}
         )
@@ -313,10 +312,18 @@ class RoleLoop:
 def _start(brief: HumanMessage) -> dict[str, Any]:
     return {
         "messages": [brief],
+        "typed": [typed_message(brief)],
         "structured_response": None,
         "run_model_call_count": 0,
         "thread_model_call_count": 0,
     }
+
+
+def _add(state: dict[str, Any], messages: Sequence[BaseMessage]) -> None:
+    """Append to the loop's messages (scrubbed, what the outcome keeps) and to the model's
+    (the human messages as typed)."""
+    state["messages"].extend(messages)
+    state["typed"].extend(typed_message(m) for m in messages)  # type: ignore[arg-type]
 
 
 def _result(state: dict[str, Any]) -> dict[str, Any]:

@@ -56,7 +56,8 @@ def shown_brief(message: HumanMessage) -> HumanMessage:
     return scrub_obj(message)
 
 
-def _typed_message(message: AnyMessage) -> AnyMessage:
+def typed_message(message: AnyMessage) -> AnyMessage:
+    """A message as the model reads it: a human message (the brief) as the user typed it."""
     if not isinstance(message, HumanMessage):
         return message
     return message.model_copy(
@@ -94,14 +95,26 @@ def _with_raw_args(request: ToolCallRequest) -> ToolCallRequest:
 
 class TypedRequestMiddleware(AgentMiddleware[Any, Any, Any]):
     """Innermost middleware of a role agent: the model and the tools work on what the
-    user typed; what the state keeps is scrubbed by the middleware around it."""
+    user typed; what the state keeps is scrubbed by the middleware around it.
+
+    With ``type_messages=False`` the caller hands the model its messages typed already
+    (``graph._loop`` types each message once, not at every model call)."""
+
+    def __init__(self, *, type_messages: bool = True) -> None:
+        super().__init__()
+        self.type_messages = type_messages
+
+    def _typed(self, request: ModelRequest[Any]) -> ModelRequest[Any]:
+        if not self.type_messages:
+            return request
+        return request.override(messages=[typed_message(m) for m in request.messages])
 
     def wrap_model_call(
         self,
         request: ModelRequest[Any],
         handler: Callable[[ModelRequest[Any]], ModelResponse[Any]],
     ) -> ModelResponse[Any]:
-        response = handler(request.override(messages=[_typed_message(m) for m in request.messages]))
+        response = handler(self._typed(request))
         _remember_args(response)
         return response
 
@@ -110,8 +123,7 @@ class TypedRequestMiddleware(AgentMiddleware[Any, Any, Any]):
         request: ModelRequest[Any],
         handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]],
     ) -> ModelResponse[Any]:
-        typed = request.override(messages=[_typed_message(m) for m in request.messages])
-        response = await handler(typed)
+        response = await handler(self._typed(request))
         _remember_args(response)
         return response
 
