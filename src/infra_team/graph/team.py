@@ -149,7 +149,9 @@ class _RoleNode:
         return self._done(state, stage, outcome)
 
     def runnable(self) -> Runnable[Any, Any]:
-        return RunnableLambda(self.invoke, afunc=self.ainvoke, name=self.role)
+        """The node as LangGraph wraps a function node (its signature read once, not at
+        every call as ``RunnableLambda`` does)."""
+        return RunnableCallable(self.invoke, self.ainvoke, name=self.role)
 
 
 def _view(state: TeamState, fresh: dict[str, Any]) -> TeamState:
