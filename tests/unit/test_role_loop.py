@@ -114,7 +114,7 @@ def test_only_an_agent_bound_with_a_write_tool_is_a_create_agent_graph() -> None
     model = ScriptedChatModel(script=lambda messages, tools: AIMessage(content=""))
     sre = registry()["site-reliability-engineer"]
     agents = build_role_agent(sre, model, "triage")
-    plain = agents.pick(HumanMessage("checkout returns 502"))
-    paging = agents.pick(HumanMessage("checkout returns 502; page the on-call"))
+    plain = agents.pick("checkout returns 502")
+    paging = agents.pick("checkout returns 502; page the on-call")
     assert isinstance(plain, RoleLoop)
     assert isinstance(paging, Runnable) and not isinstance(paging, RoleLoop)

@@ -5,7 +5,6 @@ one that does not ask for it, and a stage binds its core tools whatever the requ
 from __future__ import annotations
 
 import pytest
-from langchain_core.messages import HumanMessage
 
 from infra_team.stages import (
     CAPABILITY_REQUESTS,
@@ -160,12 +159,6 @@ def test_the_key_holds_only_what_the_stage_binds() -> None:
     assert request_key("network-engineer", "escalation", text) == (frozenset(), ())
 
 
-def _brief(request: str) -> HumanMessage:
-    from infra_team.graph._schemas import BRIEF_KEY
-
-    return HumanMessage(content="brief", additional_kwargs={BRIEF_KEY: {"request": request}})
-
-
 def test_a_stage_builds_one_agent_per_asked_set_and_keeps_it() -> None:
     from infra_team.graph._stage_agent import StageAgents
 
@@ -177,10 +170,10 @@ def test_a_stage_builds_one_agent_per_asked_set_and_keeps_it() -> None:
 
     agents = StageAgents("database-administrator", "implement", build)
     assert built == [(frozenset(), ())]  # the plain agent, with the graph
-    assert agents.pick(_brief("Add an index to the orders table.")) == (frozenset(), ())
+    assert agents.pick("Add an index to the orders table.") == (frozenset(), ())
     migrate = "Migrate the orders database to PostgreSQL 16."
-    assert agents.pick(_brief(migrate)) == (frozenset(), ("migration_plan",))
-    assert agents.pick(_brief(migrate + " Soon.")) == (frozenset(), ("migration_plan",))
+    assert agents.pick(migrate) == (frozenset(), ("migration_plan",))
+    assert agents.pick(migrate + " Soon.") == (frozenset(), ("migration_plan",))
     assert built == [(frozenset(), ()), (frozenset(), ("migration_plan",))]
 
 
@@ -189,7 +182,7 @@ def test_a_stage_with_nothing_on_request_is_its_plain_agent() -> None:
 
     plain = object()
     agents = StageAgents("network-engineer", "escalation", lambda *_: plain)
-    assert agents.pick(_brief("Migrate the orders database to PostgreSQL 16.")) is plain
+    assert agents.pick("Migrate the orders database to PostgreSQL 16.") is plain
 
 
 def test_every_trigger_is_written_in_lower_case() -> None:

@@ -8,8 +8,13 @@ time. It is needed only where a role may pause: a write tool asks for Change App
 checkpoint. A role agent bound with no write tool never pauses, so ``RoleLoop`` runs its
 loop as plain calls inside the team node's step, with the very middleware objects the
 ``create_agent`` agents use (``graph.role``): the call limit and the reminders
-(``LimitedAnswerReminderMiddleware``), scrubbing of what the model wrote, the request as
-typed for the model and the tools, and the answer read from wherever the model put it.
+(``LimitedAnswerReminderMiddleware``) and the answer read from wherever the model put it.
+
+Nothing of the loop is kept or shown but what the role node takes from it (the answer,
+the tool log, the usage), and the node scrubs that (``graph.role``). So the loop works
+on the request as the user typed it throughout: the brief, the model's messages and the
+tool-call arguments are never scrubbed and typed back, as a ``create_agent`` agent's
+must be, whose state is checkpointed and streamed.
 
 The loop follows ``create_agent``'s routing: after a model call, the reminder (after prose
 or unreadable arguments) goes back to the model; tool calls other than the answer run
@@ -52,9 +57,8 @@ from langchain_core.tools import BaseTool
 from langgraph.prebuilt.tool_node import INVALID_TOOL_NAME_ERROR_TEMPLATE
 from pydantic import BaseModel
 
-from infra_team.graph._middleware import ScrubOutputMiddleware, tool_result
+from infra_team.graph._middleware import tool_result
 from infra_team.graph._progress import emit
-from infra_team.graph._request import TypedRequestMiddleware, typed_message, typed_tool_call
 from infra_team.graph._structured import LimitedAnswerReminderMiddleware, StructuredAnswerMiddleware
 from infra_team.graph._tokens import with_scrubbed_tokens
 
@@ -64,8 +68,8 @@ _Next = list[ToolCall] | bool
 
 class RoleLoop:
     """One role at one stage, bound with no write tool: a model and tool loop whose
-    ``run``/``arun`` return what a ``create_agent`` agent returns (``messages`` and
-    ``structured_response``)."""
+    ``run``/``arun`` take the brief as typed and return what a ``create_agent`` agent
+    returns (``messages`` and ``structured_response``), unscrubbed."""
 
     def __init__(
         self,
@@ -83,16 +87,10 @@ class RoleLoop:
         self._by_name = {tool.name: tool for tool in tools}
         self._system = SystemMessage(content=system_prompt)
         answer = StructuredAnswerMiddleware(schema)
-        self._initial = answer._forced
+        self._initial = answer.forced
         self._answer = answer.tool
-        self._answer_binding = OutputToolBinding.from_schema_spec(answer._forced.schema_specs[0])
-        self._calls = LimitedAnswerReminderMiddleware(
-            schema,
-            ScrubOutputMiddleware(),  # the tokens are scrubbed by the model call's handler
-            TypedRequestMiddleware(type_messages=False),  # typed once, in ``_add``
-            answer,
-            run_limit=run_limit,
-        )
+        self._answer_binding = OutputToolBinding.from_schema_spec(answer.forced.schema_specs[0])
+        self._calls = LimitedAnswerReminderMiddleware(schema, answer, run_limit=run_limit)
         self._bound: dict[tuple[Any, ...], tuple[Runnable[Any, Any], Any]] = {}
 
     # --- the loop ------------------------------------------------------------------------
@@ -110,7 +108,7 @@ class RoleLoop:
                 break
             if step is False:
                 continue
-            _add(state, [self._run_tool(call, config) for call in step])
+            state["messages"].extend(self._run_tool(call, config) for call in step)
             if self._answered(state["messages"]):
                 break
         return _result(state)
@@ -130,9 +128,10 @@ class RoleLoop:
             if step is False:
                 continue
             if len(step) == 1:
-                _add(state, [await self._arun_tool(step[0], config)])
+                state["messages"].append(await self._arun_tool(step[0], config))
             else:
-                _add(state, await asyncio.gather(*(self._arun_tool(c, config) for c in step)))
+                done = await asyncio.gather(*(self._arun_tool(c, config) for c in step))
+                state["messages"].extend(done)
             if self._answered(state["messages"]):
                 break
         return _result(state)
@@ -143,7 +142,7 @@ class RoleLoop:
             tools=self.tools,  # type: ignore[arg-type]
             system_message=self._system,
             response_format=self._initial,
-            messages=list(state["typed"]),
+            messages=list(state["messages"]),
             tool_choice=None,
             state=state,  # type: ignore[arg-type]
             runtime=None,
@@ -153,10 +152,10 @@ class RoleLoop:
         """Record the response, count the call, remind; then what comes next, as
         ``create_agent``'s edges after its model node decide it."""
         messages: list[BaseMessage] = state["messages"]
-        _add(state, response.result)
+        messages.extend(response.result)
         state["structured_response"] = response.structured_response
         update = self._calls.after_model(state, None) or {}  # type: ignore[arg-type]
-        _add(state, update.pop("messages", []))
+        messages.extend(update.pop("messages", []))
         state.update(
             {key: value for key, value in update.items() if key.endswith("_model_call_count")}
         )
@@ -263,13 +262,12 @@ class RoleLoop:
     # --- the tools ---------------------------------------------------------------------------
 
     def _prepare(self, call: ToolCall) -> tuple[BaseTool | None, ToolCall]:
-        """The tool and its call with the arguments as typed; the call is reported."""
+        """The tool and its call; the call is reported."""
         tool = self._by_name.get(call["name"])
-        typed = typed_tool_call(call)
         if tool is not None:
             event = {"type": "tool_called", "role": self.role, "tool": tool.name}
-            emit({**event, "args": typed["args"]})
-        return tool, {**typed, "type": "tool_call"}
+            emit({**event, "args": call["args"]})
+        return tool, {**call, "type": "tool_call"}
 
     def _unknown(self, call: ToolCall) -> ToolMessage:
         available = ", ".join(self._by_name)
@@ -312,18 +310,10 @@ class RoleLoop:
 def _start(brief: HumanMessage) -> dict[str, Any]:
     return {
         "messages": [brief],
-        "typed": [typed_message(brief)],
         "structured_response": None,
         "run_model_call_count": 0,
         "thread_model_call_count": 0,
     }
-
-
-def _add(state: dict[str, Any], messages: Sequence[BaseMessage]) -> None:
-    """Append to the loop's messages (scrubbed, what the outcome keeps) and to the model's
-    (the human messages as typed)."""
-    state["messages"].extend(messages)
-    state["typed"].extend(typed_message(m) for m in messages)  # type: ignore[arg-type]
 
 
 def _result(state: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
-from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolCall, ToolMessage
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 
@@ -69,8 +69,7 @@ def shown_brief(message: HumanMessage) -> HumanMessage:
     )
 
 
-def typed_message(message: AnyMessage) -> AnyMessage:
-    """A message as the model reads it: a human message (the brief) as the user typed it."""
+def _typed_message(message: AnyMessage) -> AnyMessage:
     if not isinstance(message, HumanMessage):
         return message
     return message.model_copy(
@@ -93,34 +92,22 @@ def _remember_args(response: ModelResponse[Any]) -> None:
             _RAW_ARGS.popitem(last=False)
 
 
-def typed_tool_call(call: ToolCall) -> ToolCall:
-    """The tool call with the arguments the model wrote before they were scrubbed (the
-    call itself when they were not remembered)."""
-    with _LOCK:
-        raw = _RAW_ARGS.pop(str(call.get("id") or ""), None)
-    return call if raw is None else {**call, "args": raw}
-
-
 def _with_raw_args(request: ToolCallRequest) -> ToolCallRequest:
-    typed = typed_tool_call(request.tool_call)
-    return request if typed is request.tool_call else request.override(tool_call=typed)
+    call_id = str(request.tool_call.get("id") or "")
+    with _LOCK:
+        raw = _RAW_ARGS.pop(call_id, None)
+    if raw is None:
+        return request
+    return request.override(tool_call={**request.tool_call, "args": raw})
 
 
 class TypedRequestMiddleware(AgentMiddleware[Any, Any, Any]):
     """Innermost middleware of a role agent: the model and the tools work on what the
-    user typed; what the state keeps is scrubbed by the middleware around it.
+    user typed; what the state keeps is scrubbed by the middleware around it."""
 
-    With ``type_messages=False`` the caller hands the model its messages typed already
-    (``graph._loop`` types each message once, not at every model call)."""
-
-    def __init__(self, *, type_messages: bool = True) -> None:
-        super().__init__()
-        self.type_messages = type_messages
-
-    def _typed(self, request: ModelRequest[Any]) -> ModelRequest[Any]:
-        if not self.type_messages:
-            return request
-        return request.override(messages=[typed_message(m) for m in request.messages])
+    @staticmethod
+    def _typed(request: ModelRequest[Any]) -> ModelRequest[Any]:
+        return request.override(messages=[_typed_message(m) for m in request.messages])
 
     def wrap_model_call(
         self,

@@ -14,9 +14,6 @@ import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from langchain_core.messages import BaseMessage
-
-from infra_team.graph._schemas import BRIEF_KEY
 from infra_team.stages import on_request_tools, request_key, write_variants
 
 RequestKey = tuple[frozenset[str], tuple[str, ...]]
@@ -38,11 +35,11 @@ class StageAgents(Generic[AgentT]):
         self._agents: dict[RequestKey, AgentT] = {(frozenset(), ()): self.plain}
         self._lock = threading.Lock()
 
-    def pick(self, brief: BaseMessage) -> AgentT:
-        """The agent bound with what the brief's request asks for."""
+    def pick(self, request: str) -> AgentT:
+        """The agent bound with what ``request`` (scrubbed, as the state holds it) asks for."""
         if not self._routed:
             return self.plain
-        key = request_key(self.role, self.stage, _request(brief))
+        key = request_key(self.role, self.stage, request)
         agent = self._agents.get(key)
         if agent is None:
             with self._lock:
@@ -50,9 +47,3 @@ class StageAgents(Generic[AgentT]):
                 if agent is None:
                     agent = self._agents[key] = self._build(*key)
         return agent
-
-
-def _request(brief: BaseMessage) -> str:
-    """The request of the brief that starts the stage."""
-    typed = brief.additional_kwargs.get(BRIEF_KEY) or {}
-    return str(typed.get("request") or brief.text)

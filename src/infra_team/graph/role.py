@@ -46,6 +46,7 @@ from infra_team.graph._structured import (
 )
 from infra_team.prompts import build_stage_prompt
 from infra_team.registry import RoleSpec, display_name
+from infra_team.scrub import scrub, scrub_obj
 from infra_team.stages import stage_tools
 from infra_team.toolsets import get_tools
 
@@ -133,13 +134,19 @@ def _brief_template(stage: str) -> jinja2.Template:
     return _TEMPLATES.get_template(f"brief_{stage}.md.j2")
 
 
-def brief_message(brief: StageBrief) -> HumanMessage:
-    """The brief a role reads: Markdown for a model, the typed brief for the offline engine."""
+def typed_brief(brief: StageBrief) -> HumanMessage:
+    """The brief a role reads, as typed: Markdown for a model, the typed brief for the
+    offline engine."""
     text = _brief_template(brief.stage).render(
         role=display_name(brief.role), request=brief.request, **brief.context
     )
     brief_json = brief.model_dump(mode="json")
-    return shown_brief(HumanMessage(content=text, additional_kwargs={BRIEF_KEY: brief_json}))
+    return HumanMessage(content=text, additional_kwargs={BRIEF_KEY: brief_json})
+
+
+def brief_message(brief: StageBrief) -> HumanMessage:
+    """The brief as a ``create_agent`` agent's state holds it (scrubbed)."""
+    return shown_brief(typed_brief(brief))
 
 
 @dataclass(frozen=True)
@@ -158,13 +165,17 @@ class StageOutcome:
         return bool(self.output and self.output.get("unstructured"))
 
 
-def _outcome(brief: StageBrief, result: dict[str, Any]) -> StageOutcome:
+def _outcome(brief: StageBrief, result: dict[str, Any], *, scrubbed: bool) -> StageOutcome:
+    """The stage's outcome; its output scrubbed unless the agent scrubbed what its model
+    wrote (the tool log is scrubbed by the role node with the rest of its update)."""
     messages = result.get("messages", [])
     structured = result.get("structured_response")
     output = structured.model_dump(mode="json") if isinstance(structured, BaseModel) else None
     if output is None:
         prose = prose_answer(messages, agent_name(brief.role, brief.stage))
         output = unstructured_output(brief.stage, prose) if prose else None
+    if output is not None and not scrubbed:
+        output = scrub_obj(output)
     log = []
     for message in messages:
         if isinstance(message, ToolMessage) and message.name in _tool_names(brief.role):
@@ -193,22 +204,21 @@ def run_stage(
     agents: StageAgents[RoleAgent], brief: StageBrief, config: RunnableConfig
 ) -> StageOutcome:
     """Run the stage's agent for the brief; ``config`` is the role node's."""
-    message = brief_message(brief)
-    agent = agents.pick(message)
+    agent = agents.pick(scrub(brief.request))
     if isinstance(agent, RoleLoop):
-        return _outcome(brief, agent.run(message, config))
+        return _outcome(brief, agent.run(typed_brief(brief), config), scrubbed=False)
     agent_config = with_tool_events(role_agent_config(config), brief.role)
-    return _outcome(brief, agent.invoke({"messages": [message]}, agent_config))
+    result = agent.invoke({"messages": [brief_message(brief)]}, agent_config)
+    return _outcome(brief, result, scrubbed=True)
 
 
 async def arun_stage(
     agents: StageAgents[RoleAgent], brief: StageBrief, config: RunnableConfig
 ) -> StageOutcome:
-    message = brief_message(brief)
-    agent = agents.pick(message)
+    agent = agents.pick(scrub(brief.request))
     if isinstance(agent, RoleLoop):
-        return _outcome(brief, await agent.arun(message, config))
+        return _outcome(brief, await agent.arun(typed_brief(brief), config), scrubbed=False)
     agent_config = with_tool_events(role_agent_config(config), brief.role)
     with inline_hooks():
-        result = await agent.ainvoke({"messages": [message]}, agent_config)
-    return _outcome(brief, result)
+        result = await agent.ainvoke({"messages": [brief_message(brief)]}, agent_config)
+    return _outcome(brief, result, scrubbed=True)
