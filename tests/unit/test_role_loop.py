@@ -118,3 +118,11 @@ def test_only_an_agent_bound_with_a_write_tool_is_a_create_agent_graph() -> None
     paging = agents.pick("checkout returns 502; page the on-call")
     assert isinstance(plain, RoleLoop)
     assert isinstance(paging, Runnable) and not isinstance(paging, RoleLoop)
+
+
+def test_only_tools_that_compute_run_on_the_event_loops_thread() -> None:
+    from infra_team.graph._loop import _runs_inline
+
+    live = [tool for tool in TOOL_CATALOG.values() if (tool.metadata or {}).get("live")]
+    assert live and not any(_runs_inline(tool) for tool in live)
+    assert _runs_inline(TOOL_CATALOG["audit_sshd_config"])

@@ -18,7 +18,8 @@ must be, whose state is checkpointed and streamed.
 
 The loop follows ``create_agent``'s routing: after a model call, the reminder (after prose
 or unreadable arguments) goes back to the model; tool calls other than the answer run
-(concurrently in an async run); an answer ends the loop once the tools of its turn ran.
+(concurrently in an async run, on the event loop's thread when they only compute,
+``_runs_inline``); an answer ends the loop once the tools of its turn ran.
 Progress events of tool calls are emitted where the tool runs, and the role's scrubbed
 tokens come from a handler on its model calls alone.
 """
@@ -54,7 +55,9 @@ from langchain_core.messages import (
 )
 from langchain_core.runnables import Runnable, RunnableConfig
 from langchain_core.tools import BaseTool
+from langgraph.config import get_store
 from langgraph.prebuilt.tool_node import INVALID_TOOL_NAME_ERROR_TEMPLATE
+from langgraph.store.memory import InMemoryStore
 from pydantic import BaseModel
 
 from infra_team.graph._middleware import tool_result
@@ -304,7 +307,25 @@ class RoleLoop:
         tool, typed = self._prepare(call)
         if tool is None:
             return self._unknown(call)
+        if _runs_inline(tool):
+            return self._done(tool.invoke(typed, config), tool.name)
         return self._done(await tool.ainvoke(typed, config), tool.name)
+
+
+def _runs_inline(tool: BaseTool) -> bool:
+    """Whether an async run calls the tool on the event loop's thread, as the graph's
+    deterministic nodes run: a tool that computes from its arguments is quick CPU work,
+    and a worker thread only adds a hop (and a wait for the thread) to each call. A live
+    tool (network I/O) still goes to a worker thread, and so does any tool when the run's
+    store is not the in-memory one: an async store refuses synchronous calls on the event
+    loop's thread, and the incident tools write to the store."""
+    if (tool.metadata or {}).get("live"):
+        return False
+    try:
+        store = get_store()
+    except (RuntimeError, KeyError):  # outside a graph run: no store of the run's
+        return True
+    return store is None or isinstance(store, InMemoryStore)
 
 
 def _start(brief: HumanMessage) -> dict[str, Any]:
