@@ -181,9 +181,17 @@ def _openai(tool: object) -> dict[str, Any]:
     return cached[1]
 
 
+_SIZES: dict[int, tuple[object, tuple[str, int]]] = {}
+
+
 def _schema(spec: dict[str, Any]) -> tuple[str, int]:
-    """A bound tool's name and the characters of its JSON schema."""
-    return spec["function"]["name"], len(json.dumps(spec))
+    """A bound tool's name and the characters of its JSON schema (measured once per
+    schema object: the recording is the harness's cost, not the pattern's)."""
+    cached = _SIZES.get(id(spec))
+    if cached is None or cached[0] is not spec:
+        cached = (spec, (spec["function"]["name"], len(json.dumps(spec))))
+        _SIZES[id(spec)] = cached
+    return cached[1]
 
 
 def _message_chars(message: BaseMessage) -> int:

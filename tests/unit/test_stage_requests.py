@@ -160,42 +160,30 @@ def test_the_key_holds_only_what_the_stage_binds() -> None:
     assert request_key("network-engineer", "escalation", text) == (frozenset(), ())
 
 
-def _state(request: str) -> dict[str, object]:
-    from langchain_core.messages import HumanMessage
-
-    from infra_team.graph._schemas import BRIEF_KEY
-
-    brief = HumanMessage(content="brief", additional_kwargs={BRIEF_KEY: {"request": request}})
-    return {"messages": [brief]}
-
-
-def test_the_stage_router_builds_one_agent_per_asked_set_and_keeps_it() -> None:
-    from langchain_core.runnables import RunnableLambda
-
-    from infra_team.graph._stage_agent import route_by_request
+def test_a_stage_builds_one_agent_per_asked_set_and_keeps_it() -> None:
+    from infra_team.graph._stage_agent import StageAgents
 
     built: list[tuple[frozenset[str], tuple[str, ...]]] = []
 
-    def build(writes: frozenset[str], asked: tuple[str, ...]) -> RunnableLambda:
+    def build(writes: frozenset[str], asked: tuple[str, ...]) -> tuple[object, ...]:
         built.append((writes, asked))
-        return RunnableLambda(lambda _state: (writes, asked))
+        return (writes, asked)
 
-    router = route_by_request("database-administrator", "implement", build)
+    agents = StageAgents("database-administrator", "implement", build)
     assert built == [(frozenset(), ())]  # the plain agent, with the graph
-    assert router.invoke(_state("Add an index to the orders table.")) == (frozenset(), ())
+    assert agents.pick("Add an index to the orders table.") == (frozenset(), ())
     migrate = "Migrate the orders database to PostgreSQL 16."
-    assert router.invoke(_state(migrate)) == (frozenset(), ("migration_plan",))
-    assert router.invoke(_state(migrate + " Soon.")) == (frozenset(), ("migration_plan",))
+    assert agents.pick(migrate) == (frozenset(), ("migration_plan",))
+    assert agents.pick(migrate + " Soon.") == (frozenset(), ("migration_plan",))
     assert built == [(frozenset(), ()), (frozenset(), ("migration_plan",))]
 
 
 def test_a_stage_with_nothing_on_request_is_its_plain_agent() -> None:
-    from langchain_core.runnables import RunnableLambda
+    from infra_team.graph._stage_agent import StageAgents
 
-    from infra_team.graph._stage_agent import route_by_request
-
-    plain = RunnableLambda(lambda _state: "plain")
-    assert route_by_request("infrastructure-architect", "escalation", lambda *_: plain) is plain
+    plain = object()
+    agents = StageAgents("infrastructure-architect", "escalation", lambda *_: plain)
+    assert agents.pick("Migrate the orders database to PostgreSQL 16.") is plain
 
 
 def test_every_trigger_is_written_in_lower_case() -> None:

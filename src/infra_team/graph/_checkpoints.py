@@ -11,13 +11,13 @@ Change Approval (``interrupt()``), and the answer must resume that very tool cal
 a new model turn. So ``PauseOnlySaver`` keeps a role agent's checkpoints in memory and
 writes the latest one (with its pending writes) to the real checkpointer only when the
 agent pauses. A fresh instance per role step holds one checkpoint at most. An agent
-bound with no write tool cannot pause, so it runs without any checkpointer.
+bound with no write tool cannot pause: it runs in the team node's own step
+(``graph._loop``) and saves nothing of its own.
 """
 
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
@@ -198,33 +198,11 @@ class PauseOnlySaver(BaseCheckpointSaver[Any]):
             await self.inner.aput_writes(saved, items, task, path)
 
 
-_PAUSABLE: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
-"""Role agents that may pause (bound with a write tool, which asks for Change Approval),
-and the routers that choose between such an agent and one that may not, by ``id``
-(runnables compare by value, so they cannot be kept in a set)."""
-
-
-def mark_pausable(agent: object) -> None:
-    """Record that ``agent`` may pause (see ``role_agent_config``)."""
-    _PAUSABLE[id(agent)] = agent
-
-
-def pausable(agent: object) -> bool:
-    return _PAUSABLE.get(id(agent)) is agent
-
-
-def role_agent_config(config: RunnableConfig, agent: object) -> RunnableConfig:
-    """The config ``agent`` runs with: the team graph's, with the checkpointer lent to it
-    replaced by a ``PauseOnlySaver`` around it when the agent may pause (``mark_pausable``),
-    and removed when it may not: an agent without write tools never pauses, so it runs
-    without a checkpointer and its steps create no checkpoints at all."""
+def role_agent_config(config: RunnableConfig) -> RunnableConfig:
+    """The config a role agent that may pause runs with: the team graph's, with the
+    checkpointer lent to it replaced by a ``PauseOnlySaver`` around it."""
     conf = dict(config.get("configurable") or {})
     inner = conf.get(CONFIG_KEY_CHECKPOINTER)
-    if inner is None:
-        return config
-    if not pausable(agent):
-        del conf[CONFIG_KEY_CHECKPOINTER]
-        return {**config, "configurable": conf}
     if not isinstance(inner, BaseCheckpointSaver) or isinstance(inner, PauseOnlySaver):
         return config
     conf[CONFIG_KEY_CHECKPOINTER] = PauseOnlySaver(inner)

@@ -21,21 +21,26 @@ from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMes
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 
-from infra_team.scrub import raw_request, remember_request, scrub_obj
+from infra_team.scrub import raw_request, remember_request, scrub, scrub_obj
 
 _RAW_ARGS: OrderedDict[str, dict[str, Any]] = OrderedDict()
 _RAW_ARGS_LIMIT = 4096
 _LOCK = threading.Lock()
 
 
-def _strings(value: Any) -> list[str]:
+def _remembered(value: Any) -> Any:
+    """``value`` scrubbed as ``scrub_obj`` scrubs it, each string value remembered as typed
+    (``remember_request`` scrubs it once for both)."""
     if isinstance(value, str):
-        return [value]
+        return remember_request(value)
     if isinstance(value, dict):
-        return [s for item in value.values() for s in _strings(item)]
+        return {
+            scrub(key) if isinstance(key, str) else key: _remembered(item)
+            for key, item in value.items()
+        }
     if isinstance(value, list | tuple):
-        return [s for item in value for s in _strings(item)]
-    return []
+        return type(value)(_remembered(item) for item in value)
+    return scrub_obj(value)
 
 
 def _typed(value: Any) -> Any:
@@ -50,10 +55,18 @@ def _typed(value: Any) -> Any:
 
 
 def shown_brief(message: HumanMessage) -> HumanMessage:
-    """The brief as the role agent's state holds it: scrubbed, the typed text remembered."""
-    for text in [*_strings(message.content), *_strings(message.additional_kwargs)]:
-        remember_request(text)
-    return scrub_obj(message)
+    """The brief as the role agent's state holds it: scrubbed, the typed text remembered.
+    A brief is its content and its typed form (``additional_kwargs``); any other field is
+    scrubbed as it is."""
+    shown = scrub_obj(
+        message.model_copy(update={"content": "", "additional_kwargs": {}}, deep=False)
+    )
+    return shown.model_copy(
+        update={
+            "content": _remembered(message.content),
+            "additional_kwargs": _remembered(message.additional_kwargs),
+        }
+    )
 
 
 def _typed_message(message: AnyMessage) -> AnyMessage:
@@ -92,12 +105,16 @@ class TypedRequestMiddleware(AgentMiddleware[Any, Any, Any]):
     """Innermost middleware of a role agent: the model and the tools work on what the
     user typed; what the state keeps is scrubbed by the middleware around it."""
 
+    @staticmethod
+    def _typed(request: ModelRequest[Any]) -> ModelRequest[Any]:
+        return request.override(messages=[_typed_message(m) for m in request.messages])
+
     def wrap_model_call(
         self,
         request: ModelRequest[Any],
         handler: Callable[[ModelRequest[Any]], ModelResponse[Any]],
     ) -> ModelResponse[Any]:
-        response = handler(request.override(messages=[_typed_message(m) for m in request.messages]))
+        response = handler(self._typed(request))
         _remember_args(response)
         return response
 
@@ -106,8 +123,7 @@ class TypedRequestMiddleware(AgentMiddleware[Any, Any, Any]):
         request: ModelRequest[Any],
         handler: Callable[[ModelRequest[Any]], Awaitable[ModelResponse[Any]]],
     ) -> ModelResponse[Any]:
-        typed = request.override(messages=[_typed_message(m) for m in request.messages])
-        response = await handler(typed)
+        response = await handler(self._typed(request))
         _remember_args(response)
         return response
 

@@ -221,7 +221,8 @@ class StructuredAnswerMiddleware(AgentMiddleware[Any, Any, Any]):
         # Built once: a strategy derives the schema's JSON schema when constructed, which
         # cost more than the rest of a model call's middleware together.
         self._native = ProviderStrategy(schema)
-        self._forced = ToolStrategy(schema)
+        self.forced = ToolStrategy(schema)
+        """The forced-choice strategy (``graph._loop`` binds its answer tool)."""
 
     # --- the request in each mode -------------------------------------------------------
 
@@ -232,7 +233,7 @@ class StructuredAnswerMiddleware(AgentMiddleware[Any, Any, Any]):
         if mode == "native":
             return request.override(system_message=system, response_format=self._native)
         if mode == "forced":
-            return request.override(system_message=system, response_format=self._forced)
+            return request.override(system_message=system, response_format=self.forced)
         return request.override(
             system_message=system,
             response_format=None,

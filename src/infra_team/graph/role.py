@@ -1,7 +1,10 @@
-"""One role at one stage: a ``create_agent`` agent with the role's prompt and tools.
+"""One role at one stage: an agent with the stage's prompt and tools.
 
 The role node hands its agent a brief (the request plus only the outputs this stage
-depends on), never the whole history, and takes back the stage's structured output.
+depends on), never the whole history, and takes back the stage's structured output. An
+agent bound with a write tool may pause for Change Approval, so it is a ``create_agent``
+agent, resumed from its own checkpoint; any other runs its loop in the role node's own
+step (``graph._loop``), with the same middleware.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 from pydantic import BaseModel
 
-from infra_team.graph._checkpoints import mark_pausable
+from infra_team.graph._checkpoints import role_agent_config
+from infra_team.graph._loop import RoleLoop
 from infra_team.graph._middleware import ScrubOutputMiddleware, tool_result
 from infra_team.graph._request import TypedRequestMiddleware, shown_brief
 from infra_team.graph._schemas import (
@@ -29,7 +33,7 @@ from infra_team.graph._schemas import (
     StageBrief,
     unstructured_output,
 )
-from infra_team.graph._stage_agent import route_by_request
+from infra_team.graph._stage_agent import StageAgents
 from infra_team.graph._stage_middleware import (
     inline_hooks,
     install_inline_hooks,
@@ -42,6 +46,7 @@ from infra_team.graph._structured import (
 )
 from infra_team.prompts import build_stage_prompt
 from infra_team.registry import RoleSpec, display_name
+from infra_team.scrub import scrub, scrub_obj
 from infra_team.stages import stage_tools
 from infra_team.toolsets import get_tools
 
@@ -60,12 +65,16 @@ _TEMPLATES = jinja2.Environment(
 )
 
 
-def build_role_agent(spec: RoleSpec, model: BaseChatModel, stage: Stage) -> Runnable[Any, Any]:
-    """The agent for one role at one stage: the stage's prompt, the stage's tools, the
-    stage schema (each brief is routed to the agent bound with the write and capability
-    tools its request asks for, ``graph._stage_agent``)."""
+RoleAgent = Runnable[Any, Any] | RoleLoop
+"""A ``create_agent`` agent (bound with a write tool: it may pause), else a ``RoleLoop``."""
+
+
+def build_role_agent(spec: RoleSpec, model: BaseChatModel, stage: Stage) -> StageAgents[RoleAgent]:
+    """The agents for one role at one stage: the stage's prompt, the stage's tools, the
+    stage schema (each brief goes to the agent bound with the write and capability tools
+    its request asks for, ``graph._stage_agent``)."""
     install_inline_hooks()
-    return route_by_request(
+    return StageAgents(
         spec.name, stage, lambda writes, asked: _build_agent(spec, model, stage, writes, asked)
     )
 
@@ -76,15 +85,26 @@ def _build_agent(
     stage: Stage,
     writes: frozenset[str],
     asked: tuple[str, ...] = (),
-) -> Runnable[Any, Any]:
+) -> RoleAgent:
     """The answer is asked for in the mode the model's provider accepts, and read from
     wherever the model put it (``graph._structured``); the reminder follows the call
     limit's count, and the answer middleware is innermost so that a rejected mode is
-    retried in the next one. Tool progress events come from a callback
-    (``with_tool_events``), not a hook, and the wrap hooks are composed into one
+    retried in the next one. In a ``create_agent`` agent tool progress events come from a
+    callback (``with_tool_events``), not a hook, and the wrap hooks are composed into one
     middleware, to save thread-pool hops and graph steps."""
     tools = list(stage_tools(spec.name, stage, writes, asked))
     schema = STAGE_SCHEMAS[stage]
+    prompt = build_stage_prompt(spec, stage, tuple(tool.name for tool in tools))
+    if not any((tool.metadata or {}).get("writes") for tool in tools):
+        return RoleLoop(
+            role=spec.name,
+            name=agent_name(spec.name, stage),
+            model=model,
+            tools=tools,
+            system_prompt=prompt,
+            schema=schema,
+            run_limit=MODEL_CALL_LIMIT,
+        )
     middleware: list[AgentMiddleware[Any, Any, Any]] = [
         LimitedAnswerReminderMiddleware(
             schema,
@@ -94,17 +114,14 @@ def _build_agent(
             run_limit=MODEL_CALL_LIMIT,
         ),
     ]
-    agent = create_agent(
+    return create_agent(
         model,
         tools,
-        system_prompt=build_stage_prompt(spec, stage, tuple(tool.name for tool in tools)),
+        system_prompt=prompt,
         response_format=ToolStrategy(schema),
         middleware=middleware,
         name=agent_name(spec.name, stage),
     )
-    if any((tool.metadata or {}).get("writes") for tool in tools):
-        mark_pausable(agent)  # a write tool asks for Change Approval: it may pause
-    return agent
 
 
 def agent_name(role: str, stage: str) -> str:
@@ -117,13 +134,19 @@ def _brief_template(stage: str) -> jinja2.Template:
     return _TEMPLATES.get_template(f"brief_{stage}.md.j2")
 
 
-def brief_message(brief: StageBrief) -> HumanMessage:
-    """The brief a role reads: Markdown for a model, the typed brief for the offline engine."""
+def typed_brief(brief: StageBrief) -> HumanMessage:
+    """The brief a role reads, as typed: Markdown for a model, the typed brief for the
+    offline engine."""
     text = _brief_template(brief.stage).render(
         role=display_name(brief.role), request=brief.request, **brief.context
     )
     brief_json = brief.model_dump(mode="json")
-    return shown_brief(HumanMessage(content=text, additional_kwargs={BRIEF_KEY: brief_json}))
+    return HumanMessage(content=text, additional_kwargs={BRIEF_KEY: brief_json})
+
+
+def brief_message(brief: StageBrief) -> HumanMessage:
+    """The brief as a ``create_agent`` agent's state holds it (scrubbed)."""
+    return shown_brief(typed_brief(brief))
 
 
 @dataclass(frozen=True)
@@ -142,13 +165,17 @@ class StageOutcome:
         return bool(self.output and self.output.get("unstructured"))
 
 
-def _outcome(brief: StageBrief, result: dict[str, Any]) -> StageOutcome:
+def _outcome(brief: StageBrief, result: dict[str, Any], *, scrubbed: bool) -> StageOutcome:
+    """The stage's outcome; its output scrubbed unless the agent scrubbed what its model
+    wrote (the tool log is scrubbed by the role node with the rest of its update)."""
     messages = result.get("messages", [])
     structured = result.get("structured_response")
     output = structured.model_dump(mode="json") if isinstance(structured, BaseModel) else None
     if output is None:
         prose = prose_answer(messages, agent_name(brief.role, brief.stage))
         output = unstructured_output(brief.stage, prose) if prose else None
+    if output is not None and not scrubbed:
+        output = scrub_obj(output)
     log = []
     for message in messages:
         if isinstance(message, ToolMessage) and message.name in _tool_names(brief.role):
@@ -173,18 +200,25 @@ def _tool_names(role: str) -> frozenset[str]:
     return frozenset(tool.name for tool in get_tools(role))
 
 
-def run_stage(agent: Runnable[Any, Any], brief: StageBrief, config: RunnableConfig) -> StageOutcome:
-    result = agent.invoke(
-        {"messages": [brief_message(brief)]}, with_tool_events(config, brief.role)
-    )
-    return _outcome(brief, result)
+def run_stage(
+    agents: StageAgents[RoleAgent], brief: StageBrief, config: RunnableConfig
+) -> StageOutcome:
+    """Run the stage's agent for the brief; ``config`` is the role node's."""
+    agent = agents.pick(scrub(brief.request))
+    if isinstance(agent, RoleLoop):
+        return _outcome(brief, agent.run(typed_brief(brief), config), scrubbed=False)
+    agent_config = with_tool_events(role_agent_config(config), brief.role)
+    result = agent.invoke({"messages": [brief_message(brief)]}, agent_config)
+    return _outcome(brief, result, scrubbed=True)
 
 
 async def arun_stage(
-    agent: Runnable[Any, Any], brief: StageBrief, config: RunnableConfig
+    agents: StageAgents[RoleAgent], brief: StageBrief, config: RunnableConfig
 ) -> StageOutcome:
+    agent = agents.pick(scrub(brief.request))
+    if isinstance(agent, RoleLoop):
+        return _outcome(brief, await agent.arun(typed_brief(brief), config), scrubbed=False)
+    agent_config = with_tool_events(role_agent_config(config), brief.role)
     with inline_hooks():
-        result = await agent.ainvoke(
-            {"messages": [brief_message(brief)]}, with_tool_events(config, brief.role)
-        )
-    return _outcome(brief, result)
+        result = await agent.ainvoke({"messages": [brief_message(brief)]}, agent_config)
+    return _outcome(brief, result, scrubbed=True)

@@ -36,12 +36,13 @@ from langgraph.types import Overwrite, Send
 from infra_team.approvals import ApprovalRequest, can_interrupt, request_decision
 from infra_team.errors import ErrorCode, GraphBuildError, InvalidRequestError
 from infra_team.graph import _artifacts
-from infra_team.graph._checkpoints import role_agent_config
 from infra_team.graph._progress import emit, node_events
 from infra_team.graph._schemas import Stage, StageBrief
+from infra_team.graph._stage_agent import StageAgents
 from infra_team.graph._state import TeamState, shown_messages, shown_request
 from infra_team.graph.role import (
     MODEL_CALL_LIMIT,
+    RoleAgent,
     StageOutcome,
     arun_stage,
     build_role_agent,
@@ -103,7 +104,7 @@ class _RoleNode:
     def __init__(
         self,
         role: str,
-        agents: Mapping[Stage, Runnable[Any, Any]],
+        agents: Mapping[Stage, StageAgents[RoleAgent]],
         choose: Callable[[TeamState], tuple[Stage, dict[str, Any]]],
         finish: Callable[[TeamState, Stage, StageOutcome], dict[str, Any]],
     ) -> None:
@@ -137,20 +138,20 @@ class _RoleNode:
 
     def invoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
         stage, brief = self._brief(state)
-        agent_config = role_agent_config(config, self.agents[stage])
         with node_events():
-            outcome = run_stage(self.agents[stage], brief, agent_config)
+            outcome = run_stage(self.agents[stage], brief, config)
         return self._done(state, stage, outcome)
 
     async def ainvoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
         stage, brief = self._brief(state)
-        agent_config = role_agent_config(config, self.agents[stage])
         with node_events():
-            outcome = await arun_stage(self.agents[stage], brief, agent_config)
+            outcome = await arun_stage(self.agents[stage], brief, config)
         return self._done(state, stage, outcome)
 
     def runnable(self) -> Runnable[Any, Any]:
-        return RunnableLambda(self.invoke, afunc=self.ainvoke, name=self.role)
+        """The node as LangGraph wraps a function node (its signature read once, not at
+        every call as ``RunnableLambda`` does)."""
+        return RunnableCallable(self.invoke, self.ainvoke, name=self.role)
 
 
 def _view(state: TeamState, fresh: dict[str, Any]) -> TeamState:
@@ -537,7 +538,7 @@ def build_team_graph(
         raise GraphBuildError(msg)
     builder = StateGraph(TeamState)
 
-    def agents(role: str) -> dict[Stage, Runnable[Any, Any]]:
+    def agents(role: str) -> dict[Stage, StageAgents[RoleAgent]]:
         return {
             stage: build_role_agent(specs[role], models[role], stage) for stage in _STAGES[role]
         }
