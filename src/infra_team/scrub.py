@@ -556,6 +556,19 @@ def scrub(text: str) -> str:
     """
     if not text:
         return text
+    if text.isascii():  # most text a run scrubs: short, plain, no ID
+        plain = text.encode("ascii").translate(_PLAIN_TABLE)
+        if 0 not in plain:  # nothing dropped, no ``&`` or ``<``: the look-behind pattern
+            found = _ID_PLAIN.search(plain)
+            if found is None:
+                return text
+            return _apply(
+                text,
+                [
+                    (m.start(), m.end(), _NAME_BY_GROUP[m.lastindex or 0])
+                    for m in _ID_PLAIN.finditer(plain, found.start())
+                ],
+            )
     view = _view(text, final=True)[0]
     first = _ID_IN_VIEW.search(view)
     if first is None:
