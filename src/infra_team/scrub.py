@@ -721,6 +721,11 @@ class Scrubber:
       scrubber keeps its compact view and looks the view plus the next symbol up in the
       views that stay undecided (``_UNDECIDED``); a symbol that ends a proper prefix
       releases the tail unchanged, and so does the first symbol of a longer plain chunk.
+      A symbol that decides a held whole spelling (an ID, or a longer number, hostname
+      label or port) replaces or releases it without a scan (``_decided``).
+    * A chunk with markup, references or characters that are not ASCII, nothing held,
+      is viewed; with no spelling start in its compact view it is released whole
+      (``_shown``).
 
     Anything else takes the scan that :func:`scrub` makes, on the held text and the
     chunk (``_scan``).
