@@ -139,7 +139,7 @@ def test_unreadable_arguments_get_an_error_the_model_can_act_on():
     assert (
         "Error: tool `RoleReport` was not run: the arguments are not a JSON object. Call "
         "`RoleReport` again with one JSON object holding `summary`, `findings`, `actions`, "
-        "`deliverable`, `change`, `handoffs`." in errors
+        "`deliverable`, `handoffs`." in errors
     )
 
 

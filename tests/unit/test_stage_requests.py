@@ -163,19 +163,45 @@ def test_the_key_holds_only_what_the_stage_binds() -> None:
 def test_a_stage_builds_one_agent_per_asked_set_and_keeps_it() -> None:
     from infra_team.graph._stage_agent import StageAgents
 
-    built: list[tuple[frozenset[str], tuple[str, ...]]] = []
+    built: list[tuple[object, ...]] = []
 
-    def build(writes: frozenset[str], asked: tuple[str, ...]) -> tuple[object, ...]:
-        built.append((writes, asked))
-        return (writes, asked)
+    def build(writes: frozenset[str], asked: tuple[str, ...], solo: bool) -> tuple[object, ...]:
+        built.append((writes, asked, solo))
+        return (writes, asked, solo)
 
     agents = StageAgents("database-administrator", "implement", build)
-    assert built == [(frozenset(), ())]  # the plain agent, with the graph
-    assert agents.pick("Add an index to the orders table.") == (frozenset(), ())
+    assert built == [(frozenset(), (), False)]  # the plain agent, with the graph
+    assert agents.pick("Add an index to the orders table.") == (frozenset(), (), False)
     migrate = "Migrate the orders database to PostgreSQL 16."
-    assert agents.pick(migrate) == (frozenset(), ("migration_plan",))
-    assert agents.pick(migrate + " Soon.") == (frozenset(), ("migration_plan",))
-    assert built == [(frozenset(), ()), (frozenset(), ("migration_plan",))]
+    assert agents.pick(migrate) == (frozenset(), ("migration_plan",), False)
+    assert agents.pick(migrate + " Soon.") == (frozenset(), ("migration_plan",), False)
+    assert agents.pick(migrate, solo=True) == (frozenset(), ("migration_plan",), True)
+    assert built == [
+        (frozenset(), (), False),
+        (frozenset(), ("migration_plan",), False),
+        (frozenset(), ("migration_plan",), True),
+    ]
+
+
+def test_a_role_alone_answers_with_the_change_the_team_flow_leaves_out() -> None:
+    from infra_team.graph._schemas import RoleReport, StageBrief, is_solo, stage_schema
+
+    team = StageBrief(
+        stage="implement",
+        role="database-administrator",
+        request="x",
+        context={"design": {"summary": "y"}},
+    )
+    alone = StageBrief(
+        stage="implement", role="database-administrator", request="x", context={"design": None}
+    )
+    assert (is_solo(team), is_solo(alone)) == (False, True)
+    assert stage_schema("implement", solo=False) is RoleReport
+    assert "change" not in RoleReport.model_json_schema()["properties"]
+    solo_schema = stage_schema("implement", solo=True).model_json_schema()
+    assert "change" in solo_schema["properties"] and solo_schema["title"] == "RoleReport"
+    assert stage_schema("implement", solo=True).__name__ == "RoleReport"  # one answer tool name
+    assert stage_schema("design", solo=True) is stage_schema("design", solo=False)
 
 
 def test_a_stage_with_nothing_on_request_is_its_plain_agent() -> None:

@@ -77,15 +77,28 @@ class RoleReport(_Stage):
     findings: list[str] = Field(description="Facts found, each naming the tool that showed it.")
     actions: list[str] = Field(description="Concrete next steps or changes this role proposes.")
     deliverable: str = Field(description="The role's artifact as Markdown (config, code, plan).")
-    change: ChangeProposal | None = Field(
-        default=None,
-        description="The change to request, when this role alone proposes one (a config, "
-        "patch or cutover); none in the team flow, where the architect writes it.",
-    )
     handoffs: list[HandOff] = Field(
         default_factory=list,
         description="Work for another team (Development, Security, QA): only when it needs them.",
     )
+
+
+class SoloRoleReport(RoleReport):
+    """A role's deliverable when it works alone (no architect's design in its brief): it
+    may propose the change itself. The model sees it under ``RoleReport``'s name: one
+    answer tool a stage, whichever flow runs; in the team flow the architect writes the
+    change, so the team's schema leaves the field out (about 1,200 characters a call)."""
+
+    model_config = ConfigDict(extra="forbid", title="RoleReport")
+
+    change: ChangeProposal | None = Field(
+        default=None,
+        description="The change to request, when this role proposes one (a config, patch "
+        "or cutover).",
+    )
+
+
+SoloRoleReport.__name__ = SoloRoleReport.__qualname__ = "RoleReport"
 
 
 class TriageDecision(_Stage):
@@ -136,6 +149,22 @@ STAGE_SCHEMAS: dict[str, type[_Stage]] = {
     "escalation": EscalationStep,
 }
 """Stage name -> the structured output a role returns at that stage."""
+SOLO_SCHEMAS: dict[str, type[_Stage]] = dict.fromkeys(
+    ("implement", "codify", "operate"), SoloRoleReport
+)
+"""Stage name -> the structured output of a role working alone there, where it differs."""
+
+
+def stage_schema(stage: str, solo: bool) -> type[_Stage]:
+    """The structured output a role returns at ``stage``; ``solo`` when no architect's
+    design is in its brief (the role may then propose the change itself)."""
+    return SOLO_SCHEMAS.get(stage, STAGE_SCHEMAS[stage]) if solo else STAGE_SCHEMAS[stage]
+
+
+def is_solo(brief: StageBrief) -> bool:
+    """Whether the brief's role works without an architect's design (a single-role run)."""
+    return brief.stage in SOLO_SCHEMAS and not brief.context.get("design")
+
 
 Stage = Literal["intake", "design", "implement", "codify", "operate", "triage", "escalation"]
 

@@ -28,9 +28,10 @@ from infra_team.graph._middleware import ScrubOutputMiddleware, tool_result
 from infra_team.graph._request import TypedRequestMiddleware, shown_brief
 from infra_team.graph._schemas import (
     BRIEF_KEY,
-    STAGE_SCHEMAS,
     Stage,
     StageBrief,
+    is_solo,
+    stage_schema,
     unstructured_output,
 )
 from infra_team.graph._stage_agent import StageAgents
@@ -75,7 +76,9 @@ def build_role_agent(spec: RoleSpec, model: BaseChatModel, stage: Stage) -> Stag
     its request asks for, ``graph._stage_agent``)."""
     install_inline_hooks()
     return StageAgents(
-        spec.name, stage, lambda writes, asked: _build_agent(spec, model, stage, writes, asked)
+        spec.name,
+        stage,
+        lambda writes, asked, solo: _build_agent(spec, model, stage, writes, asked, solo),
     )
 
 
@@ -85,6 +88,7 @@ def _build_agent(
     stage: Stage,
     writes: frozenset[str],
     asked: tuple[str, ...] = (),
+    solo: bool = False,
 ) -> RoleAgent:
     """The answer is asked for in the mode the model's provider accepts, and read from
     wherever the model put it (``graph._structured``); the reminder follows the call
@@ -93,7 +97,7 @@ def _build_agent(
     callback (``with_tool_events``), not a hook, and the wrap hooks are composed into one
     middleware, to save thread-pool hops and graph steps."""
     tools = list(stage_tools(spec.name, stage, writes, asked))
-    schema = STAGE_SCHEMAS[stage]
+    schema = stage_schema(stage, solo)
     prompt = build_stage_prompt(spec, stage, tuple(tool.name for tool in tools))
     if not any((tool.metadata or {}).get("writes") for tool in tools):
         return RoleLoop(
@@ -204,7 +208,7 @@ def run_stage(
     agents: StageAgents[RoleAgent], brief: StageBrief, config: RunnableConfig
 ) -> StageOutcome:
     """Run the stage's agent for the brief; ``config`` is the role node's."""
-    agent = agents.pick(scrub(brief.request))
+    agent = agents.pick(scrub(brief.request), is_solo(brief))
     if isinstance(agent, RoleLoop):
         return _outcome(brief, agent.run(typed_brief(brief), config), scrubbed=False)
     agent_config = with_tool_events(role_agent_config(config), brief.role)
@@ -215,7 +219,7 @@ def run_stage(
 async def arun_stage(
     agents: StageAgents[RoleAgent], brief: StageBrief, config: RunnableConfig
 ) -> StageOutcome:
-    agent = agents.pick(scrub(brief.request))
+    agent = agents.pick(scrub(brief.request), is_solo(brief))
     if isinstance(agent, RoleLoop):
         return _outcome(brief, await agent.arun(typed_brief(brief), config), scrubbed=False)
     agent_config = with_tool_events(role_agent_config(config), brief.role)
