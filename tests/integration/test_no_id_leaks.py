@@ -127,3 +127,22 @@ def test_a_host_streaming_the_graph_directly_sees_no_id():
     )
     assert leaks(joined) == []
     assert leaks([repr(part) for part in parts]) == []
+
+
+def test_the_tool_log_in_the_state_holds_no_id():
+    """A tool given an ID answers with it; the log of its result in the state has none."""
+    from langchain_core.messages import HumanMessage
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from infra_team import build_graph
+
+    runbook = ("runbook", {"service": f"checkout owned by {LEAK}", "symptoms": ["5xx"]})
+    model = team_script(leak=True, first_tools={"site-reliability-engineer": [runbook]})
+    graph = build_graph(model=model, checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "tool-log"}, "recursion_limit": 40}
+    graph.invoke({"messages": [HumanMessage("checkout 502 for 40% of requests")]}, config)
+    tool_log = graph.get_state(config).values["tool_log"]
+    logged = [entry for entry in tool_log if entry["tool"] == "runbook"]
+    assert logged, "the runbook call is logged"
+    assert "Infrastructure Architect" in repr(logged)  # the ID was replaced, not dropped
+    assert leaks(repr(tool_log)) == []

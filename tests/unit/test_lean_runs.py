@@ -11,12 +11,12 @@ from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain_core.messages import AIMessage, HumanMessage
-from langchain_core.tools import BaseTool
 
 from bench._scripted import ScriptedChatModel as BenchModel
 from infra_team import atask, resume, task
 from infra_team._memory import MEMORY
 from infra_team.graph._stage_middleware import ComposedCallMiddleware
+from infra_team.tools._base import _InfraTool as InfraTool
 from tests.integration.conftest import team_script
 from tests.support.chaos import staged_model
 
@@ -49,9 +49,9 @@ def test_an_async_run_with_computing_tools_never_hops_to_a_worker_thread():
     all run on the event loop's thread (a live tool would still go to a worker thread)."""
     loop_hops: Counter[str] = Counter()
     tool_calls: list[str] = []
-    invoke = BaseTool.invoke
+    invoke = InfraTool.invoke
 
-    def counted_invoke(self: BaseTool, *args: Any, **kwargs: Any) -> Any:
+    def counted_invoke(self: InfraTool, *args: Any, **kwargs: Any) -> Any:
         tool_calls.append(self.name)
         return invoke(self, *args, **kwargs)
 
@@ -70,11 +70,11 @@ def test_an_async_run_with_computing_tools_never_hops_to_a_worker_thread():
         finally:
             loop.run_in_executor = original  # type: ignore[method-assign]
 
-    BaseTool.invoke = counted_invoke  # type: ignore[method-assign]
+    InfraTool.invoke = counted_invoke  # type: ignore[method-assign]
     try:
         result = asyncio.run(run())
     finally:
-        BaseTool.invoke = invoke  # type: ignore[method-assign]
+        InfraTool.invoke = invoke  # type: ignore[method-assign]
     assert result.status == "completed"
     assert tool_calls, "the scripted roles call tools"
     assert dict(loop_hops) == {}

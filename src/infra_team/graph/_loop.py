@@ -111,7 +111,7 @@ class RoleLoop:
                 break
             if step is False:
                 continue
-            state["messages"].extend(self._run_tool(call, config) for call in step)
+            state["messages"].extend(self._run_tool(call, config, state) for call in step)
             if self._answered(state["messages"]):
                 break
         return _result(state)
@@ -131,9 +131,9 @@ class RoleLoop:
             if step is False:
                 continue
             if len(step) == 1:
-                state["messages"].append(await self._arun_tool(step[0], config))
+                state["messages"].append(await self._arun_tool(step[0], config, state))
             else:
-                done = await asyncio.gather(*(self._arun_tool(c, config) for c in step))
+                done = await asyncio.gather(*(self._arun_tool(c, config, state) for c in step))
                 state["messages"].extend(done)
             if self._answered(state["messages"]):
                 break
@@ -279,13 +279,15 @@ class RoleLoop:
         )
         return ToolMessage(text, name=call["name"], tool_call_id=call["id"], status="error")
 
-    def _done(self, output: Any, name: str) -> ToolMessage:
+    def _done(self, output: Any, name: str, state: dict[str, Any]) -> ToolMessage:
+        """Report the tool's result; the result read from its message is kept in the
+        run's ``tool_results`` (by the message's identity) for the role's tool log."""
         message = (
             output
             if isinstance(output, ToolMessage)
             else ToolMessage(str(output), name=name, tool_call_id="")  # no message returned
         )
-        result = tool_result(message)
+        result = state["tool_results"][id(message)] = tool_result(message)
         emit(
             {
                 "type": "tool_result",
@@ -297,19 +299,23 @@ class RoleLoop:
         )
         return message
 
-    def _run_tool(self, call: ToolCall, config: RunnableConfig) -> ToolMessage:
+    def _run_tool(
+        self, call: ToolCall, config: RunnableConfig, state: dict[str, Any]
+    ) -> ToolMessage:
         tool, typed = self._prepare(call)
         if tool is None:
             return self._unknown(call)
-        return self._done(tool.invoke(typed, config), tool.name)
+        return self._done(tool.invoke(typed, config), tool.name, state)
 
-    async def _arun_tool(self, call: ToolCall, config: RunnableConfig) -> ToolMessage:
+    async def _arun_tool(
+        self, call: ToolCall, config: RunnableConfig, state: dict[str, Any]
+    ) -> ToolMessage:
         tool, typed = self._prepare(call)
         if tool is None:
             return self._unknown(call)
         if _runs_inline(tool):
-            return self._done(tool.invoke(typed, config), tool.name)
-        return self._done(await tool.ainvoke(typed, config), tool.name)
+            return self._done(tool.invoke(typed, config), tool.name, state)
+        return self._done(await tool.ainvoke(typed, config), tool.name, state)
 
 
 def _runs_inline(tool: BaseTool) -> bool:
@@ -334,11 +340,19 @@ def _start(brief: HumanMessage) -> dict[str, Any]:
         "structured_response": None,
         "run_model_call_count": 0,
         "thread_model_call_count": 0,
+        "tool_results": {},
     }
 
 
 def _result(state: dict[str, Any]) -> dict[str, Any]:
-    return {"messages": state["messages"], "structured_response": state["structured_response"]}
+    """What a ``create_agent`` agent returns, and ``tool_results``: each tool message's
+    result as read for its progress event, by the message's identity, so the role's tool
+    log does not read it again."""
+    return {
+        "messages": state["messages"],
+        "structured_response": state["structured_response"],
+        "tool_results": state["tool_results"],
+    }
 
 
 def _reply(call: ToolCall, text: str) -> ToolMessage:

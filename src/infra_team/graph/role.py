@@ -180,10 +180,14 @@ def _outcome(brief: StageBrief, result: dict[str, Any], *, scrubbed: bool) -> St
         output = unstructured_output(brief.stage, prose) if prose else None
     if output is not None and not scrubbed:
         output = scrub_obj(output)
+    read: dict[int, dict[str, Any]] = result.get("tool_results", {})  # a RoleLoop's
     log = []
     for message in messages:
         if isinstance(message, ToolMessage) and message.name in _tool_names(brief.role):
-            log.append({"role": brief.role, **tool_result(message)})
+            entry = read.get(id(message))
+            log.append(
+                {"role": brief.role, **(entry if entry is not None else tool_result(message))}
+            )
     return StageOutcome(output=output, tool_log=log, usage=token_usage(messages))
 
 

@@ -122,7 +122,6 @@ class _RoleNode:
         emit({"type": "role_finished", "role": self.role, "stage": stage})
         update: dict[str, Any] = {
             "engaged": [self.role],
-            "tool_log": outcome.tool_log,
             "usage": {self.role: outcome.usage},
         }
         if outcome.output is None:
@@ -130,11 +129,14 @@ class _RoleNode:
                 f"The {display_name(self.role)} gave no {stage} result: it wrote nothing "
                 f"readable in its {MODEL_CALL_LIMIT} model calls."
             )
-            return update
+            return {**update, "tool_log": outcome.tool_log}
         if outcome.unstructured:
             update["unstructured"] = [self.role]
-        # Scrubbed on the way into the state, so no host reading the state sees an ID.
-        return scrub_obj({**update, **self.finish(state, stage, outcome)})
+        # Scrubbed on the way into the state, so no host reading the state sees an ID. The
+        # tool log is not scrubbed again: each entry is a tool's result as the tool wrapper
+        # scrubbed it (``tools._base``), or only a tool's name and status (``tool_result``).
+        finished = scrub_obj({**update, **self.finish(state, stage, outcome)})
+        return {**finished, "tool_log": outcome.tool_log}
 
     def invoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
         stage, brief = self._brief(state)
