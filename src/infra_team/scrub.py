@@ -458,7 +458,7 @@ _TAIL_WINDOW = len(_PREFIX) + 3 + max(len(n) for n in _NUMBERS)
 _TAIL_ENDS = frozenset(_PREFIX + _SEPARATOR_SYMBOLS + b"".join(_NUMBER_PREFIXES))
 """The symbols a tail can end with."""
 _JOINERS = frozenset(b"-.:")
-_JOINER_TEXT = frozenset("-.:")
+_JOINER_TEXT = frozenset(map(chr, _JOINERS))  # the same, as text
 _JOINER_VIEWS = frozenset([b"", b"-", b".", b":"])
 
 

@@ -64,6 +64,7 @@ from infra_team.graph._middleware import tool_result
 from infra_team.graph._progress import emit
 from infra_team.graph._structured import LimitedAnswerReminderMiddleware, StructuredAnswerMiddleware
 from infra_team.graph._tokens import with_scrubbed_tokens
+from infra_team.tools import is_live
 
 _Next = list[ToolCall] | bool
 """After a model call: the tool calls to run, True to end the loop, False to call again."""
@@ -325,7 +326,7 @@ def _runs_inline(tool: BaseTool) -> bool:
     tool (network I/O) still goes to a worker thread, and so does any tool when the run's
     store is not the in-memory one: an async store refuses synchronous calls on the event
     loop's thread, and the incident tools write to the store."""
-    if (tool.metadata or {}).get("live"):
+    if is_live(tool):
         return False
     try:
         store = get_store()

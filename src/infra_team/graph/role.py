@@ -49,6 +49,7 @@ from infra_team.prompts import build_stage_prompt
 from infra_team.registry import RoleSpec, display_name
 from infra_team.scrub import scrub, scrub_obj
 from infra_team.stages import stage_tools
+from infra_team.tools import writes as writes_to
 from infra_team.toolsets import get_tools
 
 MODEL_CALL_LIMIT = 6
@@ -99,7 +100,7 @@ def _build_agent(
     tools = list(stage_tools(spec.name, stage, writes, asked))
     schema = stage_schema(stage, solo)
     prompt = build_stage_prompt(spec, stage, tuple(tool.name for tool in tools))
-    if not any((tool.metadata or {}).get("writes") for tool in tools):
+    if not any(writes_to(tool) for tool in tools):
         return RoleLoop(
             role=spec.name,
             name=agent_name(spec.name, stage),
