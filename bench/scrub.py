@@ -11,6 +11,7 @@ Targets on the reference machine: batch >= 80 MB/s, streaming >= 30 MB/s on rand
 
 from __future__ import annotations
 
+import importlib
 import os
 import random
 import statistics
@@ -101,11 +102,13 @@ def _cut(text: str, sizes: list[int]) -> list[str]:
 
 
 def figures(runs: int) -> list[tuple[str, str, list[float]]]:
-    """(figure, key of its target or "", MB/s samples) for the three scrub figures and the
-    streaming floor; streamed output is checked against batch output before anything is
-    timed."""
-    from infra_team import scrub
+    """(figure, key of its target or "", MB/s samples) for the three scrub figures of the
+    engine in use, then the pure engine's when that is the compiled one (the same source,
+    interpreted), then the streaming floor. Streamed output is checked against batch
+    output before anything is timed."""
+    from infra_team import Scrubber, scrub
 
+    engine = importlib.import_module("infra_team.scrub").ENGINE
     text, ids = corpus(10_000_000)
     small = text[:1_000_000]
     rng = random.Random(3)
@@ -114,33 +117,42 @@ def figures(runs: int) -> list[tuple[str, str, list[float]]]:
     if _streamed(chunks) != scrub(text) or _streamed(singles) != scrub(small):
         msg = "streamed scrubbing differs from batch scrubbing"
         raise SystemExit(msg)
-    return [
+
+    def timed(batch: Callable[[str], str], make: Callable[[], Any]) -> list[list[float]]:
+        return [
+            _throughput(lambda: batch(text), len(text), runs),
+            _throughput(lambda: _streamed(chunks, make()), len(text), runs),
+            _throughput(lambda: _streamed(singles, make()), len(small), runs),
+        ]
+
+    names = [f"scrub batch, 10 MB, {ids // 1000}k IDs", "scrub stream, 1-64-char chunks",
+             "scrub stream, 1-char chunks (1 MB)"]  # fmt: skip
+    out = [
+        (f"{name} ({engine})", key, samples)
+        for name, key, samples in zip(names, TARGETS, timed(scrub, Scrubber), strict=True)
+    ]
+    if engine == "compiled":
+        pure = importlib.import_module("infra_team._scrub_engine")
+        out += [
+            (f"  {name} (pure)", "", samples)
+            for name, samples in zip(names, timed(pure.scrub, pure.Scrubber), strict=True)
+        ]
+    floor = "  floor: a method call a chunk"
+    out.append(
         (
-            f"scrub batch, 10 MB, {ids // 1000}k IDs",
-            "batch",
-            _throughput(lambda: scrub(text), len(text), runs),
-        ),
-        (
-            "scrub stream, 1-64-char chunks",
-            "stream",
-            _throughput(lambda: _streamed(chunks), len(text), runs),
-        ),
-        (
-            "scrub stream, 1-char chunks (1 MB)",
-            "stream1",
-            _throughput(lambda: _streamed(singles), len(small), runs),
-        ),
-        (
-            "  floor: a method call a chunk, 1-64-char chunks",
+            f"{floor}, 1-64-char chunks",
             "",
             _throughput(lambda: _streamed(chunks, _PassThrough()), len(text), runs),
-        ),
+        )
+    )
+    out.append(
         (
-            "  floor: a method call a chunk, 1-char chunks",
+            f"{floor}, 1-char chunks",
             "",
             _throughput(lambda: _streamed(singles, _PassThrough()), len(small), runs),
-        ),
-    ]
+        )
+    )
+    return out
 
 
 def rows(runs: int) -> list[tuple[str, str, str, str]]:

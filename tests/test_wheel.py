@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.leaks import leaks
+from tests.support.real import missing
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,3 +89,18 @@ def test_wheel_installs_and_lists_agents_from_anywhere(tmp_path: Path):
     ).stdout.strip()
     assert cases.startswith(str(env_dir)), cases
     assert len(list((Path(cases) / "cases").glob("*.yaml"))) >= 50
+    scrubbed = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import importlib; s = importlib.import_module('infra_team.scrub'); "
+            "print(s.ENGINE); print(s.scrub('paged INF-005'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=workdir,
+    ).stdout.splitlines()
+    assert scrubbed[1] == "paged Site Reliability Engineer"
+    if scrubbed[0] != "compiled":
+        missing("the wheel was built without the compiled scrubber (it needs a C compiler)")

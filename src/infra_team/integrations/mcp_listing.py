@@ -32,6 +32,7 @@ _SOURCES = (
     "protocols.py",
     "registry.py",
     "_roles.py",
+    "_scrub_engine.py",
     "scrub.py",
     "settings.py",
     "_version.py",
