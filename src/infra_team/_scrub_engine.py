@@ -300,6 +300,14 @@ _SHOWN: Final = len(_DROPPED)  # view symbols below this are dropped
 _ALNUM_SYMBOLS: Final = b"abcdefghijklmnopqrstuvwxyz0123456789"
 _LABEL_JOINERS: Final = b"-."
 _ALNUM_SET: Final = frozenset(_ALNUM_SYMBOLS)
+_IS_ALNUM: Final = 2
+_IS_JOINER: Final = 1
+_KIND: Final = bytes(
+    _IS_ALNUM if code in _ALNUM_SET else _IS_JOINER if code in _LABEL_JOINERS else 0
+    for code in range(256)
+)
+"""View symbol -> whether it is a letter or digit, or a hostname joiner: one byte read."""
+_MARKUP_CODE: Final = _MARKUP[0]
 
 
 def _number_trie(numbers: list[bytes], glue: bytes) -> bytes:
@@ -431,13 +439,14 @@ def _find(text: str, view: bytes, left: bytes, endpos: int, pos: int = 0) -> lis
     out: list[_Match] = []
     for found in _ID_IN_VIEW.finditer(view, pos, endpos):
         start, end = found.span()
-        before = view[start - 1] if start else -1
-        if before in _ALNUM_SET or (
-            (before < _SHOWN or before in _LABEL_JOINERS) and _glued(view, start, left)
+        before = view[start - 1] if start else 0
+        kind = _KIND[before]
+        if kind == _IS_ALNUM or (
+            (kind == _IS_JOINER or before < _SHOWN) and _glued(view, start, left)
         ):  # the end of a word or a longer number, a hostname label, a word behind markup
             continue
         name = _NAME_BY_GROUP[found.lastindex or 0]
-        if view.find(_MARKUP, start, end) >= 0:
+        if _MARKUP_CODE in view[start:end]:
             name += _markup_inside(text, view, start, end)
         out.append((start, end, name))
     return out
