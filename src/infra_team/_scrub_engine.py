@@ -669,6 +669,9 @@ _HEAD_START: Final = re.compile(
     _HEAD + rb"(?<!" + _ALNUM + _HEAD + rb")(?<!" + _ALNUM + rb"[-.]" + _HEAD + rb")(?:"
     + b"|".join(re.escape(_PREFIX[1:i]) for i in range(1, len(_PREFIX))) + rb")\Z"
 ).search  # fmt: skip
+_PREFIX_LAST: Final = _PREFIX[-1]
+"""The prefix's last letter (``f``, rare in prose): a view without it holds no whole
+start, and one byte search (an int needle) rules that out before the regex search."""
 _HEAD_ENDS: Final = frozenset(_PREFIX[i - 1] for i in range(1, len(_PREFIX)))
 """The last symbols of the prefix's proper prefixes (``i``, ``n``)."""
 
@@ -685,7 +688,7 @@ def _may_start(view: bytes, pos: int = 0) -> re.Match[bytes] | None:
     prefix starts with that literal, so the regex engine tries a match only where the
     whole prefix is (each try allocates its stack); a start within it that reaches the
     end is looked for only when the text ends in one of its letters."""
-    found = _WHOLE_START(view, pos)
+    found = _WHOLE_START(view, pos) if _PREFIX_LAST in view else None
     if found is None and view and view[-1] in _HEAD_ENDS:
         return _HEAD_START(view, max(pos, len(view) - len(_PREFIX) + 1))
     return found
