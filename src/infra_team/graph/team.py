@@ -157,7 +157,10 @@ class _RoleNode:
 
 
 def _view(state: TeamState, fresh: dict[str, Any]) -> TeamState:
-    """The state as the intake agent should see it: this run's request."""
+    """The state as the intake agent should see it: this run's request (``fresh`` holds it
+    only when it differs from the state's ``description``)."""
+    if "description" not in fresh:
+        return state
     return cast(TeamState, {**state, "description": fresh["description"]})
 
 
@@ -415,16 +418,28 @@ _REDUCED = {key for key, value in _FRESH.items() if isinstance(value, Overwrite)
 
 def _intake_prepare(state: TeamState, default_entry: str) -> dict[str, Any]:
     """Validate the entry, start every per-run key afresh (a thread may be reused) and fix
-    the run's start time before any role runs."""
+    the run's start time before any role runs.
+
+    Only keys whose value differs from what the thread holds are written: every write is
+    a checkpoint row, serialized and stored, and on a new thread most per-run keys are
+    simply absent (readers take ``state.get``'s default, the same empty value)."""
     entry = state.get("subagent_type") or default_entry
     description = validate_request(entry, _description(state))
-    update: dict[str, Any] = dict(_FRESH)
-    update |= {
+    wanted: dict[str, Any] = {
+        **_FRESH,
         "subagent_type": entry,
         "description": description,  # already scrubbed: the state's reducers scrub on write
         "started_at": datetime.now(UTC).isoformat(),
     }
-    return update
+    return {key: value for key, value in wanted.items() if _differs(state, key, value)}
+
+
+def _differs(state: TeamState, key: str, value: Any) -> bool:
+    """Whether writing ``value`` changes what the thread holds at ``key``."""
+    if key not in state:
+        return key not in _FRESH  # an absent per-run key already reads as its fresh value
+    held = cast(dict[str, Any], state)[key]
+    return bool(held != (value.value if isinstance(value, Overwrite) else value))
 
 
 def _gates_node(state: TeamState) -> dict[str, Any]:
