@@ -67,7 +67,7 @@ from infra_team.tools.analysers.incidents import incident_store
 ARCHITECT = "infrastructure-architect"
 SRE = "site-reliability-engineer"
 AUTOMATION = "automation-engineer"
-INTAKE, JOIN, GATES, HUMAN, REPORT = "intake", "join", "gates", "human-escalation", "report"
+INTAKE, GATES, HUMAN, REPORT = "intake", "gates", "human-escalation", "report"
 DEFAULT_OWNER = ON_CALL_POLICY.secondary
 """Owner when triage names none: the secondary on-call (seed "On-Call Rotation")."""
 
@@ -180,6 +180,19 @@ def _merge_intake(
         else:
             merged[key] = value
     return merged
+
+
+class _AutomationNode(_RoleNode):
+    """The automation engineer, which in the request flow starts after the specialists'
+    parallel step. Each specialist routes here (a node triggered several times in one step
+    runs once), so a specialist's failure reaches this node: then it does not run, and its
+    edge takes the run to the report."""
+
+    def invoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
+        return {} if state.get("error") else super().invoke(state, config)
+
+    async def ainvoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
+        return {} if state.get("error") else await super().ainvoke(state, config)
 
 
 class _IntakeNode(_RoleNode):
@@ -346,17 +359,10 @@ def _route_specialist(state: TeamState) -> str:
     if state.get("kind") == "incident":
         return REPORT if state.get("error") or state.get("resolved") else ARCHITECT
     if _entry(state) in (TEAM, ARCHITECT):
-        return JOIN  # the join waits for every assigned specialist, then routes once
+        # Every assigned specialist routes here, even one that failed: they run in one
+        # step, so automation runs once, after all of them (``_AutomationNode``).
+        return AUTOMATION
     return REPORT if state.get("error") else GATES
-
-
-def _route_join(state: TeamState) -> str:
-    """After every assigned specialist has finished (they run in one step): on to automation."""
-    return REPORT if state.get("error") else AUTOMATION
-
-
-def _join_node(state: TeamState) -> dict[str, Any]:
-    return {}
 
 
 def _route_automation(state: TeamState) -> str:
@@ -570,9 +576,9 @@ def build_team_graph(
     choosers = {ARCHITECT: _architect_choose, AUTOMATION: _automation_choose, SRE: _sre_choose}
     for role in (ARCHITECT, *SPECIALISTS, AUTOMATION, SRE):
         choose = choosers.get(role, _specialist_choose)
-        node = _RoleNode(role, agents(role), choose, _make_report_finish(role))
+        kind = _AutomationNode if role == AUTOMATION else _RoleNode
+        node = kind(role, agents(role), choose, _make_report_finish(role))
         builder.add_node(role, node.runnable())
-    builder.add_node(JOIN, _inline(_join_node, trace=False))
     builder.add_node(GATES, _inline(_gates_node, trace=False))
     builder.add_node(HUMAN, _inline(_human_node, trace=False))
     builder.add_node(
@@ -588,9 +594,8 @@ def build_team_graph(
     )
     for specialist in SPECIALISTS:
         builder.add_conditional_edges(
-            specialist, _inline(_route_specialist), [JOIN, ARCHITECT, GATES, REPORT]
+            specialist, _inline(_route_specialist), [AUTOMATION, ARCHITECT, GATES, REPORT]
         )
-    builder.add_conditional_edges(JOIN, _inline(_route_join), [AUTOMATION, REPORT])
     builder.add_conditional_edges(AUTOMATION, _inline(_route_automation), [SRE, GATES, REPORT])
     builder.add_conditional_edges(
         SRE, _inline(_route_sre), [*SPECIALISTS, ARCHITECT, GATES, REPORT]
