@@ -4,7 +4,8 @@ Edges are the seed's documented flows; models decide only what needs judgement.
 
 Request flow: intake -> architect (design, assign) -> Send to each assigned specialist
 in parallel -> join at automation engineer (codify) -> site reliability engineer (monitoring,
-SLOs, runbooks) -> gates (Change Approval, Production Readiness) -> report.
+SLOs, runbooks) -> gates (Change Approval, Production Readiness), which also writes the
+report.
 
 Escalation path: intake -> SRE on-call (triage) -> resolved? report : component owner ->
 resolved? report : architect -> resolved? report : human escalation (interrupt) -> report.
@@ -529,6 +530,20 @@ def _report_node(state: TeamState) -> dict[str, Any]:
     }
 
 
+def _gated(report: Callable[[TeamState], dict[str, Any]]) -> Callable[[TeamState], dict[str, Any]]:
+    """The gates node: the gates, then the report on the state they leave. One graph step
+    (and one checkpoint) instead of two, as nothing runs between them; after a pause for
+    Change Approval the node runs again from the start, and the gates evaluate the same."""
+
+    def gates_then_report(state: TeamState) -> dict[str, Any]:
+        gated = _gates_node(state)
+        decisions = [*state.get("decisions", []), *gated["decisions"]]
+        after = cast(TeamState, {**state, "gates": gated["gates"], "decisions": decisions})
+        return {**report(after), **gated}
+
+    return gates_then_report
+
+
 def _report_only_node(state: TeamState) -> dict[str, Any]:
     """The report node of a graph whose caller reads ``report`` (the package's own entry
     points): without the report's copy as a message, which doubled the size of the
@@ -579,11 +594,10 @@ def build_team_graph(
         kind = _AutomationNode if role == AUTOMATION else _RoleNode
         node = kind(role, agents(role), choose, _make_report_finish(role))
         builder.add_node(role, node.runnable())
-    builder.add_node(GATES, _inline(_gates_node, trace=False))
+    report = _report_node if report_message else _report_only_node
+    builder.add_node(GATES, _report_runnable(_gated(report)))
     builder.add_node(HUMAN, _inline(_human_node, trace=False))
-    builder.add_node(
-        REPORT, _report_runnable(_report_node if report_message else _report_only_node)
-    )
+    builder.add_node(REPORT, _report_runnable(report))
 
     builder.add_edge(START, INTAKE)
     builder.add_conditional_edges(
@@ -600,7 +614,7 @@ def build_team_graph(
     builder.add_conditional_edges(
         SRE, _inline(_route_sre), [*SPECIALISTS, ARCHITECT, GATES, REPORT]
     )
-    builder.add_edge(GATES, REPORT)
+    builder.add_edge(GATES, END)
     builder.add_edge(HUMAN, REPORT)
     builder.add_edge(REPORT, END)
     try:
@@ -637,7 +651,7 @@ def _inline(func: Callable[..., Any], *, trace: bool = True) -> Runnable[Any, An
 
 
 def _report_runnable(func: Callable[[TeamState], dict[str, Any]]) -> Runnable[Any, Any]:
-    """The report node: inline for a request (pure rendering); in a worker thread for an
+    """A node that writes the report (the report node, the gates node): inline for a request (pure rendering); in a worker thread for an
     incident, whose report reads the on-call people (PagerDuty over HTTP) and writes the
     incident record to the run's store, which may be an async store that refuses
     synchronous calls on the event loop's thread."""
