@@ -523,19 +523,37 @@ def _overdue(checkpointer: CheckpointerArg, options: _Options) -> TaskEvent:
     with sync_persistence(checkpointer) as (saver, _):
         saved = saver.get_tuple(_thread_config(thread))
     values = dict(saved.checkpoint.get("channel_values", {})) if saved else {}
-    snapshot = StateSnapshot(
+    snapshot = _values_only(values, _thread_config(thread))
+    label = str(values.get("model", ""))
+    result = build_result(snapshot, thread, label, deadline_message(timeout, thread))
+    return TaskEvent(type="result", text=result.status, result=result)
+
+
+def _values_only(values: dict[str, Any], config: RunnableConfig) -> StateSnapshot:
+    """A snapshot holding only a run's values: no pending tasks or questions."""
+    return StateSnapshot(
         values=values,
         next=(),
-        config=_thread_config(thread),
+        config=config,
         metadata=None,
         created_at=None,
         parent_config=None,
         tasks=(),
         interrupts=(),
     )
-    label = str(values.get("model", ""))
-    result = build_result(snapshot, thread, label, deadline_message(timeout, thread))
-    return TaskEvent(type="result", text=result.status, result=result)
+
+
+def _finished(output: Any, config: RunnableConfig) -> StateSnapshot | None:
+    """The state of a run that ran to its end, from the graph's own output, so the result
+    needs no second read of the checkpoint; None for a run that paused (its questions and
+    their tasks are read from the checkpoint)."""
+    if not isinstance(output, dict) or not output or _INTERRUPT in output:
+        return None
+    return _values_only(output, config)
+
+
+_INTERRUPT = "__interrupt__"
+"""The key of a paused run's questions in ``ainvoke``'s output."""
 
 
 def _execute(checkpointer: CheckpointerArg, options: _Options) -> TaskResult:
@@ -550,12 +568,14 @@ async def _aexecute(checkpointer: CheckpointerArg, options: _Options) -> TaskRes
         run, graph_input = await _abegin(persistence, options)
         with run.tracked():
             failure: BaseException | None = None
+            output: Any = None
             try:
                 async with asyncio.timeout(run.remaining()):
-                    await run.graph.ainvoke(graph_input, run.config)
+                    output = await run.graph.ainvoke(graph_input, run.config)
             except Exception as exc:
                 failure = exc
-            result = run.result(await run.graph.aget_state(run.config), failure)
+            finished = None if failure else _finished(output, run.config)
+            result = run.result(finished or await run.graph.aget_state(run.config), failure)
         if _opened_here(checkpointer):
             await aprune_run(persistence[0], run.thread_id)
         return result
