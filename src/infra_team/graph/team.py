@@ -4,7 +4,8 @@ Edges are the seed's documented flows; models decide only what needs judgement.
 
 Request flow: intake -> architect (design, assign) -> Send to each assigned specialist
 in parallel -> join at automation engineer (codify) -> site reliability engineer (monitoring,
-SLOs, runbooks) -> gates (Change Approval, Production Readiness) -> report.
+SLOs, runbooks) -> gates (Change Approval, Production Readiness), which also writes the
+report.
 
 Escalation path: intake -> SRE on-call (triage) -> resolved? report : component owner ->
 resolved? report : architect -> resolved? report : human escalation (interrupt) -> report.
@@ -67,7 +68,7 @@ from infra_team.tools.analysers.incidents import incident_store
 ARCHITECT = "infrastructure-architect"
 SRE = "site-reliability-engineer"
 AUTOMATION = "automation-engineer"
-INTAKE, JOIN, GATES, HUMAN, REPORT = "intake", "join", "gates", "human-escalation", "report"
+INTAKE, GATES, HUMAN, REPORT = "intake", "gates", "human-escalation", "report"
 DEFAULT_OWNER = ON_CALL_POLICY.secondary
 """Owner when triage names none: the secondary on-call (seed "On-Call Rotation")."""
 
@@ -157,7 +158,10 @@ class _RoleNode:
 
 
 def _view(state: TeamState, fresh: dict[str, Any]) -> TeamState:
-    """The state as the intake agent should see it: this run's request."""
+    """The state as the intake agent should see it: this run's request (``fresh`` holds it
+    only when it differs from the state's ``description``)."""
+    if "description" not in fresh:
+        return state
     return cast(TeamState, {**state, "description": fresh["description"]})
 
 
@@ -177,6 +181,19 @@ def _merge_intake(
         else:
             merged[key] = value
     return merged
+
+
+class _AutomationNode(_RoleNode):
+    """The automation engineer, which in the request flow starts after the specialists'
+    parallel step. Each specialist routes here (a node triggered several times in one step
+    runs once), so a specialist's failure reaches this node: then it does not run, and its
+    edge takes the run to the report."""
+
+    def invoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
+        return {} if state.get("error") else super().invoke(state, config)
+
+    async def ainvoke(self, state: TeamState, config: RunnableConfig) -> dict[str, Any]:
+        return {} if state.get("error") else await super().ainvoke(state, config)
 
 
 class _IntakeNode(_RoleNode):
@@ -343,17 +360,10 @@ def _route_specialist(state: TeamState) -> str:
     if state.get("kind") == "incident":
         return REPORT if state.get("error") or state.get("resolved") else ARCHITECT
     if _entry(state) in (TEAM, ARCHITECT):
-        return JOIN  # the join waits for every assigned specialist, then routes once
+        # Every assigned specialist routes here, even one that failed: they run in one
+        # step, so automation runs once, after all of them (``_AutomationNode``).
+        return AUTOMATION
     return REPORT if state.get("error") else GATES
-
-
-def _route_join(state: TeamState) -> str:
-    """After every assigned specialist has finished (they run in one step): on to automation."""
-    return REPORT if state.get("error") else AUTOMATION
-
-
-def _join_node(state: TeamState) -> dict[str, Any]:
-    return {}
 
 
 def _route_automation(state: TeamState) -> str:
@@ -415,16 +425,28 @@ _REDUCED = {key for key, value in _FRESH.items() if isinstance(value, Overwrite)
 
 def _intake_prepare(state: TeamState, default_entry: str) -> dict[str, Any]:
     """Validate the entry, start every per-run key afresh (a thread may be reused) and fix
-    the run's start time before any role runs."""
+    the run's start time before any role runs.
+
+    Only keys whose value differs from what the thread holds are written: every write is
+    a checkpoint row, serialized and stored, and on a new thread most per-run keys are
+    simply absent (readers take ``state.get``'s default, the same empty value)."""
     entry = state.get("subagent_type") or default_entry
     description = validate_request(entry, _description(state))
-    update: dict[str, Any] = dict(_FRESH)
-    update |= {
+    wanted: dict[str, Any] = {
+        **_FRESH,
         "subagent_type": entry,
         "description": description,  # already scrubbed: the state's reducers scrub on write
         "started_at": datetime.now(UTC).isoformat(),
     }
-    return update
+    return {key: value for key, value in wanted.items() if _differs(state, key, value)}
+
+
+def _differs(state: TeamState, key: str, value: Any) -> bool:
+    """Whether writing ``value`` changes what the thread holds at ``key``."""
+    if key not in state:
+        return key not in _FRESH  # an absent per-run key already reads as its fresh value
+    held = cast(dict[str, Any], state)[key]
+    return bool(held != (value.value if isinstance(value, Overwrite) else value))
 
 
 def _gates_node(state: TeamState) -> dict[str, Any]:
@@ -508,6 +530,20 @@ def _report_node(state: TeamState) -> dict[str, Any]:
     }
 
 
+def _gated(report: Callable[[TeamState], dict[str, Any]]) -> Callable[[TeamState], dict[str, Any]]:
+    """The gates node: the gates, then the report on the state they leave. One graph step
+    (and one checkpoint) instead of two, as nothing runs between them; after a pause for
+    Change Approval the node runs again from the start, and the gates evaluate the same."""
+
+    def gates_then_report(state: TeamState) -> dict[str, Any]:
+        gated = _gates_node(state)
+        decisions = [*state.get("decisions", []), *gated["decisions"]]
+        after = cast(TeamState, {**state, "gates": gated["gates"], "decisions": decisions})
+        return {**report(after), **gated}
+
+    return gates_then_report
+
+
 def _report_only_node(state: TeamState) -> dict[str, Any]:
     """The report node of a graph whose caller reads ``report`` (the package's own entry
     points): without the report's copy as a message, which doubled the size of the
@@ -555,14 +591,13 @@ def build_team_graph(
     choosers = {ARCHITECT: _architect_choose, AUTOMATION: _automation_choose, SRE: _sre_choose}
     for role in (ARCHITECT, *SPECIALISTS, AUTOMATION, SRE):
         choose = choosers.get(role, _specialist_choose)
-        node = _RoleNode(role, agents(role), choose, _make_report_finish(role))
+        kind = _AutomationNode if role == AUTOMATION else _RoleNode
+        node = kind(role, agents(role), choose, _make_report_finish(role))
         builder.add_node(role, node.runnable())
-    builder.add_node(JOIN, _inline(_join_node, trace=False))
-    builder.add_node(GATES, _inline(_gates_node, trace=False))
+    report = _report_node if report_message else _report_only_node
+    builder.add_node(GATES, _report_runnable(_gated(report)))
     builder.add_node(HUMAN, _inline(_human_node, trace=False))
-    builder.add_node(
-        REPORT, _report_runnable(_report_node if report_message else _report_only_node)
-    )
+    builder.add_node(REPORT, _report_runnable(report))
 
     builder.add_edge(START, INTAKE)
     builder.add_conditional_edges(
@@ -573,14 +608,13 @@ def build_team_graph(
     )
     for specialist in SPECIALISTS:
         builder.add_conditional_edges(
-            specialist, _inline(_route_specialist), [JOIN, ARCHITECT, GATES, REPORT]
+            specialist, _inline(_route_specialist), [AUTOMATION, ARCHITECT, GATES, REPORT]
         )
-    builder.add_conditional_edges(JOIN, _inline(_route_join), [AUTOMATION, REPORT])
     builder.add_conditional_edges(AUTOMATION, _inline(_route_automation), [SRE, GATES, REPORT])
     builder.add_conditional_edges(
         SRE, _inline(_route_sre), [*SPECIALISTS, ARCHITECT, GATES, REPORT]
     )
-    builder.add_edge(GATES, REPORT)
+    builder.add_edge(GATES, END)
     builder.add_edge(HUMAN, REPORT)
     builder.add_edge(REPORT, END)
     try:
@@ -617,7 +651,7 @@ def _inline(func: Callable[..., Any], *, trace: bool = True) -> Runnable[Any, An
 
 
 def _report_runnable(func: Callable[[TeamState], dict[str, Any]]) -> Runnable[Any, Any]:
-    """The report node: inline for a request (pure rendering); in a worker thread for an
+    """A node that writes the report (the report node, the gates node): inline for a request (pure rendering); in a worker thread for an
     incident, whose report reads the on-call people (PagerDuty over HTTP) and writes the
     incident record to the run's store, which may be an async store that refuses
     synchronous calls on the event loop's thread."""
