@@ -35,7 +35,7 @@ from langchain_core.tools import BaseTool
 from infra_team.errors import ConfigError
 from infra_team.settings import get_settings
 from infra_team.tools import TOOL_CATALOG
-from infra_team.tools._base import is_live, switched_on
+from infra_team.tools._base import is_live, setting_paths, switched_on
 from infra_team.tools._base import writes as writes_to
 from infra_team.toolsets import get_tools
 
@@ -293,12 +293,7 @@ def requested_capabilities(text: str) -> tuple[str, ...]:
 def _live(name: str) -> bool:
     """A live read tool that needs a setting (one that reads this host needs none)."""
     tool = TOOL_CATALOG.get(name)
-    return (
-        tool is not None
-        and is_live(tool)
-        and not writes_to(tool)
-        and bool((tool.metadata or {}).get("settings"))
-    )
+    return tool is not None and is_live(tool) and not writes_to(tool) and bool(setting_paths(tool))
 
 
 @cache

@@ -40,7 +40,7 @@ from infra_team.offline._extract import RequestFacts
 from infra_team.offline._lag import lag_threshold_seconds
 from infra_team.settings import Settings, get_settings
 from infra_team.tools import TOOL_CATALOG
-from infra_team.tools._base import switched_on
+from infra_team.tools._base import setting_paths, switched_on
 from infra_team.tools.live.ssh_client import missing_settings
 from infra_team.tools.live.targets import Allowlist
 
@@ -72,11 +72,7 @@ def configured(tool: str, settings: Settings) -> bool:
     (``infra_team.tools._base.switched_on``): SSH needs all four of its settings, which
     the reader that plans the call checks."""
     found = TOOL_CATALOG.get(tool)
-    return (
-        found is not None
-        and bool((found.metadata or {}).get("settings"))
-        and switched_on(found, settings)
-    )
+    return found is not None and bool(setting_paths(found)) and switched_on(found, settings)
 
 
 def about_database(facts: RequestFacts, text: str) -> bool:

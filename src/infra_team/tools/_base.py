@@ -96,12 +96,15 @@ def _render(result: ToolResult) -> tuple[str, ToolResult]:
     return wrap_untrusted(clean.tool, clean.model_dump_json()), clean
 
 
-def _validation_message(name: str, exc: ValidationError) -> str:
+def _invalid_arguments(name: str, exc: ValidationError) -> tuple[str, ToolResult]:
+    """The error result for arguments that fail the tool's schema, worded so that the
+    model can fix them: each field and what is wrong with it."""
     problems = "; ".join(
         f"`{'.'.join(str(p) for p in err['loc']) or 'arguments'}`: {err['msg']}"
         for err in exc.errors()
     )
-    return f"invalid arguments for `{name}`: {problems}. Fix the arguments and call again."
+    message = f"invalid arguments for `{name}`: {problems}. Fix the arguments and call again."
+    return _render(error(name, message))
 
 
 _CALL_ID = "__infra_team_tool_call_id"
@@ -157,7 +160,7 @@ class _InfraTool(StructuredTool):
             try:
                 args = schema.model_validate(call["args"] if schema.model_fields else {})
             except ValidationError as exc:
-                text = _render(error(self.name, _validation_message(self.name, exc)))[0]
+                text = _invalid_arguments(self.name, exc)[0]
                 return ToolMessage(text, tool_call_id=call["id"], name=self.name, status="error")
             execute = cast(
                 "Callable[[BaseModel, str | None], tuple[str, ToolResult]]", self._execute
@@ -231,7 +234,7 @@ def infra_tool(
             try:
                 args = args_schema.model_validate(kwargs)
             except ValidationError as exc:
-                return _render(error(name, _validation_message(name, exc)))
+                return _invalid_arguments(name, exc)
             return execute(args, call_id)
 
         def execute(args: BaseModel, call_id: str | None) -> tuple[str, ToolResult]:
@@ -245,7 +248,7 @@ def infra_tool(
             )
 
         def on_invalid(exc: ValidationError) -> str:
-            return _render(error(name, _validation_message(name, exc)))[0]
+            return _invalid_arguments(name, exc)[0]
 
         tool = _InfraTool.from_function(
             func=run,
@@ -363,6 +366,12 @@ def is_live(tool: BaseTool) -> bool:
     return bool((tool.metadata or {}).get("live", False))
 
 
+def setting_paths(tool: BaseTool) -> tuple[str, ...]:
+    """The ``section.field`` settings a live tool reads its system from, the one that
+    switches it on first (``postgres.dsn``); none for a tool that reads this host."""
+    return tuple((tool.metadata or {}).get("settings", ()))
+
+
 def switched_on(tool: BaseTool, settings: object) -> bool:
     """Whether a live tool's system is configured in ``settings`` (an
     ``infra_team.settings.Settings``): the first of its ``settings`` paths, the one that
@@ -372,7 +381,7 @@ def switched_on(tool: BaseTool, settings: object) -> bool:
     this host) is always on; a tool that is not live is never "switched on"."""
     if not is_live(tool):
         return False
-    paths: tuple[str, ...] = (tool.metadata or {}).get("settings", ())
+    paths = setting_paths(tool)
     if not paths:
         return True
     node: Any = settings
@@ -389,5 +398,4 @@ def needed_settings(tool: BaseTool) -> tuple[str, ...]:
     """
     from infra_team.settings import env_name
 
-    paths: tuple[str, ...] = (tool.metadata or {}).get("settings", ())
-    return tuple(env_name(*path.split(".")) for path in paths)
+    return tuple(env_name(*path.split(".")) for path in setting_paths(tool))
