@@ -295,7 +295,10 @@ _SEPARATOR: Final = b"[" + re.escape(_SEPARATOR_SYMBOLS) + b"]"
 _ALNUM: Final = rb"[a-z0-9]"
 _NUMBER_ORDER: Final = sorted(_NUMBERS)
 _NAME_BY_GROUP: Final = [""] + [_NUMBERS[n] for n in _NUMBER_ORDER]  # ``Match.lastindex`` -> name
-_ANY_DROPPED: Final = b"[" + re.escape(_DROPPED) + b"]*"
+_ANY_DROPPED: Final = b"[" + re.escape(_DROPPED) + b"]*+"
+"""Dropped symbols between two symbols of a spelling. Possessive: whatever follows a run of
+them in a pattern is shown, so giving one back never helps a match, and the regex engine
+keeps no backtracking state for it (about a tenth off the batch search)."""
 _SHOWN: Final = len(_DROPPED)  # view symbols below this are dropped
 _ALNUM_SYMBOLS: Final = b"abcdefghijklmnopqrstuvwxyz0123456789"
 _LABEL_JOINERS: Final = b"-."
