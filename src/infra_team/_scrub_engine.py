@@ -427,19 +427,23 @@ _JOINER_TEXT: Final = frozenset(map(chr, _JOINERS))  # the same, as text
 _JOINER_VIEWS: Final = frozenset([b"", b"-", b".", b":"])
 
 
-_Match = tuple[int, int, str]
-"""Source start, source end, replacement: the display name, then the markup inside the
-spelling (bold stays bold; escaping backslashes dropped)."""
+_Matches = tuple[list[int], list[str]]
+"""The IDs found in a text: the source start and end of each, one after the other, and
+each one's replacement (the display name, then the markup inside the spelling: bold stays
+bold, escaping backslashes are dropped). Ints and strings in two lists, not an object per
+ID: a long text's tens of thousands of IDs then leave the garbage collector nothing to
+track, where a tuple each set off collections that walked the whole heap."""
 
 
-def _find(text: str, view: bytes, left: bytes, endpos: int, pos: int = 0) -> list[_Match]:
+def _find(text: str, view: bytes, left: bytes, endpos: int, pos: int = 0) -> _Matches:
     """The IDs in ``text`` (its ``view``, the context ``left`` before it) that end by
     ``endpos``. ``_ID_IN_VIEW`` has no look-behinds, so that the search rejects most
     occurrences of the prefix's first letter with one test; what comes before each match
     is checked here. No match can start inside a rejected one (only its first symbol is
     that letter), so rejecting a whole match loses none. Spans are source spans: the view
     has one symbol per source character."""
-    out: list[_Match] = []
+    bounds: list[int] = []
+    names: list[str] = []
     for found in _ID_IN_VIEW.finditer(view, pos, endpos):
         start, end = found.span()
         before = view[start - 1] if start else 0
@@ -451,8 +455,10 @@ def _find(text: str, view: bytes, left: bytes, endpos: int, pos: int = 0) -> lis
         name = _NAME_BY_GROUP[found.lastindex or 0]
         if _MARKUP_CODE in view[start:end]:
             name += _markup_inside(text, view, start, end)
-        out.append((start, end, name))
-    return out
+        bounds.append(start)
+        bounds.append(end)
+        names.append(name)
+    return bounds, names
 
 
 def _markup_inside(text: str, view: bytes, start: int, end: int) -> str:
@@ -469,7 +475,7 @@ def _markup_inside(text: str, view: bytes, start: int, end: int) -> str:
 
 def _scan(
     text: str, left: bytes, final: bool, viewed: tuple[bytes, int] | None = None
-) -> tuple[list[_Match], int, bytes]:
+) -> tuple[_Matches, int, bytes]:
     """The IDs in ``text`` after the context ``left`` (the last two compact symbols
     before it), how much of ``text`` is final, and the context after that part.
 
@@ -479,11 +485,14 @@ def _scan(
     character reference, comment or tag."""
     view, incomplete = viewed or _view(text, final)
     matches = _find(text, view, left, incomplete)
+    bounds, names = matches
     held = incomplete
     if not final and incomplete:
-        last = matches[-1][1] if matches else -1
+        last = bounds[-1] if bounds else -1
         if last >= 0 and view[last:incomplete].translate(None, _DROPPED) in _JOINER_VIEWS:
-            held = matches.pop()[0]
+            held = bounds[-2]
+            del bounds[-2:]
+            names.pop()
         elif view[incomplete - 1] in _TAIL_ENDS or view[incomplete - 1] < _SHOWN:
             tail = view.rfind(_HEAD, max(0, last), incomplete)
             if (
@@ -495,18 +504,18 @@ def _scan(
     return matches, held, _shown_before(view, held, left)
 
 
-def _apply(text: str, matches: list[_Match]) -> str:
-    if not matches:
+def _apply(text: str, matches: _Matches) -> str:
+    bounds, names = matches
+    if not names:
         return text
-    if len(matches) == 1:
-        start, end, name = matches[0]
-        return text[:start] + name + text[end:]
+    if len(names) == 1:
+        return text[: bounds[0]] + names[0] + text[bounds[1] :]
     out: list[str] = []
     cursor = 0
-    for start, end, name in matches:
-        out.append(text[cursor:start])
+    for i, name in enumerate(names):
+        out.append(text[cursor : bounds[2 * i]])
         out.append(name)
-        cursor = end
+        cursor = bounds[2 * i + 1]
     out.append(text[cursor:])
     return "".join(out)
 
@@ -528,13 +537,12 @@ def scrub(text: str) -> str:
             found = _ID_PLAIN.search(plain)
             if found is None:
                 return text
-            return _apply(
-                text,
-                [
-                    (m.start(), m.end(), _NAME_BY_GROUP[m.lastindex or 0])
-                    for m in _ID_PLAIN.finditer(plain, found.start())
-                ],
-            )
+            bounds: list[int] = []
+            names: list[str] = []
+            for match in _ID_PLAIN.finditer(plain, found.start()):
+                bounds += match.span()
+                names.append(_NAME_BY_GROUP[match.lastindex or 0])
+            return _apply(text, (bounds, names))
     view = _view(text, final=True)[0]
     first = _ID_IN_VIEW.search(view)
     if first is None:
