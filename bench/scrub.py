@@ -11,6 +11,7 @@ Targets on the reference machine: batch >= 80 MB/s, streaming >= 30 MB/s on rand
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import random
@@ -137,21 +138,12 @@ def figures(runs: int) -> list[tuple[str, str, list[float]]]:
             (f"  {name} (pure)", "", samples)
             for name, samples in zip(names, timed(pure.scrub, pure.Scrubber), strict=True)
         ]
-    floor = "  floor: a method call a chunk"
-    out.append(
-        (
-            f"{floor}, 1-64-char chunks",
-            "",
-            _throughput(lambda: _streamed(chunks, _PassThrough()), len(text), runs),
-        )
-    )
-    out.append(
-        (
-            f"{floor}, 1-char chunks",
-            "",
-            _throughput(lambda: _streamed(singles, _PassThrough()), len(small), runs),
-        )
-    )
+    for label, parts, size in (
+        ("1-64-char chunks", chunks, len(text)),
+        ("1-char chunks", singles, len(small)),
+    ):
+        floor = _throughput(functools.partial(_streamed, parts, _PassThrough()), size, runs)
+        out.append((f"  floor: a method call a chunk, {label}", "", floor))
     return out
 
 

@@ -57,50 +57,32 @@ def test_wheel_installs_and_lists_agents_from_anywhere(tmp_path: Path):
     )
     workdir = tmp_path / "elsewhere"
     workdir.mkdir()
-    where = subprocess.run(
-        [
-            str(python),
-            "-c",
-            "import infra_team, infra_team._paths as p; print(infra_team.__file__); print(p.agents_dir())",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=workdir,
-    ).stdout.splitlines()
+
+    def lines_from(*command: str) -> list[str]:
+        """What a command prints, run from a directory outside the checkout."""
+        done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=workdir)
+        return done.stdout.splitlines()
+
+    where = lines_from(
+        str(python),
+        "-c",
+        "import infra_team, infra_team._paths as p; print(infra_team.__file__); print(p.agents_dir())",
+    )
     assert where[0].startswith(str(env_dir)), where
     assert where[1].startswith(str(env_dir)), where
-    listed = subprocess.run(
-        [str(env_dir / "bin" / "infra-team"), "agents", "--json"],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=workdir,
-    )
-    rows = json.loads(listed.stdout)
+    listed = "\n".join(lines_from(str(env_dir / "bin" / "infra-team"), "agents", "--json"))
+    rows = json.loads(listed)
     assert len(rows) == 7
-    assert leaks(listed.stdout) == []
-    cases = subprocess.run(
-        [str(python), "-c", "import infra_team._paths as p; print(p.evals_dir())"],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=workdir,
-    ).stdout.strip()
+    assert leaks(listed) == []
+    cases = lines_from(str(python), "-c", "import infra_team._paths as p; print(p.evals_dir())")[0]
     assert cases.startswith(str(env_dir)), cases
     assert len(list((Path(cases) / "cases").glob("*.yaml"))) >= 50
-    scrubbed = subprocess.run(
-        [
-            str(python),
-            "-c",
-            "import importlib; s = importlib.import_module('infra_team.scrub'); "
-            "print(s.ENGINE); print(s.scrub('paged INF-005'))",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=workdir,
-    ).stdout.splitlines()
+    scrubbed = lines_from(
+        str(python),
+        "-c",
+        "import importlib; s = importlib.import_module('infra_team.scrub'); "
+        "print(s.ENGINE); print(s.scrub('paged INF-005'))",
+    )
     assert scrubbed[1] == "paged Site Reliability Engineer"
     if scrubbed[0] != "compiled":
         missing("the wheel was built without the compiled scrubber (it needs a C compiler)")

@@ -553,6 +553,10 @@ def _values_only(values: dict[str, Any], config: RunnableConfig) -> StateSnapsho
     )
 
 
+_INTERRUPT = "__interrupt__"
+"""The key of a paused run's questions in its output and in its ``updates`` events."""
+
+
 def _finished(output: Any, config: RunnableConfig) -> StateSnapshot | None:
     """The state of a run that ran to its end, from the graph's own output, so the result
     needs no second read of the checkpoint; None for a run that paused (its questions and
@@ -560,10 +564,6 @@ def _finished(output: Any, config: RunnableConfig) -> StateSnapshot | None:
     if not isinstance(output, dict) or not output or _INTERRUPT in output:
         return None
     return _values_only(output, config)
-
-
-_INTERRUPT = "__interrupt__"
-"""The key of a paused run's questions in ``ainvoke``'s output."""
 
 
 def _execute(checkpointer: CheckpointerArg, options: _Options) -> TaskResult:
@@ -769,8 +769,8 @@ class _EventTranslator:
     def translate(self, namespace: tuple[str, ...], mode: str, data: Any) -> Iterator[TaskEvent]:
         if mode == "custom" and isinstance(data, dict):
             yield self._custom(data)
-        elif mode == "updates" and isinstance(data, dict) and "__interrupt__" in data:
-            yield from self._interrupts(data["__interrupt__"])
+        elif mode == "updates" and isinstance(data, dict) and _INTERRUPT in data:
+            yield from self._interrupts(data[_INTERRUPT])
 
     @staticmethod
     def _custom(data: dict[str, Any]) -> TaskEvent:

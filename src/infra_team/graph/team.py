@@ -651,10 +651,11 @@ def _inline(func: Callable[..., Any], *, trace: bool = True) -> Runnable[Any, An
 
 
 def _report_runnable(func: Callable[[TeamState], dict[str, Any]]) -> Runnable[Any, Any]:
-    """A node that writes the report (the report node, the gates node): inline for a request (pure rendering); in a worker thread for an
-    incident, whose report reads the on-call people (PagerDuty over HTTP) and writes the
-    incident record to the run's store, which may be an async store that refuses
-    synchronous calls on the event loop's thread."""
+    """A node that writes the report (the report node, the gates node): inline for a
+    request (pure rendering); in a worker thread for an incident, whose report reads the
+    on-call people (PagerDuty over HTTP) and writes the incident record to the run's
+    store, which may be an async store that refuses synchronous calls on the event loop's
+    thread."""
 
     async def afunc(state: TeamState) -> dict[str, Any]:
         if state.get("kind") == "incident":
