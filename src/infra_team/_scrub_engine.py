@@ -29,7 +29,9 @@ from infra_team._roles import INTERNAL_IDS
 
 # --- the registry's IDs ----------------------------------------------------------------
 
-_SPLIT_IDS: Final = [(key.rsplit("-", 1), name) for key, (_, name) in INTERNAL_IDS.items()]
+_SPLIT_IDS: Final[list[tuple[list[str], str]]] = [
+    (key.rsplit("-", 1), name) for key, (_, name) in INTERNAL_IDS.items()
+]
 _NUMBERS: Final[dict[bytes, str]] = {
     number.encode("ascii"): name for (_, number), name in _SPLIT_IDS
 }
@@ -37,7 +39,7 @@ _NUMBERS: Final[dict[bytes, str]] = {
 _PREFIXES: Final = {prefix.lower() for (prefix, _), _ in _SPLIT_IDS}
 if len(_PREFIXES) != 1:  # pragma: no cover - a registry edit, caught at import
     raise RuntimeError("internal IDs must share one prefix")
-_PREFIX: Final = _PREFIXES.pop().encode("ascii")
+_PREFIX: Final[bytes] = _PREFIXES.pop().encode("ascii")
 
 # --- the view: one byte per source character --------------------------------------------
 
@@ -46,6 +48,7 @@ _MARK: Final = b"\x01"
 _MARKUP: Final = b"\x02"
 _REF_TAIL: Final = b"\x03"
 _DROPPED: Final = _INVISIBLE + _MARK + _MARKUP + _REF_TAIL
+_DROPPED_TEXT: Final = _DROPPED.decode("ascii")
 _OTHER_SEPARATOR: Final = b"="  # a dash or separator that is not ASCII: never a hostname joiner
 _LETTER: Final = b"a"  # a letter or digit with no ASCII fold: only its word boundary counts
 _OTHER: Final = b"#"
@@ -255,13 +258,13 @@ def _view(text: str, final: bool) -> tuple[bytes, int]:
         view = bytearray(view)
         pos = 0
         constructs = _CONSTRUCTS[final]
-        amp = raw.find(b"&")
-        tag = raw.find(b"<")
+        amp = text.find("&")  # ``str.find``: a direct call in the compiled build (``_as_text``)
+        tag = text.find("<")
         while amp >= 0 or tag >= 0:
             if amp < pos and amp >= 0:
-                amp = raw.find(b"&", pos)
+                amp = text.find("&", pos)
             if tag < pos and tag >= 0:
-                tag = raw.find(b"<", pos)
+                tag = text.find("<", pos)
             if amp < 0 and tag < 0:
                 break
             candidate = tag if amp < 0 or 0 <= tag < amp else amp
@@ -311,14 +314,7 @@ _KIND: Final = bytes(
 )
 """View symbol -> whether it is a letter or digit, or a hostname joiner: one byte read."""
 _MARKUP_CODE: Final = _MARKUP[0]
-
-
-def _unglued(literal: bytes) -> bytes:
-    """``literal`` where no word or hostname label glues it, on a view with nothing
-    dropped: no letter or digit, nor one and a hostname joiner, right before it (the
-    look-behinds that ``_glued`` spells out for views with dropped symbols)."""
-    escaped = re.escape(literal)
-    return escaped + rb"(?<!" + _ALNUM + escaped + rb")(?<!" + _ALNUM + rb"[-.]" + escaped + rb")"
+_MARKUP_TEXT: Final = _MARKUP.decode("ascii")
 
 
 def _number_trie(numbers: list[bytes], glue: bytes) -> bytes:
@@ -358,14 +354,85 @@ match (``_glued``). No match can start inside a rejected one (only its first sym
 that letter), so rejecting a whole match loses none."""
 
 
-_ID_PLAIN: Final = re.compile(
-    _unglued(_PREFIX)
-    + _SEPARATOR + rb"{0,3}(?:" + b"|".join(b"(" + re.escape(n) + b")" for n in _NUMBER_ORDER) + rb")"
-    + rb"(?!" + _ALNUM + rb")(?![-.]" + _ALNUM + rb")(?!:[0-9])"
-)  # fmt: skip
-"""``_ID_IN_VIEW`` for a view with nothing dropped, read after its two-symbol context:
-there the glue test fits in look-behinds, and the pattern starts with the whole prefix,
-which the search finds without trying each occurrence of its first letter."""
+_SEPARATES: Final = bytes(code in _SEPARATOR_SYMBOLS for code in range(256))
+"""View symbol -> whether it may come between the prefix and the number: one byte read."""
+_PREFIX_LENGTH: Final = len(_PREFIX)
+_NUMBER_LENGTH: Final = len(_NUMBER_ORDER[0])
+_COLON: Final = ord(":")
+_PREFIX_TEXT: Final = _PREFIX.decode("ascii")
+_DIGITS: Final = bytes(code in b"0123456789" for code in range(256))
+
+
+def _as_text(view: bytes) -> str:
+    """A view as text, to look for the prefix in: ``str.find`` is a direct call in the
+    compiled build, where ``bytes.find`` parses its arguments from a tuple (about a
+    thousand instructions a call, more than the search)."""
+    return view.decode("latin-1")
+
+
+def _unglued_at(view: bytes, start: int) -> bool:
+    """No letter or digit, nor one and a hostname joiner, right before ``start`` within
+    ``view``: the glue rule on a view with nothing dropped, up to its start (what comes
+    before the view is the caller's to check)."""
+    if start == 0:
+        return True
+    kind = _KIND[view[start - 1]]
+    if kind == _IS_ALNUM:
+        return False
+    return kind != _IS_JOINER or start < 2 or _KIND[view[start - 2]] != _IS_ALNUM
+
+
+def _number_start(view: bytes, start: int) -> int:
+    """With the prefix at ``start``: where the number after it starts, past up to three
+    separators (none of them a digit, so the number can start nowhere else)."""
+    at = start + _PREFIX_LENGTH
+    stop = min(at + 3, len(view))
+    while at < stop and _SEPARATES[view[at]]:
+        at += 1
+    return at
+
+
+def _id_end(view: bytes, start: int) -> int:
+    """Where the ID that starts at ``start`` ends in a view with nothing dropped, or -1:
+    the prefix that no word or hostname label in the view glues, up to three separators,
+    a registry number, and after it no letter or digit (a longer number, a word), no
+    hostname joiner and one (a hostname label), no colon and digit (a port).
+
+    This is ``_ID_IN_VIEW`` and the glue rule where each symbol shows: plain text, the
+    most common by far, is read with a few byte reads instead of a regex search, whose
+    setup (a state and a stack allocated each call) costs more than the whole test."""
+    if not _unglued_at(view, start):
+        return -1
+    at = _number_start(view, start)
+    end = at + _NUMBER_LENGTH
+    if view[at:end] not in _NUMBERS:
+        return -1
+    size = len(view)
+    if end < size:
+        symbol = view[end]
+        kind = _KIND[symbol]
+        if kind == _IS_ALNUM:
+            return -1
+        if end + 1 < size:
+            after = view[end + 1]
+            if kind == _IS_JOINER and _KIND[after] == _IS_ALNUM:
+                return -1
+            if symbol == _COLON and _DIGITS[after]:
+                return -1
+    return end
+
+
+def _next_plain_id(view: bytes, letters: str, pos: int) -> tuple[int, int]:
+    """The start and end of the first ID from ``pos`` in a view with nothing dropped
+    (``_id_end``), or ``(-1, -1)``; ``letters`` is the view as text, where the prefix is
+    looked for (``_as_text``)."""
+    start = letters.find(_PREFIX_TEXT, pos)
+    while start >= 0:
+        end = _id_end(view, start)
+        if end >= 0:
+            return start, end
+        start = letters.find(_PREFIX_TEXT, start + 1)
+    return -1, -1
 
 
 def _shown_before(view: bytes, pos: int, left: bytes) -> bytes:
@@ -419,20 +486,11 @@ def _tail_pattern() -> re.Pattern[bytes]:
 
 
 _TAIL: Final = _tail_pattern()
-_TAIL_PLAIN: Final = re.compile(
-    _unglued(_HEAD) + rb"(?:"
-    + b"|".join(re.escape(_PREFIX[1:i]) for i in range(1, len(_PREFIX)))
-    + b"|" + re.escape(_PREFIX[1:]) + _SEPARATOR + rb"{0,3}(?:"
-    + b"|".join(re.escape(p) for p in _NUMBER_PREFIXES) + rb"))\Z"
-).search  # fmt: skip
-"""``_TAIL`` on a two-symbol context and a view with nothing dropped, glue tests
-included; no tail is longer than ``_TAIL_WINDOW``."""
 _TAIL_WINDOW: Final = len(_PREFIX) + 3 + max(len(n) for n in _NUMBERS)
 _TAIL_ENDS: Final = frozenset(_PREFIX + _SEPARATOR_SYMBOLS + b"".join(_NUMBER_PREFIXES))
 """The symbols a tail can end with."""
 _JOINERS: Final = frozenset(b"-.:")
 _JOINER_TEXT: Final = frozenset(map(chr, _JOINERS))  # the same, as text
-_JOINER_VIEWS: Final = frozenset([b"", b"-", b".", b":"])
 
 
 _Matches = tuple[list[int], list[str]]
@@ -472,13 +530,28 @@ def _find(text: str, view: bytes, left: bytes, endpos: int, pos: int = 0) -> _Ma
 def _markup_inside(text: str, view: bytes, start: int, end: int) -> str:
     """The markup inside a spelling, kept after the name (bold stays bold); escaping
     backslashes are dropped."""
-    first = view.find(_MARKUP, start, end)
-    last = view.rfind(_MARKUP, start, end)
-    if view.count(_MARKUP, first, last + 1) == last + 1 - first:  # one run: ``**INF**-00N``
-        return text[first : last + 1].replace("\\", "")
+    inside = _as_text(view[start:end])  # the spelling alone: a long text is not copied
+    first = inside.find(_MARKUP_TEXT)
+    last = inside.rfind(_MARKUP_TEXT)
+    source = text[start:end]
+    if inside.count(_MARKUP_TEXT, first, last + 1) == last + 1 - first:  # one run: ``**INF**-00N``
+        return source[first : last + 1].replace("\\", "")
     return "".join(
-        text[i] for i in range(first, last + 1) if view[i] == _MARKUP[0] and text[i] != "\\"
+        source[i] for i in range(first, last + 1) if inside[i] == _MARKUP_TEXT and source[i] != "\\"
     )
+
+
+def _joiner_at_most(view: bytes, start: int, end: int) -> bool:
+    """Whether ``view[start:end]`` shows nothing or one hostname joiner or colon: what may
+    follow an ID that the next symbol can still turn into something else."""
+    shown = -1
+    for i in range(start, end):
+        symbol = view[i]
+        if symbol >= _SHOWN:
+            if shown >= 0:
+                return False
+            shown = symbol
+    return shown < 0 or shown in _JOINERS
 
 
 def _scan(
@@ -497,12 +570,12 @@ def _scan(
     held = incomplete
     if not final and incomplete:
         last = bounds[-1] if bounds else -1
-        if last >= 0 and view[last:incomplete].translate(None, _DROPPED) in _JOINER_VIEWS:
+        if last >= 0 and _joiner_at_most(view, last, incomplete):
             held = bounds[-2]
             del bounds[-2:]
             names.pop()
         elif view[incomplete - 1] in _TAIL_ENDS or view[incomplete - 1] < _SHOWN:
-            tail = view.rfind(_HEAD, max(0, last), incomplete)
+            tail = _as_text(view).rfind(_HEAD_TEXT, max(0, last), incomplete)
             if (
                 tail >= 0
                 and _TAIL.fullmatch(view, tail, incomplete) is not None
@@ -541,15 +614,18 @@ def scrub(text: str) -> str:
         return text
     if text.isascii():  # most text a run scrubs: short, plain, no ID
         plain = text.encode("ascii").translate(_PLAIN_TABLE)
-        if 0 not in plain:  # nothing dropped, no ``&`` or ``<``: the look-behind pattern
-            found = _ID_PLAIN.search(plain)
-            if found is None:
+        if 0 not in plain:  # nothing dropped, no ``&`` or ``<``: byte reads, no regex
+            letters = _as_text(plain)
+            start, end = _next_plain_id(plain, letters, 0)
+            if start < 0:
                 return text
             bounds: list[int] = []
             names: list[str] = []
-            for match in _ID_PLAIN.finditer(plain, found.start()):
-                bounds += match.span()
-                names.append(_NAME_BY_GROUP[match.lastindex or 0])
+            while start >= 0:
+                bounds.append(start)
+                bounds.append(end)
+                names.append(_NUMBERS[plain[end - _NUMBER_LENGTH : end]])
+                start, end = _next_plain_id(plain, letters, end)
             return _apply(text, (bounds, names))
     view = _view(text, final=True)[0]
     first = _ID_IN_VIEW.search(view)
@@ -633,7 +709,6 @@ class _Symbols(dict[str, str | None]):
         return symbol
 
 
-_DROPPED_TEXT: Final = _DROPPED.decode("ascii")
 _SYMBOL: Final = _Symbols(
     (c, "" if s in _DROPPED else s.decode("ascii")) for c, s in _PLAIN_VIEW.items()
 )
@@ -667,40 +742,47 @@ _WHOLE: Final = _UNDECIDED_VIEWS[1]
 _UNDECIDED: Final = _PROPER | _WHOLE
 _ALNUM_TEXT: Final = frozenset(_ALNUM_SYMBOLS.decode())
 _NAME_OF_NUMBER: Final = {number.decode(): name for number, name in _NUMBERS.items()}
-_NUMBER_LENGTH: Final = len(_NUMBER_ORDER[0])
 _HEAD_TEXT: Final = _HEAD.decode()
-_WHOLE_START: Final = re.compile(
-    _unglued(_PREFIX) + _SEPARATOR + rb"{0,3}(?:"
-    + b"|".join(re.escape(n) for n in _NUMBER_ORDER)
-    + rb"|(?:" + b"|".join(re.escape(p) for p in _NUMBER_PREFIXES) + rb")\Z)"
-).search  # fmt: skip
-_HEAD_START: Final = re.compile(
-    _unglued(_HEAD) + rb"(?:"
-    + b"|".join(re.escape(_PREFIX[1:i]) for i in range(1, len(_PREFIX))) + rb")\Z"
-).search  # fmt: skip
 _PREFIX_LAST: Final = _PREFIX[-1]
-"""The prefix's last letter (``f``, rare in prose): a view without it holds no whole
-start, and one byte search (an int needle) rules that out before the regex search."""
-_HEAD_ENDS: Final = frozenset(_PREFIX[i - 1] for i in range(1, len(_PREFIX)))
-"""The last symbols of the prefix's proper prefixes (``i``, ``n``)."""
+"""The prefix's last letter (``f``): a view without it holds no whole prefix."""
+_ENDS_HEAD: Final = bytes(code in _PREFIX[:-1] for code in range(256))
+"""View symbol -> whether a proper prefix of the prefix ends with it (``i``, ``n``)."""
+_HEAD_VIEWS: Final = frozenset(_PREFIX[:i] for i in range(1, len(_PREFIX)))
+"""The prefix's proper prefixes (``i``, ``in``)."""
+_NUMBER_HEADS: Final = frozenset(_NUMBER_PREFIXES)
+_PROPER_VIEWS: Final = frozenset(view.encode("ascii") for view in _PROPER)
+"""``_PROPER`` as bytes: the tails a plain view holds."""
 
 
-def _may_start(view: bytes, pos: int = 0) -> re.Match[bytes] | None:
-    """The first spelling start in ``view`` from ``pos``: the prefix, up to three
-    separators and then a registry number, or a proper prefix of one that reaches the end
-    of the text (``i`` and ``in`` included), where no word or hostname label in the text
-    glues it. Every ID and every tail to hold contains one, so plain text without one
-    needs no scan (``inf01.prod``, ``INF-1234``, ``INFO``, ``running`` need none).
+def _may_start(view: bytes, pos: int = 0) -> tuple[int, int]:
+    """The start and end of the first spelling start in ``view`` from ``pos``, or
+    ``(-1, -1)``: the prefix, up to three separators and then a registry number, or a
+    proper prefix of one that reaches the end of the text (``i`` and ``in`` included),
+    where no word or hostname label in the text glues it. Every ID and every tail to hold
+    contains one, so plain text without one needs no scan (``inf01.prod``, ``INF-1234``,
+    ``INFO``, ``running`` need none).
 
-    The look-behinds see only the text: a spelling at its first two symbols is checked
-    against the context before it (``Scrubber._spelling``). The search for the whole
-    prefix starts with that literal, so the regex engine tries a match only where the
-    whole prefix is (each try allocates its stack); a start within it that reaches the
-    end is looked for only when the text ends in one of its letters."""
-    found = _WHOLE_START(view, pos) if _PREFIX_LAST in view else None
-    if found is None and view and view[-1] in _HEAD_ENDS:
-        return _HEAD_START(view, max(pos, len(view) - len(_PREFIX) + 1))
-    return found
+    The glue test sees only the text: a spelling at its first two symbols is checked
+    against the context before it (``Scrubber._spelling``). Byte reads, not a regex: most
+    chunks hold the prefix or end in one of its letters, and a regex search's setup costs
+    more than the test."""
+    size = len(view)
+    if _PREFIX_LAST in view:  # an int needle: one byte search, before the view as text
+        letters = _as_text(view)
+        start = letters.find(_PREFIX_TEXT, pos)
+        while start >= 0:
+            if _unglued_at(view, start):
+                at = _number_start(view, start)
+                if view[at : at + _NUMBER_LENGTH] in _NUMBERS:
+                    return start, at + _NUMBER_LENGTH
+                if at + _NUMBER_LENGTH > size and view[at:] in _NUMBER_HEADS:
+                    return start, size
+            start = letters.find(_PREFIX_TEXT, start + 1)
+    if size and _ENDS_HEAD[view[size - 1]]:
+        for start in range(max(pos, size - _PREFIX_LENGTH + 1), size):
+            if view[start:] in _HEAD_VIEWS and _unglued_at(view, start):
+                return start, size
+    return -1, -1
 
 
 class Scrubber:
@@ -720,7 +802,7 @@ class Scrubber:
     * In a plain chunk where such a spelling is found, one that a word or hostname label
       glues is passed over; one that reaches the end is held as it is (nothing before it
       can be an ID); only a spelling with text after it is scanned, and on plain text
-      the scan's glue tests are look-behinds (``_plain``).
+      the scan's glue tests are byte reads (``_plain``).
     * A one-character chunk costs one dictionary lookup (``_Steps``: the context after
       it). Held text is never scanned again while it grows one character at a time: the
       scrubber keeps its compact view and looks the view plus the next symbol up in the
@@ -753,9 +835,9 @@ class Scrubber:
                 return self._scan(chunk) if self._pending else self._shown(chunk)
             if self._pending:
                 return self._after_held(chunk, view)
-            found = _may_start(view)
-            if found is not None:
-                return self._spelling(chunk, view, found)
+            start, end = _may_start(view)
+            if start >= 0:
+                return self._spelling(chunk, view, start, end)
             self._step, self._last = _LAZY, view
             return chunk
         step = self._step.get(chunk)
@@ -764,7 +846,7 @@ class Scrubber:
             return chunk
         return self._feed_one(chunk) if chunk else ""
 
-    def _spelling(self, chunk: str, view: bytes, found: re.Match[bytes] | None) -> str:
+    def _spelling(self, chunk: str, view: bytes, start: int, end: int) -> str:
         """A plain chunk, nothing held, where ``_may_start`` found a spelling. One that a
         word or hostname label glues is no ID: look on. One that reaches the end is a tail
         to hold (the next chunk decides it; nothing before it is an ID); any other may be
@@ -773,15 +855,14 @@ class Scrubber:
         if step is _LAZY:
             step = _STEPS_AFTER[self._last[-2:]]
         left = step.left
-        while found is not None:
-            start = found.start()
+        while start >= 0:
             if start >= 2 or not _glued(view, start, left):  # ``_may_start`` tests the rest
-                if found.end() < len(view):
+                if end < len(view):
                     return self._plain(chunk, left + view, start + 2)
                 self._pending, self._held = chunk[start:], view[start:].decode("ascii")
                 self._left, self._step = _CONTEXTS[_shown_before(view, start, left)], _HOLDING
                 return chunk[:start]
-            found = _may_start(view, found.end())
+            start, end = _may_start(view, end)
         self._step, self._last = _LAZY, view
         return chunk
 
@@ -823,9 +904,9 @@ class Scrubber:
         if released is not None and held is not None:
             self._pending, self._held = "", None
             self._step = _STEPS_AFTER[(self._left + held.encode("ascii"))[-2:]]
-            found = _may_start(view)
-            if found is not None:
-                return released + self._spelling(chunk, view, found)
+            start, end = _may_start(view)
+            if start >= 0:
+                return released + self._spelling(chunk, view, start, end)
             self._step, self._last = _LAZY, view
             return released + chunk
         pending = self._pending
@@ -836,13 +917,13 @@ class Scrubber:
     def _shown(self, chunk: str) -> str:
         """A chunk that is not plain ASCII (markup, references, characters that are not
         ASCII), nothing held: released whole when its compact view holds no spelling
-        start (``_may_start``: the look-behinds read past what is dropped there, as the
+        start (``_may_start``: its glue test reads past what is dropped there, as the
         glue rule does), else scanned with the view already made."""
         viewed = _view(chunk, final=False)
         view, incomplete = viewed
         if incomplete == len(chunk):
             compact = view.translate(None, _DROPPED)
-            if len(compact) >= 2 and _may_start(compact) is None:
+            if len(compact) >= 2 and _may_start(compact)[0] < 0:
                 self._step, self._last = _LAZY, compact
                 return chunk
         return self._scan(chunk, viewed)
@@ -922,28 +1003,27 @@ class Scrubber:
     def _plain(self, text: str, haystack: bytes, pos: int) -> str:
         """``_scan`` for text whose view is its compact view (nothing dropped, no
         reference, comment or tag): view indexes are source indexes, and the glue tests fit
-        in look-behinds (``_ID_PLAIN``, ``_TAIL_PLAIN``). ``haystack`` is the two-symbol
+        in byte reads (``_next_plain_id``, ``_PROPER_VIEWS``). ``haystack`` is the two-symbol
         context and the view; no ID starts before ``pos``."""
         size = len(haystack)
-        search = _ID_PLAIN.search  # a search per ID: cheaper than ``finditer`` on short text
-        found = search(haystack, pos)
+        letters = _as_text(haystack)
+        start, end = _next_plain_id(haystack, letters, pos)
         out: list[str] = []
         cursor = 2  # haystack index of the source text not yet out
         held = size
-        while found is not None:
-            start, end = found.span()
+        while start >= 0:
             if end == size or (end == size - 1 and haystack[end] in _JOINERS):
                 held = start  # undecided: the next symbol decides
                 break
             out.append(text[cursor - 2 : start - 2])
-            out.append(_NAME_BY_GROUP[found.lastindex or 0])
+            out.append(_NUMBERS[haystack[end - _NUMBER_LENGTH : end]])
             cursor = end
-            found = search(haystack, end)
+            start, end = _next_plain_id(haystack, letters, end)
         else:
-            if haystack[-1] in _TAIL_ENDS:
-                tail = _TAIL_PLAIN(haystack, max(2, size - _TAIL_WINDOW))
-                if tail is not None:
-                    held = tail.start()
+            if haystack[-1] in _TAIL_ENDS:  # a tail holds the prefix's first letter once
+                tail = letters.rfind(_HEAD_TEXT, max(2, size - _TAIL_WINDOW))
+                if tail >= 0 and haystack[tail:] in _PROPER_VIEWS and _unglued_at(haystack, tail):
+                    held = tail
         if held == size:
             self._pending, self._held = "", None
             self._step = _STEPS_AFTER[haystack[-2:]]
