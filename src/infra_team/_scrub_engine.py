@@ -294,14 +294,8 @@ def _view(text: str, final: bool) -> tuple[bytes, int]:
 # --- matching on the view --------------------------------------------------------------
 
 _SEPARATOR_SYMBOLS: Final = b"-._ /:="
-_SEPARATOR: Final = b"[" + re.escape(_SEPARATOR_SYMBOLS) + b"]"
-_ALNUM: Final = rb"[a-z0-9]"
-_NUMBER_ORDER: Final = sorted(_NUMBERS)
-_NAME_BY_GROUP: Final = [""] + [_NUMBERS[n] for n in _NUMBER_ORDER]  # ``Match.lastindex`` -> name
-_ANY_DROPPED: Final = b"[" + re.escape(_DROPPED) + b"]*+"
-"""Dropped symbols between two symbols of a spelling. Possessive: whatever follows a run of
-them in a pattern is shown, so giving one back never helps a match, and the regex engine
-keeps no backtracking state for it (about a tenth off the batch search)."""
+if len({len(number) for number in _NUMBERS}) != 1:  # pragma: no cover - a registry edit
+    raise RuntimeError("registry numbers must have one length")
 _SHOWN: Final = len(_DROPPED)  # view symbols below this are dropped
 _ALNUM_SYMBOLS: Final = b"abcdefghijklmnopqrstuvwxyz0123456789"
 _LABEL_JOINERS: Final = b"-."
@@ -315,52 +309,21 @@ _KIND: Final = bytes(
 """View symbol -> whether it is a letter or digit, or a hostname joiner: one byte read."""
 _MARKUP_CODE: Final = _MARKUP[0]
 _MARKUP_TEXT: Final = _MARKUP.decode("ascii")
-
-
-def _number_trie(numbers: list[bytes], glue: bytes) -> bytes:
-    """The registry numbers as one alternation that shares their leading digits (one test
-    rejects ``o`` after ``inf``), a group at each leaf, in sorted order; ``glue`` may come
-    between two digits."""
-    heads: dict[bytes, list[bytes]] = {}
-    for number in sorted(numbers):
-        heads.setdefault(number[:1], []).append(number[1:])
-    parts = []
-    for head, rests in heads.items():
-        if rests == [b""]:
-            parts.append(b"(" + re.escape(head) + b")")
-        elif b"" in rests:  # pragma: no cover - a registry edit
-            raise RuntimeError("registry numbers must have one length")
-        else:
-            parts.append(re.escape(head) + glue + b"(?:" + _number_trie(rests, glue) + b")")
-    return b"|".join(parts)
-
-
-_ID_IN_VIEW: Final = re.compile(
-    _PREFIX[:1]
-    + b"".join(_ANY_DROPPED + re.escape(_PREFIX[i : i + 1]) for i in range(1, len(_PREFIX)))
-    + rb"(?=[" + re.escape(_DROPPED) + rb"\-._ /:=" + re.escape(bytes({n[0] for n in _NUMBERS})) + rb"])"
-    + _ANY_DROPPED + rb"(?:" + _SEPARATOR + _ANY_DROPPED + rb"){0,3}(?:"
-    + _number_trie(list(_NUMBERS), _ANY_DROPPED)
-    + rb")[" + re.escape(_MARK + _REF_TAIL) + rb"]*"
-    + rb"(?!" + _ANY_DROPPED + _ALNUM + rb")"
-    + rb"(?!" + _ANY_DROPPED + rb"[-.]" + _ANY_DROPPED + _ALNUM + rb")"
-    + rb"(?!" + _ANY_DROPPED + rb":" + _ANY_DROPPED + rb"[0-9])"
-)  # fmt: skip
-"""An ID on the view itself: dropped symbols may come between any two symbols, and the
-combining marks and reference tails after the last digit belong to the match, so spans
-are source spans. It has no look-behinds, so that the search rejects most occurrences of
-the prefix's first letter with one test; :func:`scrub` checks what comes before each
-match (``_glued``). No match can start inside a rejected one (only its first symbol is
-that letter), so rejecting a whole match loses none."""
+_TRAILING: Final = bytes(code in _MARK + _REF_TAIL for code in range(256))
+"""View symbol -> whether it belongs to the symbol before it (a combining mark, the rest of
+a character reference): an ID's span takes those after its last digit."""
 
 
 _SEPARATES: Final = bytes(code in _SEPARATOR_SYMBOLS for code in range(256))
 """View symbol -> whether it may come between the prefix and the number: one byte read."""
 _PREFIX_LENGTH: Final = len(_PREFIX)
-_NUMBER_LENGTH: Final = len(_NUMBER_ORDER[0])
+_NUMBER_LENGTH: Final = len(next(iter(_NUMBERS)))
 _COLON: Final = ord(":")
 _PREFIX_TEXT: Final = _PREFIX.decode("ascii")
 _DIGITS: Final = bytes(code in b"0123456789" for code in range(256))
+_NUMBER_FIRST: Final = bytes(any(number[0] == code for number in _NUMBERS) for code in range(256))
+"""View symbol -> whether a registry number starts with it: most prefixes are followed by
+something else (``INFO``, ``inf01``), rejected before the number is looked up."""
 
 
 def _as_text(view: bytes) -> str:
@@ -398,16 +361,16 @@ def _id_end(view: bytes, start: int) -> int:
     a registry number, and after it no letter or digit (a longer number, a word), no
     hostname joiner and one (a hostname label), no colon and digit (a port).
 
-    This is ``_ID_IN_VIEW`` and the glue rule where each symbol shows: plain text, the
-    most common by far, is read with a few byte reads instead of a regex search, whose
-    setup (a state and a stack allocated each call) costs more than the whole test."""
+    This is the one reading of what an ID is: other text is read on its compact view,
+    where nothing is dropped (``_scan``). Byte reads, not a regex: a regex search's setup
+    (a state and a stack allocated each call) costs more than the whole test."""
     if not _unglued_at(view, start):
         return -1
     at = _number_start(view, start)
     end = at + _NUMBER_LENGTH
-    if view[at:end] not in _NUMBERS:
-        return -1
     size = len(view)
+    if end > size or not _NUMBER_FIRST[view[at]] or view[at:end] not in _NUMBERS:
+        return -1
     if end < size:
         symbol = view[end]
         kind = _KIND[symbol]
@@ -471,21 +434,6 @@ _NUMBER_PREFIXES: Final = sorted({n[:i] for n in _NUMBERS for i in range(len(n))
 _HEAD: Final = _PREFIX[:1]
 
 
-def _tail_pattern() -> re.Pattern[bytes]:
-    """A proper prefix of an ID spelling, dropped symbols anywhere in it: what a later
-    chunk may still complete into an ID. It holds the prefix's first letter only once,
-    so a tail starts at the last one in the view."""
-    number = b"|".join(
-        b"".join(re.escape(prefix[i : i + 1]) + _ANY_DROPPED for i in range(len(prefix)))
-        for prefix in _NUMBER_PREFIXES
-    )
-    pattern = b"(?:" + _SEPARATOR + _ANY_DROPPED + rb"){0,3}(?:" + number + b")"
-    for letter in reversed(_PREFIX[1:]):
-        pattern = re.escape(bytes([letter])) + _ANY_DROPPED + b"(?:" + pattern + b")?"
-    return re.compile(re.escape(_HEAD) + _ANY_DROPPED + b"(?:" + pattern + b")?")
-
-
-_TAIL: Final = _tail_pattern()
 _TAIL_WINDOW: Final = len(_PREFIX) + 3 + max(len(n) for n in _NUMBERS)
 _TAIL_ENDS: Final = frozenset(_PREFIX + _SEPARATOR_SYMBOLS + b"".join(_NUMBER_PREFIXES))
 """The symbols a tail can end with."""
@@ -499,32 +447,6 @@ each one's replacement (the display name, then the markup inside the spelling: b
 bold, escaping backslashes are dropped). Ints and strings in two lists, not an object per
 ID: a long text's tens of thousands of IDs then leave the garbage collector nothing to
 track, where a tuple each set off collections that walked the whole heap."""
-
-
-def _find(text: str, view: bytes, left: bytes, endpos: int, pos: int = 0) -> _Matches:
-    """The IDs in ``text`` (its ``view``, the context ``left`` before it) that end by
-    ``endpos``. ``_ID_IN_VIEW`` has no look-behinds, so that the search rejects most
-    occurrences of the prefix's first letter with one test; what comes before each match
-    is checked here. No match can start inside a rejected one (only its first symbol is
-    that letter), so rejecting a whole match loses none. Spans are source spans: the view
-    has one symbol per source character."""
-    bounds: list[int] = []
-    names: list[str] = []
-    for found in _ID_IN_VIEW.finditer(view, pos, endpos):
-        start, end = found.span()
-        before = view[start - 1] if start else 0
-        kind = _KIND[before]
-        if kind == _IS_ALNUM or (
-            (kind == _IS_JOINER or before < _SHOWN) and _glued(view, start, left)
-        ):  # the end of a word or a longer number, a hostname label, a word behind markup
-            continue
-        name = _NAME_BY_GROUP[found.lastindex or 0]
-        if _MARKUP_CODE in view[start:end]:
-            name += _markup_inside(text, view, start, end)
-        bounds.append(start)
-        bounds.append(end)
-        names.append(name)
-    return bounds, names
 
 
 def _markup_inside(text: str, view: bytes, start: int, end: int) -> str:
@@ -541,17 +463,52 @@ def _markup_inside(text: str, view: bytes, start: int, end: int) -> str:
     )
 
 
-def _joiner_at_most(view: bytes, start: int, end: int) -> bool:
-    """Whether ``view[start:end]`` shows nothing or one hostname joiner or colon: what may
-    follow an ID that the next symbol can still turn into something else."""
-    shown = -1
-    for i in range(start, end):
-        symbol = view[i]
-        if symbol >= _SHOWN:
-            if shown >= 0:
-                return False
-            shown = symbol
-    return shown < 0 or shown in _JOINERS
+def _compact(view: bytes, endpos: int) -> tuple[bytes, list[int]]:
+    """The compact view of ``view[:endpos]`` (its dropped symbols removed) and where its
+    dropped symbols are, in order (for ``_ViewIndex``); the view itself and no positions
+    when nothing is dropped, as in most text. Dropped symbols are rare: each is found
+    with a one-character search, and the compact view is joined from the runs between
+    them (``bytes.translate`` with deletions reads each byte several times over)."""
+    part = view[:endpos] if endpos < len(view) else view
+    letters = _as_text(part)
+    drops: list[int] = []
+    for symbol in _DROPPED_TEXT:
+        at = letters.find(symbol)
+        while at >= 0:
+            drops.append(at)
+            at = letters.find(symbol, at + 1)
+    if not drops:
+        return part, drops
+    drops.sort()
+    runs: list[bytes] = []
+    start = 0
+    for drop in drops:
+        if drop > start:
+            runs.append(part[start:drop])
+        start = drop + 1
+    runs.append(part[start:])
+    return b"".join(runs), drops
+
+
+class _ViewIndex:
+    """Maps indexes of a compact view, in increasing order, back to the view: one more
+    for each dropped symbol before the shown symbol (``_compact``'s positions)."""
+
+    __slots__ = ("_drops", "_passed")
+
+    def __init__(self, drops: list[int]) -> None:
+        self._drops = drops
+        self._passed = 0  # dropped symbols before the last index mapped
+
+    def at(self, index: int) -> int:
+        """The view index of the shown symbol at compact ``index`` (no smaller than the
+        last one asked for)."""
+        drops = self._drops
+        passed = self._passed
+        while passed < len(drops) and drops[passed] <= index + passed:
+            passed += 1
+        self._passed = passed
+        return index + passed
 
 
 def _scan(
@@ -560,29 +517,48 @@ def _scan(
     """The IDs in ``text`` after the context ``left`` (the last two compact symbols
     before it), how much of ``text`` is final, and the context after that part.
 
+    Spellings are found on the compact view with the plain tests (``_next_plain_id``):
+    what is dropped between two symbols of a spelling, it skips by construction. Each ID's
+    span is then mapped back to the source, with the combining marks and reference tails
+    after its last digit (``_TRAILING``), so that nothing of it shows.
+
     Unless ``final``, the text from an ID that the next symbol may still turn into a
     longer number, a word or a hostname label (nothing shown after it, or one joiner),
     or else from a tail that may still become an ID, is held, as is an unfinished
     character reference, comment or tag."""
     view, incomplete = viewed or _view(text, final)
-    matches = _find(text, view, left, incomplete)
-    bounds, names = matches
-    held = incomplete
-    if not final and incomplete:
-        last = bounds[-1] if bounds else -1
-        if last >= 0 and _joiner_at_most(view, last, incomplete):
-            held = bounds[-2]
-            del bounds[-2:]
-            names.pop()
-        elif view[incomplete - 1] in _TAIL_ENDS or view[incomplete - 1] < _SHOWN:
-            tail = _as_text(view).rfind(_HEAD_TEXT, max(0, last), incomplete)
-            if (
-                tail >= 0
-                and _TAIL.fullmatch(view, tail, incomplete) is not None
-                and not _glued(view, tail, left)
-            ):
-                held = tail
-    return matches, held, _shown_before(view, held, left)
+    compact, drops = _compact(view, incomplete)
+    to_view = _ViewIndex(drops)
+    haystack = left + compact if left else compact
+    base = len(left)
+    size = len(haystack)
+    letters = _as_text(haystack)
+    bounds: list[int] = []
+    names: list[str] = []
+    held = size
+    start, end = _next_plain_id(haystack, letters, base)
+    while start >= 0:
+        if not final and (end == size or (end == size - 1 and haystack[end] in _JOINERS)):
+            held = start  # undecided: the next symbol decides
+            break
+        first = to_view.at(start - base)
+        last = to_view.at(end - 1 - base) + 1
+        while last < incomplete and _TRAILING[view[last]]:
+            last += 1
+        name = _NUMBERS[haystack[end - _NUMBER_LENGTH : end]]
+        if drops and _MARKUP_CODE in view[first:last]:
+            name += _markup_inside(text, view, first, last)
+        bounds.append(first)
+        bounds.append(last)
+        names.append(name)
+        start, end = _next_plain_id(haystack, letters, end)
+    else:
+        if not final and size > base and haystack[size - 1] in _TAIL_ENDS:
+            tail = letters.rfind(_HEAD_TEXT, max(base, size - _TAIL_WINDOW))
+            if tail >= 0 and haystack[tail:] in _PROPER_VIEWS and _unglued_at(haystack, tail):
+                held = tail  # a tail holds the prefix's first letter once
+    after = haystack[max(0, held - 2) : held]
+    return (bounds, names), incomplete if held == size else to_view.at(held - base), after
 
 
 def _apply(text: str, matches: _Matches) -> str:
@@ -627,11 +603,7 @@ def scrub(text: str) -> str:
                 names.append(_NUMBERS[plain[end - _NUMBER_LENGTH : end]])
                 start, end = _next_plain_id(plain, letters, end)
             return _apply(text, (bounds, names))
-    view = _view(text, final=True)[0]
-    first = _ID_IN_VIEW.search(view)
-    if first is None:
-        return text
-    return _apply(text, _find(text, view, b"", len(view), first.start()))
+    return _apply(text, _scan(text, b"", True)[0])
 
 
 # --- streaming ---------------------------------------------------------------------------
@@ -716,7 +688,7 @@ _SYMBOL: Final = _Symbols(
 
 def _undecided_views() -> tuple[frozenset[str], frozenset[str]]:
     """The compact views, read from a start that no word or hostname label glues, that the
-    scan holds whole: proper prefixes of an ID spelling (``_TAIL``), and whole spellings
+    scan holds whole: proper prefixes of an ID spelling (the tails), and whole spellings
     that the next symbol may still turn into a longer number, a word or a hostname label
     (``_WHOLE``)."""
     prefix = _PREFIX.decode()
