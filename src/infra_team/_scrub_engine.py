@@ -470,13 +470,16 @@ def _compact(view: bytes, endpos: int) -> tuple[bytes, list[int]]:
     with a one-character search, and the compact view is joined from the runs between
     them (``bytes.translate`` with deletions reads each byte several times over)."""
     part = view[:endpos] if endpos < len(view) else view
-    letters = _as_text(part)
     drops: list[int] = []
-    for symbol in _DROPPED_TEXT:
-        at = letters.find(symbol)
-        while at >= 0:
-            drops.append(at)
-            at = letters.find(symbol, at + 1)
+    letters = ""
+    for code in range(_SHOWN):  # the dropped symbols are the view's lowest byte values
+        if code in part:  # an int needle: one byte search
+            letters = letters or _as_text(part)
+            symbol = chr(code)
+            at = letters.find(symbol)
+            while at >= 0:
+                drops.append(at)
+                at = letters.find(symbol, at + 1)
     if not drops:
         return part, drops
     drops.sort()
@@ -512,7 +515,11 @@ class _ViewIndex:
 
 
 def _scan(
-    text: str, left: bytes, final: bool, viewed: tuple[bytes, int] | None = None
+    text: str,
+    left: bytes,
+    final: bool,
+    viewed: tuple[bytes, int] | None = None,
+    compacted: tuple[bytes, list[int]] | None = None,
 ) -> tuple[_Matches, int, bytes]:
     """The IDs in ``text`` after the context ``left`` (the last two compact symbols
     before it), how much of ``text`` is final, and the context after that part.
@@ -525,9 +532,10 @@ def _scan(
     Unless ``final``, the text from an ID that the next symbol may still turn into a
     longer number, a word or a hostname label (nothing shown after it, or one joiner),
     or else from a tail that may still become an ID, is held, as is an unfinished
-    character reference, comment or tag."""
+    character reference, comment or tag. ``viewed`` and ``compacted``: ``text``'s view
+    and compact view, when the caller has them."""
     view, incomplete = viewed or _view(text, final)
-    compact, drops = _compact(view, incomplete)
+    compact, drops = compacted or _compact(view, incomplete)
     to_view = _ViewIndex(drops)
     haystack = left + compact if left else compact
     base = len(left)
@@ -893,12 +901,13 @@ class Scrubber:
         glue rule does), else scanned with the view already made."""
         viewed = _view(chunk, final=False)
         view, incomplete = viewed
+        compacted = _compact(view, incomplete)
         if incomplete == len(chunk):
-            compact = view.translate(None, _DROPPED)
+            compact = compacted[0]
             if len(compact) >= 2 and _may_start(compact)[0] < 0:
                 self._step, self._last = _LAZY, compact
                 return chunk
-        return self._scan(chunk, viewed)
+        return self._scan(chunk, viewed, compacted)
 
     def _context_step(self) -> _Steps:
         """The steps after released text, reading the context a plain chunk left."""
@@ -944,9 +953,14 @@ class Scrubber:
                 return chunk
         return self._scan(chunk)
 
-    def _scan(self, chunk: str, viewed: tuple[bytes, int] | None = None) -> str:
-        """The full scan of the held text and ``chunk`` (``viewed``: the view of ``chunk``,
-        when nothing is held)."""
+    def _scan(
+        self,
+        chunk: str,
+        viewed: tuple[bytes, int] | None = None,
+        compacted: tuple[bytes, list[int]] | None = None,
+    ) -> str:
+        """The full scan of the held text and ``chunk`` (``viewed`` and ``compacted``: the
+        view of ``chunk`` and its compact view, when nothing is held)."""
         pending = self._pending
         if pending:
             text, left = pending + chunk, self._left
@@ -956,7 +970,7 @@ class Scrubber:
                 step = _STEPS_AFTER[self._last[-2:]]
             text, left = chunk, step.left
         viewed = viewed or _view(text, final=False)
-        matches, end, after = _scan(text, left, False, viewed)
+        matches, end, after = _scan(text, left, False, viewed, compacted)
         if end == len(text):
             self._pending, self._held, self._step = "", None, _STEPS_AFTER[after]
             return _apply(text, matches)
