@@ -244,18 +244,19 @@ def _view(text: str, final: bool) -> tuple[bytes, int]:
     """The view of ``text`` and where a construct that a later chunk may complete starts
     (``len(text)`` when none, and always when ``final``).
 
-    Searches run on bytes, one per character: a regex search over a ``str`` holding
-    wide characters is several times slower. Runs of characters that are not ASCII are
-    viewed by an encoding error handler (``_view_of_run``), called once a run from C."""
+    The view is bytes, one per character: a ``str`` holding wide characters takes two or
+    four bytes each to copy and search. Runs of characters that are not ASCII are viewed
+    by an encoding error handler (``_view_of_run``), called once a run from C."""
     if text.isascii():
         raw = text.encode("ascii")
-        view: bytes | bytearray = raw.translate(_ASCII_TABLE)
+        view = raw.translate(_ASCII_TABLE)
     else:
         raw = text.encode("ascii", _VIEW_ERRORS)
         view = raw.translate(_WIDE_TABLE)
     incomplete = len(text)
     if _AMPERSAND in raw or _LESS_THAN in raw:  # int needles: a bytes needle raises inside
-        view = bytearray(view)
+        parts: list[bytes] = []  # the view with each construct's symbols, joined once
+        copied = 0  # where the view is not yet in ``parts``
         pos = 0
         constructs = _CONSTRUCTS[final]
         amp = text.find("&")  # ``str.find``: a direct call in the compiled build (``_as_text``)
@@ -282,13 +283,20 @@ def _view(text: str, final: bool) -> tuple[bytes, int]:
             pos = end
             if found["ref"] is not None:
                 head = _reference_view(found["ref"])
-                if head is not None:
-                    view[start:end] = head + _REF_TAIL * (end - start - 1)
+                if head is None:
+                    continue
+                symbols = head + _REF_TAIL * (end - start - 1)
             elif found["comment"] is not None or found["tag"].lower() in _INLINE_TAGS:
-                view[start:end] = _MARKUP * (end - start)
+                symbols = _MARKUP * (end - start)
             else:
-                view[start:end] = b" " + _REF_TAIL * (end - start - 1)
-    return bytes(view), incomplete
+                symbols = b" " + _REF_TAIL * (end - start - 1)
+            parts.append(view[copied:start])
+            parts.append(symbols)
+            copied = end
+        if parts:
+            parts.append(view[copied:])
+            view = b"".join(parts)
+    return view, incomplete
 
 
 # --- matching on the view --------------------------------------------------------------
@@ -618,9 +626,10 @@ def scrub(text: str) -> str:
 
 
 def _context(left: bytes) -> bytes:
-    """The two compact symbols before a position, reduced to what the ID and tail patterns
-    read of them: a letter or digit (``" a"``), one and a hostname joiner (``"a-"``), or
-    neither (``"  "``). Both patterns give the same answer on ``left`` and on this."""
+    """The two compact symbols before a position, reduced to what the glue test reads of
+    them (``_unglued_at``): a letter or digit (``" a"``), one and a hostname joiner
+    (``"a-"``), or neither (``"  "``). The test gives the same answer on ``left`` and on
+    this."""
     left = left[-2:]
     last = left[-1:]
     if last and last in _ALNUM_SYMBOLS:
