@@ -476,7 +476,7 @@ def _compact(view: bytes, endpos: int) -> tuple[bytes, list[int]]:
     dropped symbols are, in order (for ``_ViewIndex``); the view itself and no positions
     when nothing is dropped, as in most text. Dropped symbols are rare: each is found
     with a one-character search, and the compact view is joined from the runs between
-    them (``bytes.translate`` with deletions reads each byte several times over)."""
+    them (``bytes.translate`` with deletions costs several times as much a byte)."""
     part = view[:endpos] if endpos < len(view) else view
     drops: list[int] = []
     letters = ""
