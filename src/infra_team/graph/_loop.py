@@ -334,12 +334,16 @@ class _Bound(NamedTuple):
 
 
 def _unwrap(bound: Runnable[Any, Any], fmt: Any) -> _Bound:
-    """The chat model and its bound arguments when ``bind_tools`` gave a plain
-    ``RunnableBinding`` (no config of its own): calling the model with them is what the
-    binding does, without merging the call's config twice more at each call. Any other
-    runnable is called as it is."""
+    """The chat model and its bound arguments when ``bind_tools`` gave a
+    ``RunnableBinding`` that calls as a plain one does (no config of its own, ``invoke``
+    and ``ainvoke`` not overridden): calling the model with them is what the binding does,
+    without merging the call's config twice more at each call. Any other runnable is
+    called as it is."""
+    kind = type(bound)
     if (
-        type(bound) is RunnableBinding
+        isinstance(bound, RunnableBinding)
+        and kind.invoke is RunnableBinding.invoke
+        and kind.ainvoke is RunnableBinding.ainvoke
         and isinstance(bound.bound, BaseChatModel)
         and not bound.config
         and not bound.config_factories
