@@ -457,7 +457,8 @@ def _gates_node(state: TeamState) -> dict[str, Any]:
     new_decisions: list[dict[str, Any]] = []
     destructive = _artifacts.destructive_actions(state)
     undecided = not any(d.get("gate") == "Change Approval" for d in decisions)
-    change = _artifacts.evaluate_gates(state, decisions)[0] if undecided else {}
+    evaluated = _artifacts.evaluate_gates(state, decisions) if undecided else None
+    change = evaluated[0] if evaluated else {}
     # An ordinary change pauses once a person's approval is all the gate still needs.
     ready = undecided and _artifacts.awaiting_approval(change) and can_interrupt()
     if (destructive and undecided) or ready:
@@ -474,8 +475,9 @@ def _gates_node(state: TeamState) -> dict[str, Any]:
         new_decisions.append(
             {"gate": "Change Approval", "approved": decision.approved, "comment": decision.comment}
         )
-    gates = _artifacts.evaluate_gates(state, decisions + new_decisions)
-    return {"gates": gates, "decisions": new_decisions}
+    if evaluated is None or new_decisions:  # else: the same state and decisions as above
+        evaluated = _artifacts.evaluate_gates(state, decisions + new_decisions)
+    return {"gates": evaluated, "decisions": new_decisions}
 
 
 def _human_node(state: TeamState) -> dict[str, Any]:
