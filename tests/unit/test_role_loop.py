@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.runnables import Runnable
 
 from infra_team.graph._loop import RoleLoop
@@ -126,3 +128,52 @@ def test_only_tools_that_compute_run_on_the_event_loops_thread() -> None:
     live = [tool for tool in TOOL_CATALOG.values() if (tool.metadata or {}).get("live")]
     assert live and not any(_runs_inline(tool) for tool in live)
     assert _runs_inline(TOOL_CATALOG["audit_sshd_config"])
+
+
+class _BindingModel(ScriptedChatModel):
+    """A chat model whose ``bind_tools`` returns a ``RunnableBinding``, as providers' do."""
+
+    def bind_tools(self, tools: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        names = tuple(t["function"]["name"] if isinstance(t, dict) else t.name for t in tools)
+        return self.bind(tool_names=names, **kwargs)
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kwargs: Any
+    ) -> ChatResult:
+        reply = self.script(messages, kwargs["tool_names"])
+        return ChatResult(generations=[ChatGeneration(message=reply)])
+
+
+class _Seen(BaseCallbackHandler):
+    def __init__(self) -> None:
+        self.starts: list[dict[str, Any]] = []
+
+    def on_chat_model_start(self, serialized: Any, messages: Any, **kwargs: Any) -> None:
+        self.starts.append(kwargs)
+
+
+def test_a_bound_model_is_called_with_its_bound_arguments_and_a_host_sees_each_call() -> None:
+    def answer(messages: list[BaseMessage], tools: tuple[str, ...]) -> AIMessage:
+        assert tools == ("audit_sshd_config", "RoleReport")
+        if not any(isinstance(m, ToolMessage) for m in messages):
+            return call("audit_sshd_config", {"config_text": SSHD}, "c1")
+        return call("RoleReport", ANSWER, "c2")
+
+    loop = RoleLoop(
+        role="systems-administrator",
+        name="systems-administrator.implement",
+        model=_BindingModel(script=answer),
+        tools=[TOOL_CATALOG["audit_sshd_config"]],
+        system_prompt="You harden hosts.",
+        schema=RoleReport,
+        run_limit=MODEL_CALL_LIMIT,
+    )
+    host = _Seen()
+    config: dict[str, Any] = {"callbacks": [host], "tags": ["host"]}
+    result = asyncio.run(loop.arun(HumanMessage("Harden the billing hosts."), config))  # type: ignore[arg-type]
+    assert result["structured_response"] == RoleReport.model_validate(ANSWER)
+    assert len(host.starts) == 2
+    for start in host.starts:
+        assert start["metadata"]["lc_agent_name"] == "systems-administrator.implement"
+        assert start["tags"] == ["host", "nostream"]
+        assert start["invocation_params"]["tool_choice"] == "any"

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from langchain.agents.factory import (
     STRUCTURED_OUTPUT_ERROR_TEMPLATE,
@@ -53,7 +53,7 @@ from langchain_core.messages import (
     ToolCall,
     ToolMessage,
 )
-from langchain_core.runnables import Runnable, RunnableConfig
+from langchain_core.runnables import Runnable, RunnableBinding, RunnableConfig
 from langchain_core.tools import BaseTool
 from langgraph.config import get_store
 from langgraph.prebuilt.tool_node import INVALID_TOOL_NAME_ERROR_TEMPLATE
@@ -95,7 +95,7 @@ class RoleLoop:
         self._answer = answer.tool
         self._answer_binding = OutputToolBinding.from_schema_spec(answer.forced.schema_specs[0])
         self._calls = LimitedAnswerReminderMiddleware(schema, answer, run_limit=run_limit)
-        self._bound: dict[tuple[Any, ...], tuple[Runnable[Any, Any], Any]] = {}
+        self._bound: dict[tuple[Any, ...], _Bound] = {}
 
     # --- the loop ------------------------------------------------------------------------
 
@@ -188,15 +188,20 @@ class RoleLoop:
         """The node's config with the role's token handler (``graph._tokens``) and the
         agent's name, for the model calls only."""
         scoped = with_scrubbed_tokens(config, self.role)
-        return {**scoped, "metadata": {**scoped.get("metadata", {}), "lc_agent_name": self.name}}
+        return {
+            **scoped,
+            # As a ``RunnableBinding`` merges them before the model sees them (``_Bound``).
+            "tags": sorted(set(scoped.get("tags", []))),
+            "metadata": {**scoped.get("metadata", {}), "lc_agent_name": self.name},
+        }
 
-    def _bind(self, request: ModelRequest[Any]) -> tuple[Runnable[Any, Any], Any]:
+    def _bind(self, request: ModelRequest[Any]) -> _Bound:
         """The model bound for the request's answer mode, bound once per mode."""
         fmt = request.response_format
         key = (id(fmt), request.tool_choice, *(id(tool) for tool in request.tools))
         bound = self._bound.get(key)
         if bound is None:
-            bound = self._bound[key] = (self._bind_new(request), fmt)
+            bound = self._bound[key] = _unwrap(self._bind_new(request), fmt)
         return bound
 
     def _bind_new(self, request: ModelRequest[Any]) -> Runnable[Any, Any]:
@@ -219,16 +224,16 @@ class RoleLoop:
         return [system, *request.messages] if system else list(request.messages)
 
     def _call_model(self, request: ModelRequest[Any], config: RunnableConfig) -> ModelResponse[Any]:
-        bound, fmt = self._bind(request)
-        output = bound.invoke(self._messages(request), config)
-        return self._read(output, fmt)
+        bound = self._bind(request)
+        output = bound.runnable.invoke(self._messages(request), config, **bound.kwargs)
+        return self._read(output, bound.fmt)
 
     async def _acall_model(
         self, request: ModelRequest[Any], config: RunnableConfig
     ) -> ModelResponse[Any]:
-        bound, fmt = self._bind(request)
-        output = await bound.ainvoke(self._messages(request), config)
-        return self._read(output, fmt)
+        bound = self._bind(request)
+        output = await bound.runnable.ainvoke(self._messages(request), config, **bound.kwargs)
+        return self._read(output, bound.fmt)
 
     def _read(self, output: AIMessage, fmt: Any) -> ModelResponse[Any]:
         """The answer as ``create_agent`` reads it in the mode asked for; what it cannot
@@ -317,6 +322,34 @@ class RoleLoop:
         if _runs_inline(tool):
             return self._done(tool.invoke(typed, config), tool.name, state)
         return self._done(await tool.ainvoke(typed, config), tool.name, state)
+
+
+class _Bound(NamedTuple):
+    """A model bound for one answer mode: what to call, with which arguments, and the
+    mode its reply is read in."""
+
+    runnable: Runnable[Any, Any]
+    kwargs: dict[str, Any]
+    fmt: Any
+
+
+def _unwrap(bound: Runnable[Any, Any], fmt: Any) -> _Bound:
+    """The chat model and its bound arguments when ``bind_tools`` gave a
+    ``RunnableBinding`` that calls as a plain one does (no config of its own, ``invoke``
+    and ``ainvoke`` not overridden): calling the model with them is what the binding does,
+    without merging the call's config twice more at each call. Any other runnable is
+    called as it is."""
+    kind = type(bound)
+    if (
+        isinstance(bound, RunnableBinding)
+        and kind.invoke is RunnableBinding.invoke
+        and kind.ainvoke is RunnableBinding.ainvoke
+        and isinstance(bound.bound, BaseChatModel)
+        and not bound.config
+        and not bound.config_factories
+    ):
+        return _Bound(bound.bound, dict(bound.kwargs), fmt)
+    return _Bound(bound, {}, fmt)
 
 
 def _runs_inline(tool: BaseTool) -> bool:

@@ -20,7 +20,7 @@ from langchain_core.runnables import RunnableConfig
 from langchain_core.runnables.config import ensure_config, var_child_runnable_config
 
 from infra_team.scrub import scrub_obj
-from infra_team.tools import parse_tool_output
+from infra_team.tools import ToolResult, parse_tool_output
 
 
 class ScrubOutputMiddleware(AgentMiddleware[Any, Any, Any]):
@@ -68,6 +68,10 @@ class ScrubOutputMiddleware(AgentMiddleware[Any, Any, Any]):
 
 
 def tool_result(message: ToolMessage) -> dict[str, Any]:
+    """A tool message's result as a dict: from its artifact, the ``ToolResult`` whose JSON
+    is the message's content, when the tool returned one; else read from the content."""
+    if isinstance(message.artifact, ToolResult):
+        return message.artifact.model_dump(mode="json")
     try:
         return parse_tool_output(message.content).model_dump(mode="json")
     except ValueError:

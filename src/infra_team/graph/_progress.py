@@ -34,6 +34,13 @@ def node_events() -> Iterator[None]:
     except RuntimeError:  # outside a graph run: nothing listens
         yield
         return
+    if _does_nothing(writer):
+        token = _NODE_WRITER.set(_unheard)
+        try:
+            yield
+        finally:
+            _NODE_WRITER.reset(token)
+        return
 
     def write(event: Any) -> None:
         # LangGraph derives an event's namespace from the current config: use the node's.
@@ -48,6 +55,37 @@ def node_events() -> Iterator[None]:
         yield
     finally:
         _NODE_WRITER.reset(token)
+
+
+def _unheard(event: Any) -> None:
+    # The node's writer when nobody streams ``custom`` events. No docstring: its code is
+    # the reference of a function that does nothing (``_does_nothing``).
+    pass
+
+
+def _does_nothing(writer: Callable[[Any], None]) -> bool:
+    """Whether a stream writer is a function whose body does nothing, compiled as
+    ``_unheard`` is: the writer LangGraph gives a node when the run does not stream
+    ``custom`` events (a writer it wraps, or any other, counts as listened to)."""
+    code = getattr(writer, "__code__", None)
+    reference = _unheard.__code__
+    return (
+        code is not None
+        and code.co_code == reference.co_code
+        and code.co_consts[:1] == reference.co_consts[:1]
+    )
+
+
+def listening() -> bool:
+    """Whether the progress events emitted here reach anyone: false outside a graph run
+    and in a run that does not stream ``custom`` events, where ``emit`` does nothing."""
+    write = _NODE_WRITER.get()
+    if write is not None:
+        return write is not _unheard
+    try:
+        return not _does_nothing(get_stream_writer())
+    except RuntimeError:
+        return False
 
 
 def emit(event: dict[str, Any]) -> None:

@@ -223,13 +223,24 @@ class StructuredAnswerMiddleware(AgentMiddleware[Any, Any, Any]):
         self._native = ProviderStrategy(schema)
         self.forced = ToolStrategy(schema)
         """The forced-choice strategy (``graph._loop`` binds its answer tool)."""
+        self._last_system: tuple[SystemMessage | None, AnswerMode, SystemMessage] | None = None
 
     # --- the request in each mode -------------------------------------------------------
 
-    def _request(self, request: ModelRequest[Any], mode: AnswerMode) -> ModelRequest[Any]:
+    def _system(self, given: SystemMessage | None, mode: AnswerMode) -> SystemMessage:
+        """The stage prompt with the answer instruction of ``mode``; the last one made is
+        kept, as an agent sends the same prompt object at every call."""
+        last = self._last_system
+        if last is not None and last[0] is given and last[1] == mode:
+            return last[2]
         instruction = answer_instruction(self.schema, forced=mode != "auto")
-        base = request.system_message.text if request.system_message else ""
+        base = given.text if given else ""
         system = SystemMessage(content=f"{base}\n\n{instruction}".strip())
+        self._last_system = (given, mode, system)
+        return system
+
+    def _request(self, request: ModelRequest[Any], mode: AnswerMode) -> ModelRequest[Any]:
+        system = self._system(request.system_message, mode)
         if mode == "native":
             return request.override(system_message=system, response_format=self._native)
         if mode == "forced":

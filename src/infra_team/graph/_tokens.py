@@ -21,7 +21,7 @@ from langchain_core.outputs import ChatGenerationChunk, GenerationChunk, LLMResu
 from langchain_core.runnables import RunnableConfig
 from langgraph.constants import TAG_NOSTREAM
 
-from infra_team.graph._progress import emit
+from infra_team.graph._progress import emit, listening
 from infra_team.scrub import Scrubber
 
 
@@ -72,7 +72,12 @@ class ScrubbedTokens(BaseCallbackHandler):
 
 def with_scrubbed_tokens(config: RunnableConfig, role: str) -> RunnableConfig:
     """The role agent's config: raw model tokens kept off the graph's message stream, and
-    scrubbed ones streamed as custom events."""
+    scrubbed ones streamed as custom events. When no one receives custom events
+    (``listening``) no handler is added: each handler is copied and called at every
+    model call, and this one would only have fed a writer that drops what it gets."""
+    tags = [*config.get("tags", []), TAG_NOSTREAM]
+    if not listening():
+        return {**config, "tags": tags}
     handler = ScrubbedTokens(role)
     callbacks = config.get("callbacks")
     if isinstance(callbacks, BaseCallbackManager):
@@ -81,5 +86,4 @@ def with_scrubbed_tokens(config: RunnableConfig, role: str) -> RunnableConfig:
         new_callbacks: Any = manager
     else:
         new_callbacks = [*(callbacks or []), handler]
-    tags = [*config.get("tags", []), TAG_NOSTREAM]
     return {**config, "callbacks": new_callbacks, "tags": tags}

@@ -26,7 +26,7 @@ from typing import Any, cast
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, HumanMessage
-from langchain_core.runnables import Runnable, RunnableConfig, RunnableLambda
+from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph._internal._runnable import RunnableCallable
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
@@ -37,6 +37,7 @@ from langgraph.types import Overwrite, Send
 from infra_team.approvals import ApprovalRequest, can_interrupt, request_decision
 from infra_team.errors import ErrorCode, GraphBuildError, InvalidRequestError
 from infra_team.graph import _artifacts
+from infra_team.graph._callable import heard_callable
 from infra_team.graph._progress import emit, node_events
 from infra_team.graph._schemas import Stage, StageBrief
 from infra_team.graph._stage_agent import StageAgents
@@ -152,9 +153,9 @@ class _RoleNode:
         return self._done(state, stage, outcome)
 
     def runnable(self) -> Runnable[Any, Any]:
-        """The node as LangGraph wraps a function node (its signature read once, not at
-        every call as ``RunnableLambda`` does)."""
-        return RunnableCallable(self.invoke, self.ainvoke, name=self.role)
+        """The node as a traced callable (its signature read once, not at every call as
+        ``RunnableLambda`` does), traced only when heard (``graph._callable``)."""
+        return heard_callable(self.invoke, self.ainvoke, name=self.role)
 
 
 def _view(state: TeamState, fresh: dict[str, Any]) -> TeamState:
@@ -456,7 +457,8 @@ def _gates_node(state: TeamState) -> dict[str, Any]:
     new_decisions: list[dict[str, Any]] = []
     destructive = _artifacts.destructive_actions(state)
     undecided = not any(d.get("gate") == "Change Approval" for d in decisions)
-    change = _artifacts.evaluate_gates(state, decisions)[0] if undecided else {}
+    evaluated = _artifacts.evaluate_gates(state, decisions) if undecided else None
+    change = evaluated[0] if evaluated else {}
     # An ordinary change pauses once a person's approval is all the gate still needs.
     ready = undecided and _artifacts.awaiting_approval(change) and can_interrupt()
     if (destructive and undecided) or ready:
@@ -473,8 +475,9 @@ def _gates_node(state: TeamState) -> dict[str, Any]:
         new_decisions.append(
             {"gate": "Change Approval", "approved": decision.approved, "comment": decision.comment}
         )
-    gates = _artifacts.evaluate_gates(state, decisions + new_decisions)
-    return {"gates": gates, "decisions": new_decisions}
+    if evaluated is None or new_decisions:  # else: the same state and decisions as above
+        evaluated = _artifacts.evaluate_gates(state, decisions + new_decisions)
+    return {"gates": evaluated, "decisions": new_decisions}
 
 
 def _human_node(state: TeamState) -> dict[str, Any]:
@@ -626,15 +629,9 @@ def build_team_graph(
     # writes (the input as given) in the input checkpoint, which ``get_state_history``
     # shows: scrub the input before the start task writes it.
     start = graph.nodes[START]
-    shown = _ShownInput(_shown_input, afunc=_ashown_input)
+    shown = heard_callable(_shown_input, _ashown_input, name="_shown_input")
     graph.nodes[START] = start.copy({"writers": [shown, *start.writers]})
     return graph
-
-
-class _ShownInput(RunnableLambda[Any, Any]):
-    """A hashable lambda: LangGraph keeps writers in sets when it draws the graph."""
-
-    __hash__ = object.__hash__  # type: ignore[assignment]
 
 
 def _inline(func: Callable[..., Any], *, trace: bool = True) -> Runnable[Any, Any]:
@@ -647,7 +644,10 @@ def _inline(func: Callable[..., Any], *, trace: bool = True) -> Runnable[Any, An
     async def afunc(*args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
 
-    return RunnableCallable(func, functools.wraps(func)(afunc), name=func.__name__, trace=trace)
+    wrapped = functools.wraps(func)(afunc)
+    if trace:  # an edge, traced as LangGraph traces edges: when heard (``graph._callable``)
+        return heard_callable(func, wrapped, name=func.__name__)
+    return RunnableCallable(func, wrapped, name=func.__name__, trace=False)
 
 
 def _report_runnable(func: Callable[[TeamState], dict[str, Any]]) -> Runnable[Any, Any]:

@@ -22,6 +22,7 @@ from langchain_core.runnables.config import ensure_config, patch_config, set_con
 from langchain_core.tools import BaseTool, StructuredTool
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from infra_team._listeners import unheard
 from infra_team.approvals import ApprovalRequest, can_interrupt, request_decision
 from infra_team.scrub import scrub, scrub_obj
 from infra_team.tools._writes import WriteLedger, WriteRecord, sending_with
@@ -144,13 +145,15 @@ class _InfraTool(StructuredTool):
     ) -> Any:
         if self._execute is None or kwargs or not _is_call(input):
             return super().invoke(input, config, **kwargs)
+        call = cast("ToolCall", input)
+        if not (self.callbacks or self.verbose) and unheard((config or {}).get("callbacks")):
+            return self._run_call(call, ensure_config(config))  # no handler to configure
         config = ensure_config(config)
         manager = CallbackManager.configure(
             config.get("callbacks"), self.callbacks, self.verbose, inheritable_tags=None
         )
         if not all(_deaf(handler) for handler in manager.handlers):
             return super().invoke(input, config)
-        call = cast("ToolCall", input)
         return self._run_call(call, patch_config(config, callbacks=manager))
 
     def _run_call(self, call: ToolCall, config: RunnableConfig) -> ToolMessage:
