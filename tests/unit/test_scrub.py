@@ -419,10 +419,31 @@ def test_long_text_with_many_dropped_runs_scrubs_as_streamed() -> None:
     ],
 )
 def test_a_word_or_label_behind_dropped_characters_still_glues(text: str) -> None:
-    """Batch scrubbing matches on the view itself and reads the compact view only when
-    something dropped comes right before a match; however long that run is."""
+    """Scrubbing reads the compact view, where dropped characters are gone: a word or
+    label behind them glues a spelling, however long the run is."""
     assert scrub(text) == text
     assert stream(list(text)) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u200b" * 40 + "INF-005" + "\u200b" * 40,
+        "I\u200bN\u200bF\u200b-\u200b0\u200b0\u200b5 and INF-001",
+        "**INF**-00**5**\u0301\u0301 then `INF`-002&#8203;",
+        "&#73;&#78;&#70;-&#48;&#48;&#53;&#x301; INF&#45;003",
+        "a\u200b \u200bINF\u00ad-005<!-- c -->x INF-006\u200b.\u200bprod",
+        "".join(f"x{chr(0x200B) * n}INF-00{n % 6 + 1}" for n in range(30)),
+    ],
+)
+def test_ids_among_dropped_characters_map_back_to_their_source(text: str) -> None:
+    """An ID is found on the compact view and its span mapped back past every dropped
+    character before and inside it, with the marks and reference tails after its last
+    digit: the output is the reference scrubber's, batch and streamed."""
+    expected = scrub_reference.scrub(text)
+    assert scrub(text) == expected
+    assert stream(list(text)) == expected
+    assert stream([text[i : i + 5] for i in range(0, len(text), 5)]) == expected
 
 
 def test_held_views_agree_with_the_full_scan() -> None:
