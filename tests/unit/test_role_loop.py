@@ -35,16 +35,20 @@ def _loop(script: Any) -> tuple[RoleLoop, list[list[BaseMessage]]]:
         seen.append(list(messages))
         return script(len(seen), messages, tools)
 
-    loop = RoleLoop(
+    return _sysadmin_loop(ScriptedChatModel(script=answer)), seen
+
+
+def _sysadmin_loop(model: Any) -> RoleLoop:
+    """The systems administrator's loop with one tool, on ``model``."""
+    return RoleLoop(
         role="systems-administrator",
         name="systems-administrator.implement",
-        model=ScriptedChatModel(script=answer),
+        model=model,
         tools=[TOOL_CATALOG["audit_sshd_config"]],
         system_prompt="You harden hosts.",
         schema=RoleReport,
         run_limit=MODEL_CALL_LIMIT,
     )
-    return loop, seen
 
 
 def _run(loop: RoleLoop) -> dict[str, Any]:
@@ -159,15 +163,7 @@ def test_a_bound_model_is_called_with_its_bound_arguments_and_a_host_sees_each_c
             return call("audit_sshd_config", {"config_text": SSHD}, "c1")
         return call("RoleReport", ANSWER, "c2")
 
-    loop = RoleLoop(
-        role="systems-administrator",
-        name="systems-administrator.implement",
-        model=_BindingModel(script=answer),
-        tools=[TOOL_CATALOG["audit_sshd_config"]],
-        system_prompt="You harden hosts.",
-        schema=RoleReport,
-        run_limit=MODEL_CALL_LIMIT,
-    )
+    loop = _sysadmin_loop(_BindingModel(script=answer))
     host = _Seen()
     config: dict[str, Any] = {"callbacks": [host], "tags": ["host"]}
     result = asyncio.run(loop.arun(HumanMessage("Harden the billing hosts."), config))  # type: ignore[arg-type]
