@@ -408,39 +408,8 @@ def _next_plain_id(view: bytes, letters: str, pos: int) -> tuple[int, int]:
     return -1, -1
 
 
-def _shown_before(view: bytes, pos: int, left: bytes) -> bytes:
-    """The last two compact symbols before ``pos`` (dropped symbols skipped, however
-    many), read on into the context ``left`` at the start of the view."""
-    if pos >= 2 and view[pos - 1] >= _SHOWN and view[pos - 2] >= _SHOWN:
-        return view[pos - 2 : pos]
-    size = 8
-    while True:
-        low = max(0, pos - size)
-        before = view[low:pos].translate(None, _DROPPED)
-        if len(before) >= 2:
-            return before[-2:]
-        if low == 0:
-            return (left + before)[-2:]
-        size *= 8
-
-
-def _glued(view: bytes, start: int, left: bytes = b"") -> bool:
-    """Whether a letter or digit, or one and a hostname joiner, comes right before
-    ``start`` in the compact view (the context ``left`` before the view)."""
-    if start:
-        before = view[start - 1]
-        kind = _KIND[before]
-        if kind == _IS_ALNUM:
-            return True
-        if before >= _SHOWN:
-            if kind != _IS_JOINER:
-                return False
-            if start >= 2 and view[start - 2] >= _SHOWN:
-                return _KIND[view[start - 2]] == _IS_ALNUM
-    return _CONTEXTS[_shown_before(view, start, left)] != b"  "
-
-
-_NUMBER_PREFIXES: Final = sorted({n[:i] for n in _NUMBERS for i in range(len(n))}, key=len)
+_NUMBER_PREFIXES: Final = frozenset(n[:i] for n in _NUMBERS for i in range(len(n)))
+"""The registry numbers' proper prefixes, the empty one included."""
 _HEAD: Final = _PREFIX[:1]
 
 
@@ -740,7 +709,6 @@ _ENDS_HEAD: Final = bytes(code in _PREFIX[:-1] for code in range(256))
 """View symbol -> whether a proper prefix of the prefix ends with it (``i``, ``n``)."""
 _HEAD_VIEWS: Final = frozenset(_PREFIX[:i] for i in range(1, len(_PREFIX)))
 """The prefix's proper prefixes (``i``, ``in``)."""
-_NUMBER_HEADS: Final = frozenset(_NUMBER_PREFIXES)
 _PROPER_VIEWS: Final = frozenset(view.encode("ascii") for view in _PROPER)
 """``_PROPER`` as bytes: the tails a plain view holds."""
 
@@ -766,7 +734,7 @@ def _may_start(view: bytes, pos: int = 0) -> tuple[int, int]:
                 at = _number_start(view, start)
                 if view[at : at + _NUMBER_LENGTH] in _NUMBERS:
                     return start, at + _NUMBER_LENGTH
-                if at + _NUMBER_LENGTH > size and view[at:] in _NUMBER_HEADS:
+                if at + _NUMBER_LENGTH > size and view[at:] in _NUMBER_PREFIXES:
                     return start, size
             start = letters.find(_PREFIX_TEXT, start + 1)
     if size and _ENDS_HEAD[view[size - 1]]:
@@ -845,13 +813,14 @@ class Scrubber:
         step = self._step
         if step is _LAZY:
             step = _STEPS_AFTER[self._last[-2:]]
-        left = step.left
+        haystack = step.left + view  # the two-symbol context, then the chunk's view
         while start >= 0:
-            if start >= 2 or not _glued(view, start, left):  # ``_may_start`` tests the rest
+            # ``_may_start`` tests the glue within the view; here the context's part
+            if start >= 2 or _unglued_at(haystack, start + 2):
                 if end < len(view):
-                    return self._plain(chunk, left + view, start + 2)
+                    return self._plain(chunk, haystack, start + 2)
                 self._pending, self._held = chunk[start:], view[start:].decode("ascii")
-                self._left, self._step = _CONTEXTS[_shown_before(view, start, left)], _HOLDING
+                self._left, self._step = _CONTEXTS[haystack[start : start + 2]], _HOLDING
                 return chunk[:start]
             start, end = _may_start(view, end)
         self._step, self._last = _LAZY, view
